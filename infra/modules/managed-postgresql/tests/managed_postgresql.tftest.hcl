@@ -1,0 +1,207 @@
+mock_provider "scaleway" {
+  mock_resource "scaleway_rdb_instance" {
+    defaults = {
+      id = "fr-par/66666666-6666-6666-6666-666666666666"
+    }
+  }
+  mock_resource "scaleway_secret" {
+    defaults = {
+      id = "fr-par/77777777-7777-7777-7777-777777777777"
+    }
+  }
+  mock_resource "scaleway_secret_version" {
+    defaults = {
+      revision = "1"
+    }
+  }
+}
+
+variables {
+  name               = "evalap-production"
+  node_type          = "db-pro2-xs"
+  high_availability  = true
+  private_network_id = "fr-par/22222222-2222-2222-2222-222222222222"
+  secret_path        = "/evalap/production"
+  backup = {
+    retention_days = 30
+  }
+}
+
+run "private_ha_encrypted_instance" {
+  command = apply
+
+  assert {
+    condition     = scaleway_rdb_instance.this.engine == "PostgreSQL-16"
+    error_message = "PostgreSQL 16 by default."
+  }
+
+  assert {
+    condition     = scaleway_rdb_instance.this.is_ha_cluster == true
+    error_message = "HA must be on when asked for."
+  }
+
+  assert {
+    condition     = scaleway_rdb_instance.this.encryption_at_rest == true
+    error_message = "Encryption at rest must be on by default."
+  }
+
+  assert {
+    condition     = length(scaleway_rdb_instance.this.load_balancer) == 0
+    error_message = "A private-only database must not declare a public load_balancer endpoint."
+  }
+
+  assert {
+    condition     = scaleway_rdb_instance.this.private_network[0].enable_ipam == true && scaleway_rdb_instance.this.private_network[0].pn_id == var.private_network_id
+    error_message = "The private endpoint must use IPAM on the given private network."
+  }
+
+  assert {
+    condition     = scaleway_rdb_instance.this.backup_schedule_retention == 30 && scaleway_rdb_instance.this.disable_backup == false
+    error_message = "Automated backups must be on with the requested retention."
+  }
+
+  assert {
+    condition     = length(scaleway_rdb_acl.public) == 0
+    error_message = "No ACL without a public endpoint."
+  }
+
+  assert {
+    condition     = scaleway_rdb_user.app.is_admin == false
+    error_message = "The application user must not be an admin."
+  }
+
+  assert {
+    condition     = scaleway_rdb_privilege.app.permission == "all" && scaleway_rdb_privilege.app.database_name == "evalap"
+    error_message = "The application user owns its database (Alembic needs DDL)."
+  }
+
+  assert {
+    condition     = nonsensitive(output.connection.db_name) == "evalap"
+    error_message = "DB_NAME contract."
+  }
+
+  assert {
+    condition     = startswith(nonsensitive(output.connection.postgres_url), "postgresql+psycopg2://evalap:")
+    error_message = "POSTGRES_URL must use the psycopg2 driver and the application user."
+  }
+
+  assert {
+    condition     = !endswith(nonsensitive(output.connection.postgres_url), "/evalap") && !strcontains(replace(nonsensitive(output.connection.postgres_url), "postgresql+psycopg2://", ""), "/")
+    error_message = "POSTGRES_URL must not contain the database name (EvalAP appends DB_NAME itself)."
+  }
+
+  assert {
+    condition     = length(nonsensitive(terraform_data.app_password.output)) >= 16 && can(regex("[A-Z]", nonsensitive(terraform_data.app_password.output))) && can(regex("[a-z]", nonsensitive(terraform_data.app_password.output))) && can(regex("[0-9]", nonsensitive(terraform_data.app_password.output))) && can(regex("[^A-Za-z0-9]", nonsensitive(terraform_data.app_password.output)))
+    error_message = "The generated password must satisfy the RDB password policy."
+  }
+
+  assert {
+    condition     = terraform_data.app_password.output != terraform_data.admin_password.output
+    error_message = "Admin and application passwords must differ."
+  }
+
+  assert {
+    condition     = toset(keys(output.secret_ids)) == toset(["postgres-url", "db-app-password", "db-admin-password"])
+    error_message = "The generated credentials must go to Secret Manager."
+  }
+
+  assert {
+    condition     = alltrue([for s in scaleway_secret.db : s.path == "/evalap/production"])
+    error_message = "Credential secrets live under the environment path."
+  }
+}
+
+run "public_staging_instance_gets_an_acl" {
+  command = apply
+
+  variables {
+    name               = "evalap-staging"
+    node_type          = "db-dev-s"
+    high_availability  = false
+    private_network_id = null
+    secret_path        = "/evalap/staging"
+    public_access = {
+      enabled       = true
+      allowed_cidrs = ["203.0.113.0/24"]
+    }
+  }
+
+  assert {
+    condition     = length(scaleway_rdb_instance.this.load_balancer) == 1
+    error_message = "A public endpoint was asked for."
+  }
+
+  assert {
+    condition     = length(scaleway_rdb_acl.public) == 1 && scaleway_rdb_acl.public[0].acl_rules[0].ip == "203.0.113.0/24"
+    error_message = "A public endpoint must be restricted by an ACL."
+  }
+}
+
+run "world_open_acl_is_rejected" {
+  command = plan
+
+  variables {
+    public_access = {
+      enabled       = true
+      allowed_cidrs = ["0.0.0.0/0"]
+    }
+  }
+
+  expect_failures = [var.public_access]
+}
+
+run "public_without_acl_is_rejected" {
+  command = plan
+
+  variables {
+    public_access = {
+      enabled = true
+    }
+  }
+
+  expect_failures = [var.public_access]
+}
+
+run "old_engine_is_rejected" {
+  command = plan
+
+  variables {
+    engine = "PostgreSQL-12"
+  }
+
+  expect_failures = [var.engine]
+}
+
+run "volume_size_must_be_multiple_of_5" {
+  command = plan
+
+  variables {
+    volume = {
+      size_in_gb = 12
+    }
+  }
+
+  expect_failures = [var.volume]
+}
+
+run "backup_retention_bounds" {
+  command = plan
+
+  variables {
+    backup = {
+      retention_days = 0
+    }
+  }
+
+  expect_failures = [var.backup]
+}
+
+run "unreachable_database_is_rejected" {
+  command = plan
+
+  variables {
+    private_network_id = null
+  }
+
+  expect_failures = [scaleway_rdb_instance.this]
+}

@@ -1,0 +1,29 @@
+output "secret_ids" {
+  description = "Secret IDs keyed by environment variable name."
+  value       = { for k, s in scaleway_secret.this : k => s.id }
+}
+
+output "secret_names" {
+  description = "Secret names keyed by environment variable name."
+  value       = { for k, s in scaleway_secret.this : k => s.name }
+}
+
+output "revisions" {
+  description = "Current revision of each secret, keyed by environment variable name."
+  value       = { for k, v in scaleway_secret_version.this : k => v.revision }
+}
+
+output "path" {
+  description = "Secret Manager path of the environment."
+  value       = var.path
+}
+
+output "reader_application_id" {
+  description = "IAM application allowed to read the secrets (create its API key out of band), or null."
+  value       = try(scaleway_iam_application.reader[0].id, null)
+}
+
+output "reader_policy_id" {
+  description = "IAM policy of the reader application, or null."
+  value       = try(scaleway_iam_policy.reader[0].id, null)
+}
