@@ -1,0 +1,27 @@
+import path from "node:path";
+import { resolveEnvironment } from "../../config/load.js";
+import { ExitCode } from "../../core/exit-codes.js";
+import { initStep, planStep } from "../../operations/plan.js";
+import { formatPlanCounts } from "../../report/format.js";
+import { removePlanFile } from "../../tofu/commands.js";
+import { parseLockTimeout, parseVars } from "../flags.js";
+import type { PlanFlags } from "../main.js";
+import { runCommand, type GlobalOptions } from "../run.js";
+
+export function planCommand(environment: string, flags: PlanFlags, globals: GlobalOptions): Promise<number> {
+  return runCommand("plan", environment, globals, async (cmd) => {
+    const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
+    const vars = parseVars(flags.var);
+    const ctx = await cmd.loadContext();
+    const env = resolveEnvironment(ctx.config, environment);
+    await initStep(ctx, env);
+    const out = flags.out === undefined ? undefined : path.resolve(flags.out);
+    const planned = await planStep(ctx, env, { lockTimeoutMs: lockTimeoutMs ?? ctx.config.lock.timeout, vars, ...(out ? { out } : {}) });
+    if (out === undefined) await removePlanFile(planned.planFile);
+    const changes = planned.summary.hasChanges;
+    return {
+      summary: `plan for ${environment}: ${formatPlanCounts(planned.summary)}${out ? ` (saved to ${out})` : ""}`,
+      exitCode: flags.detailedExitcode && changes ? ExitCode.ChangesPresent : ExitCode.Ok,
+    };
+  });
+}

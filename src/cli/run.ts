@@ -1,0 +1,165 @@
+import { createInterface } from "node:readline/promises";
+import { loadConfig, type ProjectConfig } from "../config/load.js";
+import { EvalapError, InterruptedError, isEvalapError } from "../core/errors.js";
+import { ExitCode } from "../core/exit-codes.js";
+import { EventBus } from "../events/bus.js";
+import type { EventSink } from "../events/types.js";
+import { JsonReporter } from "../report/json.js";
+import { Redactor } from "../report/redact.js";
+import type { Reporter } from "../report/reporter.js";
+import { HumanReporter, plainColors, type TtyDeps } from "../report/tty.js";
+import { resolveToolchain, type ResolvedToolchain } from "../toolchain/resolve.js";
+import type { TofuContext } from "../tofu/process.js";
+import type { RunContext } from "../operations/context.js";
+import { VERSION } from "./version.js";
+
+export interface GlobalOptions {
+  json?: boolean;
+  config?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export interface CommandOutcome {
+  /** One line for the result, shown to humans and put in the NDJSON result. */
+  summary?: string;
+  /** A non-zero code for an outcome that is not an error (plan --detailed-exitcode). */
+  exitCode?: number;
+}
+
+/** What a command body receives: the full context when the command needs the config. */
+export interface CommandEnv {
+  events: EventSink;
+  redactor: Redactor;
+  signal: AbortSignal;
+  toolchain: ResolvedToolchain;
+  tofu: TofuContext;
+  loadContext(): Promise<RunContext>;
+}
+
+/**
+ * The harness of every command: reporters, redaction, signals, config, the result event and the
+ * exit code. Errors the user can act on print their message and hint, never a stack trace.
+ */
+export async function runCommand(
+  name: string,
+  environment: string | undefined,
+  globals: GlobalOptions,
+  body: (env: CommandEnv) => Promise<CommandOutcome | void>,
+): Promise<number> {
+  const started = Date.now();
+  const redactor = new Redactor();
+  redactor.addFromEnvironment(process.env);
+  const bus = new EventBus();
+  const reporter = await makeReporter(globals, redactor);
+  bus.on((e) => reporter.handle(e));
+
+  const controller = new AbortController();
+  let signalCount = 0;
+  const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+    signalCount += 1;
+    if (signalCount === 1) {
+      bus.emit({ type: "log", level: "warn", message: `${signal} received: stopping tofu gracefully and releasing locks (this can take a moment)` });
+      controller.abort(new InterruptedError(signal));
+    } else {
+      bus.emit({ type: "log", level: "warn", message: "still stopping: tofu is finishing what it started, to keep the state intact" });
+    }
+  };
+  const onInt = () => onSignal("SIGINT");
+  const onTerm = () => onSignal("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+
+  bus.emit({ type: "run.started", command: name, version: VERSION, ...(environment ? { environment } : {}) });
+  let exitCode: number = ExitCode.Ok;
+  try {
+    const toolchain = await resolveToolchain(undefined);
+    let config: ProjectConfig | undefined;
+    const tofuFor = (cfg?: ProjectConfig): TofuContext => ({
+      bin: cfg?.tofu.binary ?? toolchain.bin,
+      env: toolchain.env,
+      signal: controller.signal,
+      interruptGraceMs: cfg?.tofu.interruptGrace ?? 60_000,
+    });
+    const env: CommandEnv = {
+      events: bus,
+      redactor,
+      signal: controller.signal,
+      toolchain,
+      tofu: tofuFor(),
+      loadContext: async () => {
+        config ??= await loadConfig(process.cwd(), globals.config);
+        return {
+          config,
+          events: bus,
+          redactor,
+          tofu: tofuFor(config),
+          signal: controller.signal,
+          confirm: makeConfirm(globals),
+          commandLine: ["evalap-infra", ...process.argv.slice(2)].join(" "),
+        };
+      },
+    };
+    const outcome = (await body(env)) ?? {};
+    exitCode = outcome.exitCode ?? ExitCode.Ok;
+    bus.emit({ type: "result", command: name, ok: true, exitCode, durationMs: Date.now() - started, ...(outcome.summary ? { summary: outcome.summary } : {}) });
+  } catch (err) {
+    const error = toEvalapError(err, globals.verbose === true);
+    exitCode = controller.signal.aborted && controller.signal.reason instanceof InterruptedError ? controller.signal.reason.exitCode : error.exitCode;
+    const shown = controller.signal.aborted && controller.signal.reason instanceof InterruptedError ? controller.signal.reason : error;
+    bus.emit({
+      type: "result",
+      command: name,
+      ok: false,
+      exitCode,
+      durationMs: Date.now() - started,
+      error: { code: shown.code, message: shown.message, ...(shown.hint ? { hint: shown.hint } : {}) },
+    });
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+    reporter.close();
+  }
+  return exitCode;
+}
+
+function toEvalapError(err: unknown, verbose: boolean): EvalapError {
+  if (isEvalapError(err)) return err;
+  // A bug of ours, not a user error: say so plainly; the stack only with --verbose.
+  const message = err instanceof Error ? err.message : String(err);
+  const stack = verbose && err instanceof Error && err.stack ? `\n${err.stack}` : "";
+  return new EvalapError("internal", `internal error: ${message}${stack}`, {
+    exitCode: ExitCode.Failure,
+    hint: verbose ? "please report this with the output above" : "run again with --verbose for details, and please report it",
+  });
+}
+
+async function makeReporter(globals: GlobalOptions, redactor: Redactor): Promise<Reporter> {
+  if (globals.json) return new JsonReporter(redactor);
+  const interactive = process.stderr.isTTY === true && !process.env.CI;
+  const useColor = globals.color !== false && !process.env.NO_COLOR && process.stderr.isTTY === true;
+  const deps: TtyDeps = { colors: plainColors, spinner: null };
+  if (useColor) {
+    const { Chalk } = await import("chalk");
+    const chalk = new Chalk({ level: 1 });
+    deps.colors = { green: chalk.green, red: chalk.red, yellow: chalk.yellow, dim: chalk.dim, bold: chalk.bold, cyan: chalk.cyan };
+  }
+  if (interactive) {
+    const { default: ora } = await import("ora");
+    deps.spinner = (text) => ora({ text, stream: process.stderr, color: useColor ? "cyan" : "white" }).start();
+  }
+  return new HumanReporter(redactor, deps, undefined, undefined, globals.verbose === true);
+}
+
+function makeConfirm(globals: GlobalOptions): ((question: string) => Promise<boolean>) | null {
+  if (globals.json || process.stdin.isTTY !== true || process.stderr.isTTY !== true || process.env.CI) return null;
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      const answer = await rl.question(`${question} Only "yes" is accepted: `);
+      return answer.trim() === "yes";
+    } finally {
+      rl.close();
+    }
+  };
+}

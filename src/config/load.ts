@@ -1,0 +1,93 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import type { z } from "zod";
+import { ConfigError } from "../core/errors.js";
+import { configSchema, type EnvironmentConfig, type ProjectConfigData } from "./schema.js";
+
+export const CONFIG_FILE = "evalap-infra.json";
+
+export interface ProjectConfig extends ProjectConfigData {
+  /** Absolute path of the config file. */
+  file: string;
+  /** Directory holding the config file: every relative path is resolved from it. */
+  projectDir: string;
+}
+
+export interface ResolvedEnvironment extends EnvironmentConfig {
+  name: string;
+  /** Absolute path of the OpenTofu root module. */
+  rootDir: string;
+}
+
+/** Finds the config file: the explicit path, else evalap-infra.json in cwd or a parent. */
+export async function findConfigFile(cwd: string, explicit?: string): Promise<string> {
+  if (explicit !== undefined) {
+    const file = path.resolve(cwd, explicit);
+    if (!(await isFile(file))) throw new ConfigError(`config file ${file} does not exist`, "check the --config path");
+    return file;
+  }
+  let dir = path.resolve(cwd);
+  for (;;) {
+    const file = path.join(dir, CONFIG_FILE);
+    if (await isFile(file)) return file;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new ConfigError(
+    `no ${CONFIG_FILE} found in ${cwd} or its parents`,
+    `create ${CONFIG_FILE} at the repository root (see README, "Configuration"), or pass --config <file>`,
+  );
+}
+
+export async function loadConfig(cwd: string, explicit?: string): Promise<ProjectConfig> {
+  const file = await findConfigFile(cwd, explicit);
+  const text = await readFile(file, "utf8");
+  return parseConfig(text, file);
+}
+
+export function parseConfig(text: string, file: string): ProjectConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, "fix the JSON syntax (a trailing comma or a missing quote)");
+  }
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(formatIssue);
+    throw new ConfigError(
+      `${file} is invalid:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
+      `fix the field${lines.length > 1 ? "s" : ""} above; your editor completes the file when it names "$schema": "./evalap-infra.schema.json"`,
+    );
+  }
+  return { ...parsed.data, file, projectDir: path.dirname(file) };
+}
+
+export function resolveEnvironment(config: ProjectConfig, name: string): ResolvedEnvironment {
+  const env = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
+  if (env === undefined) {
+    const known = Object.keys(config.environments);
+    throw new ConfigError(
+      `unknown environment "${name}"`,
+      `known environments: ${known.join(", ")} (declared in ${path.basename(config.file)})`,
+    );
+  }
+  return { ...env, name, rootDir: path.resolve(config.projectDir, env.root) };
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length === 0 ? "(top level)" : issue.path.map(String).join(".");
+  let message = issue.message;
+  if (issue.code === "unrecognized_keys") message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  const got = "input" in issue && issue.input !== undefined && issue.code !== "unrecognized_keys" ? `, got ${JSON.stringify(issue.input)}` : "";
+  return `${where}: ${message}${got}`;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { DURATION_PATTERN, parseDuration } from "../core/duration.js";
+
+/** A duration such as "30s", "5m", "500ms"; parsed to milliseconds. */
+const duration = (dflt: string) =>
+  z
+    .string()
+    .regex(DURATION_PATTERN, { message: 'expected a duration such as "500ms", "30s", "5m" or "1h"' })
+    .default(dflt)
+    .transform((s) => parseDuration(s) ?? 0);
+
+const tfvarValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+
+const environment = z.strictObject({
+  root: z.string().min(1).describe("OpenTofu root module of this environment, relative to the config file (e.g. infra/staging)"),
+  protection: z
+    .enum(["standard", "protected"])
+    .default("standard")
+    .describe('"protected" (production) needs --yes or an interactive confirmation to apply changes'),
+  vars: z.record(z.string(), tfvarValue).default({}).describe("Non-secret input variables passed with -var"),
+  varFiles: z.array(z.string()).default([]).describe("tfvars files passed with -var-file, relative to the root"),
+  backendConfig: z.record(z.string(), z.string()).default({}).describe("Extra -backend-config key=value pairs for tofu init"),
+});
+
+/** Resource types whose deletion loses data: deleting or replacing one needs --allow-destroy. */
+export const DEFAULT_STATEFUL_TYPES = [
+  "scaleway_rdb_instance",
+  "scaleway_rdb_database",
+  "scaleway_rdb_read_replica",
+  "scaleway_object_bucket",
+  "scaleway_secret",
+  "scaleway_secret_version",
+  "scaleway_registry_namespace",
+  "scaleway_cockpit",
+] as const;
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    environments: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "environment names are lower-case letters, digits and dashes" }), environment)
+      .refine((envs) => Object.keys(envs).length > 0, { message: "declare at least one environment" })
+      .describe("Deployable environments, each mapped to an OpenTofu root module"),
+    modulesDir: z.string().default("infra/modules").describe("Directory of reusable modules, checked by `validate`"),
+    retry: z
+      .strictObject({
+        attempts: z.number().int().min(1).max(20).default(5).describe("Attempts for a transient failure (first try included)"),
+        baseDelay: duration("1s").describe("First backoff delay; doubles each attempt, with full jitter"),
+        maxDelay: duration("30s").describe("Upper bound of one backoff delay"),
+        budget: duration("10m").describe("Total time a step may spend retrying"),
+      })
+      .prefault({}),
+    lock: z
+      .strictObject({
+        timeout: duration("10m").describe("How long a run waits for the deployment lock (overridden by --lock-timeout)"),
+        poll: duration("2s").describe("How often a waiting run retries the lock"),
+        stale: duration("30s").describe("A local lock not refreshed for this long belongs to a dead process"),
+      })
+      .prefault({}),
+    tofu: z
+      .strictObject({
+        binary: z.string().optional().describe("Path of the tofu binary (default: $EVALAP_TOFU_BIN, the toolchain cache, then PATH)"),
+        interruptGrace: duration("60s").describe("After forwarding SIGINT, how long tofu may take to stop before it is killed"),
+      })
+      .prefault({}),
+    guard: z
+      .strictObject({
+        statefulTypes: z
+          .array(z.string())
+          .default([...DEFAULT_STATEFUL_TYPES])
+          .describe("Resource types that may not be deleted or replaced without --allow-destroy"),
+      })
+      .prefault({}),
+  })
+  .describe("evalap-infra project configuration");
+
+export type ProjectConfigInput = z.input<typeof configSchema>;
+export type ProjectConfigData = z.output<typeof configSchema>;
+export type EnvironmentConfig = ProjectConfigData["environments"][string];
+
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+}

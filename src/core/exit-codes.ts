@@ -1,0 +1,31 @@
+/**
+ * Exit codes of evalap-infra. They are part of the public contract (README, "Exit codes"):
+ * CI jobs branch on them, so a code is never reused for another meaning.
+ */
+export const ExitCode = {
+  Ok: 0,
+  /** An operation failed (tofu error, permanent failure). */
+  Failure: 1,
+  /** `plan --detailed-exitcode`: the plan has changes (same meaning as tofu's). */
+  ChangesPresent: 2,
+  /** Bad command line or invalid project configuration. */
+  Usage: 3,
+  /** The deployment lock stayed held by someone else past --lock-timeout. */
+  LockHeld: 4,
+  /** The plan guard refused (protected environment without confirmation, destructive change). */
+  GuardRefused: 5,
+  /** A transient failure outlived every retry or the retry time budget. */
+  RetriesExhausted: 6,
+  /** Health gate failed; the previous release was restored. */
+  RolledBack: 7,
+  /** Health gate failed and no rollback restored service (none possible, disabled, or failed). */
+  HealthFailed: 8,
+  /** A prerequisite is missing (tofu binary, provider, credentials). */
+  Prerequisite: 9,
+  /** Interrupted by SIGINT. */
+  Interrupted: 130,
+  /** Stopped by SIGTERM. */
+  Terminated: 143,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

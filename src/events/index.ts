@@ -1,0 +1,2 @@
+export * from "./types.js";
+export { EventBus, EventRecorder } from "./bus.js";

@@ -1,0 +1,55 @@
+import type { PlanSummary } from "../tofu/plan-summary.js";
+import type { LockHolder } from "../lock/holder.js";
+
+/** Version of the NDJSON event contract; bumped on any incompatible change. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+export type StepOutcome = "ok" | "skipped" | "failed";
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** Everything the core reports. Reporters render these; core code never prints. */
+export type EvalapEvent =
+  | { type: "run.started"; command: string; environment?: string; version: string }
+  | { type: "step.started"; step: string; detail?: string }
+  | { type: "step.finished"; step: string; outcome: StepOutcome; durationMs: number; detail?: string }
+  | {
+      type: "retry.scheduled";
+      step: string;
+      attempt: number;
+      maxAttempts: number;
+      delayMs: number;
+      reason: string;
+      message: string;
+    }
+  | { type: "lock.waiting"; environment: string; scope: LockScope; holder: LockHolder | null; waitedMs: number; timeoutMs: number }
+  | { type: "lock.acquired"; environment: string; scope: LockScope }
+  | { type: "lock.recovered"; environment: string; scope: LockScope; previousHolder: LockHolder | null; reason: string }
+  | { type: "lock.released"; environment: string; scope: LockScope }
+  | { type: "plan.summary"; environment: string; summary: PlanSummary }
+  | { type: "guard.checked"; environment: string; allowed: boolean; confirmation: "not-needed" | "flag" | "prompt"; reasons: string[] }
+  | { type: "resource.progress"; address: string; action: string; phase: "start" | "complete" | "error"; elapsedSeconds?: number }
+  | { type: "diagnostic"; severity: "error" | "warning"; summary: string; detail?: string; address?: string }
+  | { type: "outputs"; environment: string; outputs: Record<string, OutputView> }
+  | { type: "log"; level: "info" | "warn" | "debug"; message: string }
+  | { type: "data"; kind: string; data: unknown }
+  | { type: "result"; command: string; ok: boolean; exitCode: number; durationMs: number; error?: ErrorInfo; summary?: string };
+
+export type LockScope = "local" | "remote";
+
+/** An output as it may be shown: sensitive values never leave the core. */
+export interface OutputView {
+  sensitive: boolean;
+  /** Absent for sensitive outputs. */
+  value?: unknown;
+}
+
+export type EventType = EvalapEvent["type"];
+
+export interface EventSink {
+  emit(event: EvalapEvent): void;
+}

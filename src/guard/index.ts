@@ -1,0 +1,1 @@
+export { checkPlan, GuardRefusedError, type GuardDecision, type GuardInput } from "./guard.js";

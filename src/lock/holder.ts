@@ -1,0 +1,40 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+
+/** Who holds a deployment lock: enough for a waiting operator to know whom to ask. */
+export interface LockHolder {
+  id: string;
+  user: string;
+  host: string;
+  pid: number;
+  command: string;
+  startedAt: string;
+}
+
+export function currentHolder(command: string): LockHolder {
+  let user = process.env.EVALAP_ACTOR ?? process.env.GITHUB_ACTOR ?? "";
+  if (!user) {
+    try {
+      user = os.userInfo().username;
+    } catch {
+      user = process.env.USER ?? "unknown";
+    }
+  }
+  return { id: randomUUID(), user, host: os.hostname(), pid: process.pid, command, startedAt: new Date().toISOString() };
+}
+
+export function isLockHolder(value: unknown): value is LockHolder {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.user === "string" && typeof v.host === "string" && typeof v.pid === "number" && typeof v.command === "string" && typeof v.startedAt === "string";
+}
+
+/** True when the process is gone (only meaningful for a holder on this host). */
+export function processIsGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}

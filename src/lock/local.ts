@@ -1,0 +1,106 @@
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import lockfile from "proper-lockfile";
+import { EvalapError } from "../core/errors.js";
+import { ExitCode } from "../core/exit-codes.js";
+import type { EventSink } from "../events/types.js";
+import { abortableSleep } from "../retry/retry.js";
+import { isLockHolder, processIsGone, type LockHolder } from "./holder.js";
+
+export interface LocalLockOptions {
+  /** Directory holding the lock files (.evalap-infra/locks). */
+  dir: string;
+  environment: string;
+  holder: LockHolder;
+  timeoutMs: number;
+  pollMs: number;
+  /** A lock whose mtime is older than this belongs to a dead process (proper-lockfile's stale). */
+  staleMs: number;
+  events: EventSink;
+  signal?: AbortSignal;
+}
+
+export interface LockHandle {
+  holder: LockHolder;
+  release(): Promise<void>;
+}
+
+export class LockHeldError extends EvalapError {
+  readonly holder: LockHolder | null;
+  constructor(environment: string, holder: LockHolder | null, waitedMs: number) {
+    const who = holder ? `${holder.user}@${holder.host} (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})` : "another run";
+    super("lock_held", `${environment} is locked by ${who}; gave up after waiting ${Math.round(waitedMs / 1000)}s`, {
+      exitCode: ExitCode.LockHeld,
+      hint: "wait for that run to finish, or raise --lock-timeout; if its process is gone, the lock is recovered automatically",
+    });
+    this.name = "LockHeldError";
+    this.holder = holder;
+  }
+}
+
+/**
+ * The deployment lock of one environment on this machine (proper-lockfile: an atomic mkdir whose
+ * mtime the holder refreshes). A waiting run says who holds it; a lock whose holder process is
+ * gone is taken over at once on the same host, or after `staleMs` without refresh elsewhere.
+ */
+export async function acquireLocalLock(opts: LocalLockOptions): Promise<LockHandle> {
+  await mkdir(opts.dir, { recursive: true });
+  const target = path.join(opts.dir, opts.environment);
+  const holderFile = `${target}.holder.json`;
+  await writeFile(target, "", { flag: "a" });
+  const started = Date.now();
+  let announced = false;
+  for (;;) {
+    try {
+      const release = await lockfile.lock(target, {
+        stale: Math.max(opts.staleMs, 2000),
+        update: Math.max(1000, Math.floor(Math.max(opts.staleMs, 2000) / 3)),
+        retries: 0,
+        realpath: false,
+        onCompromised: () => {
+          opts.events.emit({ type: "log", level: "warn", message: `the local lock of ${opts.environment} was removed by someone else` });
+        },
+      });
+      await writeFile(holderFile, JSON.stringify(opts.holder, null, 2) + "\n");
+      opts.events.emit({ type: "lock.acquired", environment: opts.environment, scope: "local" });
+      let released = false;
+      return {
+        holder: opts.holder,
+        release: async () => {
+          if (released) return;
+          released = true;
+          await rm(holderFile, { force: true });
+          await release().catch(() => undefined);
+          opts.events.emit({ type: "lock.released", environment: opts.environment, scope: "local" });
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
+    }
+    const holder = await readHolder(holderFile);
+    if (holder && holder.host === os.hostname() && holder.pid !== process.pid && processIsGone(holder.pid)) {
+      // The holder died without releasing (kill -9, power loss): its lock protects nothing.
+      await rm(`${target}.lock`, { recursive: true, force: true });
+      await rm(holderFile, { force: true });
+      opts.events.emit({ type: "lock.recovered", environment: opts.environment, scope: "local", previousHolder: holder, reason: `process ${holder.pid} is gone` });
+      continue;
+    }
+    const waitedMs = Date.now() - started;
+    if (waitedMs >= opts.timeoutMs) throw new LockHeldError(opts.environment, holder, waitedMs);
+    if (!announced) {
+      opts.events.emit({ type: "lock.waiting", environment: opts.environment, scope: "local", holder, waitedMs, timeoutMs: opts.timeoutMs });
+      announced = true;
+    }
+    await abortableSleep(Math.min(opts.pollMs, Math.max(50, opts.timeoutMs - waitedMs)), opts.signal);
+  }
+}
+
+export async function readHolder(file: string): Promise<LockHolder | null> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, "utf8"));
+    return isLockHolder(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,65 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { ProjectConfig } from "../config/load.js";
+import type { EventSink } from "../events/types.js";
+import type { Redactor } from "../report/redact.js";
+import type { RetryPolicy } from "../retry/backoff.js";
+import type { Transient } from "../retry/retry.js";
+import { TofuError } from "../tofu/errors.js";
+import { TRANSIENT_DESCRIPTIONS } from "../tofu/classify.js";
+import type { TofuContext } from "../tofu/process.js";
+
+/** Everything an operation needs from the outside world, passed in so tests can build one. */
+export interface RunContext {
+  config: ProjectConfig;
+  events: EventSink;
+  redactor: Redactor;
+  tofu: TofuContext;
+  signal: AbortSignal;
+  /** Asks the operator a yes/no question; null when there is no terminal (CI, --json). */
+  confirm: ((question: string) => Promise<boolean>) | null;
+  /** The command line as typed, for lock holders and the audit trail. */
+  commandLine: string;
+}
+
+/** Runs one named step, reporting its start, end, duration and outcome. */
+export async function step<T>(ctx: Pick<RunContext, "events">, name: string, fn: () => Promise<T>, detail?: (value: T) => { outcome?: "ok" | "skipped"; detail?: string }): Promise<T> {
+  const started = Date.now();
+  ctx.events.emit({ type: "step.started", step: name });
+  try {
+    const value = await fn();
+    const d = detail?.(value) ?? {};
+    ctx.events.emit({ type: "step.finished", step: name, outcome: d.outcome ?? "ok", durationMs: Date.now() - started, ...(d.detail ? { detail: d.detail } : {}) });
+    return value;
+  } catch (err) {
+    ctx.events.emit({ type: "step.finished", step: name, outcome: "failed", durationMs: Date.now() - started });
+    throw err;
+  }
+}
+
+export function retryPolicy(config: ProjectConfig): RetryPolicy {
+  return { attempts: config.retry.attempts, baseDelayMs: config.retry.baseDelay, maxDelayMs: config.retry.maxDelay, budgetMs: config.retry.budget };
+}
+
+/** Retry classifier for tofu runs: only what tofu said decides, never the command line. */
+export function classifyTofuError(err: unknown): Transient | null {
+  if (!(err instanceof TofuError) || !err.failure.transient || err.failure.reason === undefined) return null;
+  const t: Transient = { reason: TRANSIENT_DESCRIPTIONS[err.failure.reason] };
+  if (err.failure.retryAfterMs !== undefined) t.retryAfterMs = err.failure.retryAfterMs;
+  return t;
+}
+
+/** Forwards tofu's diagnostics as events, so reporters show them with the failure. */
+export function reportDiagnostics(ctx: Pick<RunContext, "events">, err: unknown): void {
+  if (!(err instanceof TofuError)) return;
+  for (const d of err.diagnostics) {
+    ctx.events.emit({ type: "diagnostic", severity: d.severity, summary: d.summary, ...(d.detail ? { detail: d.detail } : {}), ...(d.address ? { address: d.address } : {}) });
+  }
+}
+
+/** The tool's working directory inside the project (locks, plans); never committed. */
+export async function stateDir(config: ProjectConfig, ...parts: string[]): Promise<string> {
+  const dir = path.join(config.projectDir, ".evalap-infra", ...parts);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}

@@ -1,0 +1,5 @@
+export { deploy, deployLocked, type DeployOptions, type DeployResult } from "./deploy.js";
+export { initStep, planStep, type PlanInputs } from "./plan.js";
+export { validateAll, type ValidateReport } from "./validate.js";
+export { doctor, compareVersions, type DoctorCheck } from "./doctor.js";
+export { step, retryPolicy, classifyTofuError, stateDir, type RunContext } from "./context.js";

@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { ResolvedEnvironment } from "../config/load.js";
+import { withRetry } from "../retry/retry.js";
+import * as tofu from "../tofu/commands.js";
+import type { TofuJsonMessage } from "../tofu/diagnostics.js";
+import type { PlanResult } from "../tofu/commands.js";
+import { formatPlanCounts } from "../report/format.js";
+import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "./context.js";
+
+export interface PlanInputs {
+  /** Variables of this run on top of the environment's (a release's image references). */
+  vars?: Record<string, unknown>;
+  lockTimeoutMs: number;
+  /** Where to write the plan; a private file under .evalap-infra/plans by default. */
+  out?: string;
+}
+
+/** init (skipped when nothing changed) with retries; the first step of plan, deploy and rollback. */
+export async function initStep(ctx: RunContext, env: ResolvedEnvironment): Promise<void> {
+  await step(
+    ctx,
+    "init",
+    () =>
+      withRetry(() => tofu.init(ctx.tofu, env.rootDir, { backendConfig: env.backendConfig }), {
+        step: "init",
+        policy: retryPolicy(ctx.config),
+        classify: classifyTofuError,
+        events: ctx.events,
+        signal: ctx.signal,
+      }).catch((err: unknown) => {
+        reportDiagnostics(ctx, err);
+        throw err;
+      }),
+    (r) => (r.skipped ? { outcome: "skipped", detail: "unchanged since the last init" } : {}),
+  );
+}
+
+/** plan -out with retries on transient failures; emits the summary. */
+export async function planStep(ctx: RunContext, env: ResolvedEnvironment, inputs: PlanInputs): Promise<PlanResult> {
+  const out = inputs.out ?? path.join(await stateDir(ctx.config, "plans"), `${env.name}-${randomUUID()}.tfplan`);
+  const result = await step(
+    ctx,
+    "plan",
+    () =>
+      withRetry(
+        () =>
+          tofu.plan(ctx.tofu, env.rootDir, {
+            out,
+            lockTimeoutMs: inputs.lockTimeoutMs,
+            vars: { ...env.vars, ...(inputs.vars ?? {}) },
+            varFiles: env.varFiles,
+            onMessage: (m) => forwardPlanWarnings(ctx, m),
+          }),
+        { step: "plan", policy: retryPolicy(ctx.config), classify: classifyTofuError, events: ctx.events, signal: ctx.signal },
+      ).catch((err: unknown) => {
+        reportDiagnostics(ctx, err);
+        throw err;
+      }),
+    (r) => ({ detail: formatPlanCounts(r.summary) }),
+  );
+  ctx.events.emit({ type: "plan.summary", environment: env.name, summary: result.summary });
+  return result;
+}
+
+function forwardPlanWarnings(ctx: RunContext, m: TofuJsonMessage): void {
+  if (m.type === "diagnostic" && m.diagnostic?.severity === "warning") {
+    ctx.events.emit({ type: "diagnostic", severity: "warning", summary: m.diagnostic.summary ?? "warning", ...(m.diagnostic.detail ? { detail: m.diagnostic.detail } : {}) });
+  }
+}

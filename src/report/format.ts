@@ -1,0 +1,23 @@
+import type { PlanSummary } from "../tofu/plan-summary.js";
+import type { LockHolder } from "../lock/holder.js";
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${Math.round(s - m * 60)}s`;
+}
+
+export function formatHolder(holder: LockHolder | null): string {
+  if (holder === null) return "an unknown holder";
+  const since = new Date(holder.startedAt);
+  const age = Number.isNaN(since.getTime()) ? "" : `, for ${formatDuration(Date.now() - since.getTime())}`;
+  return `${holder.user}@${holder.host} (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt}${age})`;
+}
+
+export function formatPlanCounts(summary: PlanSummary): string {
+  const c = summary.counts;
+  if (!summary.hasChanges) return "no changes";
+  return `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete`;
+}

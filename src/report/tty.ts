@@ -1,0 +1,200 @@
+import type { EvalapEvent } from "../events/types.js";
+import { formatDuration, formatHolder, formatPlanCounts } from "./format.js";
+import type { Redactor } from "./redact.js";
+import type { Reporter } from "./reporter.js";
+
+/** What the human reporter needs from chalk and ora, loaded lazily by the caller. */
+export interface TtyDeps {
+  colors: Colors;
+  spinner: ((text: string) => Spinner) | null;
+}
+
+export interface Colors {
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+  cyan(s: string): string;
+}
+
+export interface Spinner {
+  text: string;
+  succeed(text: string): void;
+  fail(text: string): void;
+  info(text: string): void;
+  stop(): void;
+}
+
+export const plainColors: Colors = {
+  green: (s) => s,
+  red: (s) => s,
+  yellow: (s) => s,
+  dim: (s) => s,
+  bold: (s) => s,
+  cyan: (s) => s,
+};
+
+const ACTION_SIGN: Record<string, string> = { create: "+", update: "~", delete: "-", replace: "-/+", read: "<=", forget: "x" };
+
+/**
+ * Human output: a spinner per step on a terminal (ora), plain lines elsewhere (CI logs, pipes,
+ * NO_COLOR). Progress goes to stderr; the final result line goes to stdout on success and stderr
+ * on failure. Every string passes the redactor.
+ */
+export class HumanReporter implements Reporter {
+  private spinner: Spinner | null = null;
+
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly deps: TtyDeps,
+    private readonly out: (text: string) => void = (t) => process.stdout.write(t),
+    private readonly err: (text: string) => void = (t) => process.stderr.write(t),
+    private readonly verbose = false,
+  ) {}
+
+  handle(event: EvalapEvent): void {
+    const c = this.deps.colors;
+    switch (event.type) {
+      case "run.started":
+        return;
+      case "step.started":
+        this.startStep(`${event.step}${event.detail ? c.dim(` ${event.detail}`) : ""}`);
+        return;
+      case "step.finished": {
+        const text = `${event.step} ${c.dim(formatDuration(event.durationMs))}${event.detail ? ` ${c.dim(event.detail)}` : ""}`;
+        if (event.outcome === "failed") this.endStep("fail", c.red(text));
+        else if (event.outcome === "skipped") this.endStep("info", `${event.step} ${c.dim(`skipped${event.detail ? `: ${event.detail}` : ""}`)}`);
+        else this.endStep("succeed", text);
+        return;
+      }
+      case "retry.scheduled":
+        this.line(
+          c.yellow(`↻ ${event.step}: ${event.reason}, attempt ${event.attempt + 1}/${event.maxAttempts} in ${formatDuration(event.delayMs)}`) +
+            c.dim(` (${firstLine(event.message)})`),
+        );
+        return;
+      case "lock.waiting":
+        this.line(
+          c.yellow(`⏳ ${event.environment} is locked (${event.scope}) by ${formatHolder(event.holder)}; waiting up to ${formatDuration(event.timeoutMs)}`),
+        );
+        return;
+      case "lock.recovered":
+        this.line(c.yellow(`⚠ recovered the ${event.scope} lock of ${event.environment}: ${event.reason}`));
+        return;
+      case "lock.acquired":
+      case "lock.released":
+        if (this.verbose) this.line(c.dim(`${event.type === "lock.acquired" ? "locked" : "unlocked"} ${event.environment} (${event.scope})`));
+        return;
+      case "plan.summary":
+        this.planSummary(event);
+        return;
+      case "guard.checked":
+        if (!event.allowed) for (const r of event.reasons) this.line(c.red(`✖ ${r}`));
+        else if (event.confirmation === "flag") this.line(c.dim("confirmed by --yes"));
+        return;
+      case "resource.progress":
+        if (event.phase === "start") this.setSpinnerText(`apply ${event.action} ${event.address}`);
+        else if (event.phase === "error") this.line(c.red(`✖ ${event.address}: ${event.action} failed`));
+        else if (this.verbose) this.line(c.dim(`✓ ${event.address} ${event.action}`));
+        return;
+      case "diagnostic": {
+        const head = event.severity === "error" ? c.red(`Error: ${event.summary}`) : c.yellow(`Warning: ${event.summary}`);
+        this.line(`${head}${event.address ? c.dim(` (${event.address})`) : ""}${event.detail ? `\n  ${event.detail.split("\n").join("\n  ")}` : ""}`);
+        return;
+      }
+      case "outputs": {
+        const names = Object.keys(event.outputs);
+        if (names.length === 0) return;
+        this.line(c.bold("Outputs:"));
+        for (const name of names) {
+          const o = event.outputs[name];
+          if (o === undefined) continue;
+          this.line(`  ${name} = ${o.sensitive ? c.dim("(sensitive)") : JSON.stringify(o.value)}`);
+        }
+        return;
+      }
+      case "log":
+        if (event.level === "debug" && !this.verbose) return;
+        this.line(event.level === "warn" ? c.yellow(`⚠ ${event.message}`) : event.message);
+        return;
+      case "data":
+        return;
+      case "result": {
+        this.stopSpinner();
+        if (event.ok) {
+          this.out(this.redactor.redact(`${c.green("✔")} ${event.summary ?? `${event.command} done`} ${c.dim(`in ${formatDuration(event.durationMs)}`)}\n`));
+        } else {
+          const e = event.error;
+          const lines = [`${c.red("✖")} ${e?.message ?? `${event.command} failed`}`];
+          if (e?.hint) lines.push(`  ${c.dim("hint:")} ${e.hint}`);
+          lines.push(c.dim(`  exit code ${event.exitCode}`));
+          this.err(this.redactor.redact(lines.join("\n") + "\n"));
+        }
+        return;
+      }
+    }
+  }
+
+  close(): void {
+    this.stopSpinner();
+  }
+
+  private planSummary(event: Extract<EvalapEvent, { type: "plan.summary" }>): void {
+    const c = this.deps.colors;
+    const { summary } = event;
+    for (const change of summary.changes) {
+      if (change.action === "noop") continue;
+      const sign = ACTION_SIGN[change.action] ?? "?";
+      const color = change.action === "create" ? c.green : change.action === "update" ? c.yellow : c.red;
+      this.line(`  ${color(sign.padStart(3))} ${change.address}${change.reason ? c.dim(` (${change.reason})`) : ""}`);
+    }
+    this.line(c.bold(`Plan for ${event.environment}: ${formatPlanCounts(summary)}`));
+  }
+
+  private startStep(text: string): void {
+    this.stopSpinner();
+    if (this.deps.spinner) this.spinner = this.deps.spinner(this.redactor.redact(text));
+    else this.err(this.redactor.redact(`… ${text}\n`));
+  }
+
+  private endStep(kind: "succeed" | "fail" | "info", text: string): void {
+    const safe = this.redactor.redact(text);
+    if (this.spinner) {
+      this.spinner[kind](safe);
+      this.spinner = null;
+    } else {
+      const sign = kind === "succeed" ? "✔" : kind === "fail" ? "✖" : "–";
+      this.err(`${sign} ${safe}\n`);
+    }
+  }
+
+  private setSpinnerText(text: string): void {
+    if (this.spinner) this.spinner.text = this.redactor.redact(text);
+  }
+
+  private line(text: string): void {
+    const safe = this.redactor.redact(text);
+    if (this.spinner) {
+      // Print above the spinner without losing it.
+      const current = this.spinner.text;
+      this.spinner.stop();
+      this.err(safe + "\n");
+      this.spinner = this.deps.spinner ? this.deps.spinner(current) : null;
+    } else {
+      this.err(safe + "\n");
+    }
+  }
+
+  private stopSpinner(): void {
+    if (this.spinner) {
+      this.spinner.stop();
+      this.spinner = null;
+    }
+  }
+}
+
+function firstLine(s: string): string {
+  const line = s.split("\n").find((l) => l.trim().length > 0) ?? s;
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}

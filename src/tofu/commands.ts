@@ -1,0 +1,207 @@
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { TofuError } from "./errors.js";
+import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
+import { toDiagnostic } from "./diagnostics.js";
+import { summarizePlanStream, summarizeShowJson, type PlanSummary } from "./plan-summary.js";
+import { runTofu, type TofuContext } from "./process.js";
+
+/**
+ * One function per tofu subcommand, each with typed options (after terraform-exec). They only run
+ * tofu and parse what it says; retries, locks and guards live in the operations that call them.
+ */
+
+export interface VarOptions {
+  vars?: Record<string, unknown>;
+  varFiles?: string[];
+}
+
+export function varArgs(opts: VarOptions): string[] {
+  const args: string[] = [];
+  for (const file of opts.varFiles ?? []) args.push(`-var-file=${file}`);
+  for (const [name, value] of Object.entries(opts.vars ?? {})) {
+    // Strings go as they are; anything else as JSON, which tofu parses as an HCL expression.
+    args.push(`-var=${name}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
+  return args;
+}
+
+const lockTimeoutArg = (ms: number) => `-lock-timeout=${Math.max(0, Math.ceil(ms / 1000))}s`;
+
+// ---------------------------------------------------------------- init
+
+export interface InitOptions {
+  backend?: boolean;
+  backendConfig?: Record<string, string>;
+  /** Run even when nothing changed since the last successful init. */
+  force?: boolean;
+}
+
+export interface InitResult {
+  skipped: boolean;
+  fingerprint: string;
+}
+
+const INIT_MARKER = "evalap-infra-init.json";
+
+/**
+ * `tofu init`, skipped when the root's configuration files, its lock file, its local module
+ * sources, the backend options and the tofu binary are all unchanged since the last successful
+ * init of this working directory.
+ */
+export async function init(ctx: TofuContext, dir: string, opts: InitOptions = {}): Promise<InitResult> {
+  const backendArgs = opts.backend === false ? ["-backend=false"] : Object.entries(opts.backendConfig ?? {}).map(([k, v]) => `-backend-config=${k}=${v}`);
+  const fingerprint = await initFingerprint(ctx, dir, backendArgs);
+  const marker = path.join(dir, ".terraform", INIT_MARKER);
+  if (!opts.force) {
+    const previous = await readFile(marker, "utf8").catch(() => "");
+    if (previous.includes(fingerprint)) return { skipped: true, fingerprint };
+  }
+  await runTofu(ctx, { cwd: dir, args: ["init", "-input=false", "-no-color", ...backendArgs] });
+  // The lock file may have been written by this init: fingerprint again, so the next run matches.
+  const after = await initFingerprint(ctx, dir, backendArgs);
+  await mkdir(path.dirname(marker), { recursive: true });
+  await writeFile(marker, JSON.stringify({ fingerprint: after, at: new Date().toISOString() }) + "\n");
+  return { skipped: false, fingerprint: after };
+}
+
+async function initFingerprint(ctx: TofuContext, dir: string, backendArgs: string[]): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(`bin:${ctx.bin}\nargs:${backendArgs.join(" ")}\ncliconfig:${ctx.env.TF_CLI_CONFIG_FILE ?? process.env.TF_CLI_CONFIG_FILE ?? ""}\n`);
+  await hashConfigFiles(hash, dir, true);
+  // Local modules installed by the previous init, as recorded by tofu itself.
+  const modules = await readFile(path.join(dir, ".terraform", "modules", "modules.json"), "utf8").catch(() => "");
+  if (modules) {
+    hash.update(modules);
+    const parsed = JSON.parse(modules) as { Modules?: Array<{ Dir?: string; Source?: string }> };
+    for (const m of parsed.Modules ?? []) {
+      if (m.Dir && m.Source && (m.Source.startsWith("./") || m.Source.startsWith("../"))) await hashConfigFiles(hash, path.resolve(dir, m.Dir), false);
+    }
+  }
+  return hash.digest("hex");
+}
+
+async function hashConfigFiles(hash: ReturnType<typeof createHash>, dir: string, withLockFile: boolean): Promise<void> {
+  const names = (await readdir(dir).catch(() => [] as string[])).sort();
+  for (const name of names) {
+    if (/\.(tf|tofu|tf\.json|tofu\.json)$/.test(name) || (withLockFile && name === ".terraform.lock.hcl")) {
+      hash.update(`${name}\n`);
+      hash.update(await readFile(path.join(dir, name)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- validate / fmt
+
+export interface ValidateResult {
+  valid: boolean;
+  diagnostics: Diagnostic[];
+}
+
+export async function validate(ctx: TofuContext, dir: string): Promise<ValidateResult> {
+  const run = await runTofu(ctx, { cwd: dir, args: ["validate", "-json", "-no-color"], okExitCodes: [1] });
+  const parsed = JSON.parse(run.stdout || "{}") as { valid?: boolean; diagnostics?: Parameters<typeof toDiagnostic>[0][] };
+  return { valid: parsed.valid === true && run.exitCode === 0, diagnostics: (parsed.diagnostics ?? []).map(toDiagnostic) };
+}
+
+/** `tofu fmt -check`: the files that are not formatted (empty when all are). */
+export async function fmtCheck(ctx: TofuContext, dir: string, recursive = true): Promise<string[]> {
+  const args = ["fmt", "-check", "-list=true", "-no-color", ...(recursive ? ["-recursive"] : [])];
+  const run = await runTofu(ctx, { cwd: dir, args, okExitCodes: [3] });
+  return run.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+}
+
+// ---------------------------------------------------------------- plan / show / apply / output
+
+export interface PlanOptions extends VarOptions {
+  out: string;
+  lockTimeoutMs: number;
+  destroy?: boolean;
+  onMessage?: (message: TofuJsonMessage) => void;
+}
+
+export interface PlanResult {
+  summary: PlanSummary;
+  planFile: string;
+  diagnostics: Diagnostic[];
+}
+
+/** `tofu plan -out` with the JSON stream; the summary is read from the stream's planned changes. */
+export async function plan(ctx: TofuContext, dir: string, opts: PlanOptions): Promise<PlanResult> {
+  const messages: TofuJsonMessage[] = [];
+  const args = ["plan", "-input=false", "-json", "-detailed-exitcode", `-out=${opts.out}`, lockTimeoutArg(opts.lockTimeoutMs), ...(opts.destroy ? ["-destroy"] : []), ...varArgs(opts)];
+  const run = await runTofu(ctx, {
+    cwd: dir,
+    args,
+    okExitCodes: [2],
+    onMessage: (m) => {
+      messages.push(m);
+      opts.onMessage?.(m);
+    },
+  });
+  return { summary: summarizePlanStream(messages, run.exitCode), planFile: opts.out, diagnostics: run.diagnostics };
+}
+
+/** `tofu show -json PLANFILE`, summarised. Never print its raw output: it holds sensitive values. */
+export async function show(ctx: TofuContext, dir: string, planFile: string): Promise<PlanSummary> {
+  const run = await runTofu(ctx, { cwd: dir, args: ["show", "-json", "-no-color", planFile] });
+  return summarizeShowJson(JSON.parse(run.stdout) as Parameters<typeof summarizeShowJson>[0]);
+}
+
+export interface ApplyOptions {
+  planFile: string;
+  lockTimeoutMs: number;
+  onMessage?: (message: TofuJsonMessage) => void;
+}
+
+export interface OutputValue {
+  sensitive: boolean;
+  /** Absent for sensitive outputs in apply's stream; present from `output -json`. */
+  value?: unknown;
+}
+
+export interface ApplyResult {
+  /** Outputs as the apply stream reports them (sensitive values omitted by tofu). */
+  outputs: Record<string, OutputValue>;
+  diagnostics: Diagnostic[];
+}
+
+/** `tofu apply PLANFILE`: applies exactly what was planned; a stale plan fails, it is never re-planned here. */
+export async function apply(ctx: TofuContext, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
+  let outputs: Record<string, OutputValue> = {};
+  const run = await runTofu(ctx, {
+    cwd: dir,
+    args: ["apply", "-input=false", "-json", lockTimeoutArg(opts.lockTimeoutMs), opts.planFile],
+    onMessage: (m) => {
+      if (m.type === "outputs" && m.outputs) {
+        outputs = Object.fromEntries(
+          Object.entries(m.outputs).map(([k, o]) => [k, o.sensitive ? { sensitive: true } : { sensitive: false, value: o.value }]),
+        );
+      }
+      opts.onMessage?.(m);
+    },
+  });
+  return { outputs, diagnostics: run.diagnostics };
+}
+
+/** `tofu output -json`: every output with its value, sensitive ones included (register them for redaction). */
+export async function output(ctx: TofuContext, dir: string): Promise<Record<string, OutputValue>> {
+  const run = await runTofu(ctx, { cwd: dir, args: ["output", "-json", "-no-color"] });
+  const parsed = JSON.parse(run.stdout || "{}") as Record<string, { sensitive?: boolean; value?: unknown }>;
+  return Object.fromEntries(Object.entries(parsed).map(([k, o]) => [k, { sensitive: o.sensitive === true, value: o.value }]));
+}
+
+export async function version(ctx: TofuContext): Promise<string> {
+  const run = await runTofu(ctx, { cwd: process.cwd(), args: ["version", "-json"] });
+  const parsed = JSON.parse(run.stdout) as { terraform_version?: string };
+  if (!parsed.terraform_version) throw new TofuError("version", 0, [{ severity: "error", summary: "tofu printed no version" }], run.stderr);
+  return parsed.terraform_version;
+}
+
+export async function removePlanFile(file: string): Promise<void> {
+  await rm(file, { force: true });
+}

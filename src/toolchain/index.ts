@@ -1,0 +1,1 @@
+export { resolveToolchain, toolchainDir, type ResolvedToolchain } from "./resolve.js";
