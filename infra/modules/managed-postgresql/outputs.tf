@@ -45,3 +45,19 @@ output "secret_revisions" {
   description = "Current revision of each credential secret (changes when passwords or the endpoint change)."
   value       = { for k, v in scaleway_secret_version.db : k => v.revision }
 }
+
+output "instance" {
+  description = "Effective instance settings (for the CLI's guards and for tests)."
+  value = {
+    engine                 = scaleway_rdb_instance.this.engine
+    node_type              = scaleway_rdb_instance.this.node_type
+    high_availability      = scaleway_rdb_instance.this.is_ha_cluster
+    encryption_at_rest     = scaleway_rdb_instance.this.encryption_at_rest
+    backup_enabled         = !scaleway_rdb_instance.this.disable_backup
+    backup_retention_days  = scaleway_rdb_instance.this.backup_schedule_retention
+    backup_frequency_hours = scaleway_rdb_instance.this.backup_schedule_frequency
+    public_endpoint        = length(scaleway_rdb_instance.this.load_balancer) > 0
+    private_ipam           = length(scaleway_rdb_instance.this.private_network) > 0 ? scaleway_rdb_instance.this.private_network[0].enable_ipam : false
+    acl_cidrs              = flatten([for a in scaleway_rdb_acl.public : [for r in a.acl_rules : r.ip]])
+  }
+}

@@ -27,3 +27,8 @@ output "reader_policy_id" {
   description = "IAM policy of the reader application, or null."
   value       = try(scaleway_iam_policy.reader[0].id, null)
 }
+
+output "secret_paths" {
+  description = "Path of each secret, keyed by environment variable name."
+  value       = { for k, s in scaleway_secret.this : k => s.path }
+}

@@ -18,3 +18,25 @@ output "secret_environment_keys" {
   description = "Names (not values) of the secret environment variables set on each service."
   value       = local.secret_keys
 }
+
+output "containers" {
+  description = "Effective non-secret settings of each container (for the CLI's guards and for tests). Secret values are never included, only their names."
+  value = {
+    for name, c in scaleway_container.this : name => {
+      image                   = c.image
+      port                    = c.port
+      command                 = c.command
+      args                    = c.args
+      cpu_limit               = c.cpu_limit
+      memory_limit_bytes      = c.memory_limit_bytes
+      min_scale               = c.min_scale
+      max_scale               = c.max_scale
+      privacy                 = c.privacy
+      private_network_id      = c.private_network_id
+      environment             = c.environment_variables
+      secret_environment_keys = local.secret_keys[name]
+      liveness_path           = c.liveness_probe[0].http[0].path
+      startup_path            = c.startup_probe[0].http[0].path
+    }
+  }
+}

@@ -1,0 +1,271 @@
+# Mocked provider: no credentials, no API calls. IDs are given in the regional UUID form because
+# the real provider still validates arguments such as rdb_user.instance_id or secret_id.
+mock_provider "scaleway" {
+  mock_resource "scaleway_vpc" {
+    defaults = { id = "fr-par/11111111-1111-1111-1111-111111111111" }
+  }
+  mock_resource "scaleway_vpc_private_network" {
+    defaults = { id = "fr-par/22222222-2222-2222-2222-222222222222" }
+  }
+  mock_resource "scaleway_container_namespace" {
+    defaults = { id = "fr-par/44444444-4444-4444-4444-444444444444" }
+  }
+  mock_resource "scaleway_container" {
+    defaults = {
+      id              = "fr-par/55555555-5555-5555-5555-555555555555"
+      public_endpoint = "https://evalapstaging-mock.functions.fnc.fr-par.scw.cloud"
+    }
+  }
+  mock_resource "scaleway_rdb_instance" {
+    defaults = { id = "fr-par/66666666-6666-6666-6666-666666666666" }
+  }
+  mock_resource "scaleway_secret" {
+    defaults = { id = "fr-par/77777777-7777-7777-7777-777777777777" }
+  }
+  mock_resource "scaleway_secret_version" {
+    defaults = { revision = "1" }
+  }
+  mock_resource "scaleway_iam_application" {
+    defaults = { id = "88888888-8888-8888-8888-888888888888" }
+  }
+  mock_data "scaleway_account_project" {
+    defaults = {
+      id         = "99999999-9999-9999-9999-999999999999"
+      project_id = "99999999-9999-9999-9999-999999999999"
+    }
+  }
+  mock_data "scaleway_registry_namespace" {
+    defaults = { endpoint = "rg.fr-par.scw.cloud/evalap" }
+  }
+  mock_data "scaleway_secret_version" {
+    # base64 of "mock-secret-value": the data source returns base64, like the real one.
+    defaults = { data = "bW9jay1zZWNyZXQtdmFsdWU=" }
+  }
+}
+
+variables {
+  images               = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" }
+  state_passphrase     = "mock-passphrase-for-tests-only"
+  alert_contact_emails = ["ops@example.org"]
+  app_secrets = {
+    ADMIN_TOKEN           = "mock-admin-token"
+    EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+    OPENAI_API_KEY        = "mock-openai-key"
+  }
+}
+
+run "evalap_as_it_really_runs" {
+  command = apply
+
+  assert {
+    condition     = toset(keys(output.services)) == toset(["evalap", "evalap-ui"])
+    error_message = "API+runner and UI containers are deployed."
+  }
+
+  assert {
+    condition     = output.services["evalap"].health_path == "/openapi.json" && output.services["evalap-ui"].health_path == "/_stcore/health"
+    error_message = "Health paths must be ones EvalAP serves (/openapi.json, /_stcore/health); there is no /health."
+  }
+
+  assert {
+    condition     = alltrue([for s in values(output.services) : startswith(s.url, "https://") && s.id != ""])
+    error_message = "services output: https url and id for each service."
+  }
+
+  assert {
+    condition     = module.containers.containers["evalap"].port == 8000 && module.containers.containers["evalap-ui"].port == 8501
+    error_message = "API on 8000, Streamlit on 8501."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.liveness_path != "/health" && c.startup_path != "/health"])
+    error_message = "No probe may target /health: EvalAP does not serve it."
+  }
+
+  assert {
+    condition     = module.containers.containers["evalap"].liveness_path == "/openapi.json" && module.containers.containers["evalap"].startup_path == "/openapi.json" && module.containers.containers["evalap-ui"].liveness_path == "/_stcore/health" && module.containers.containers["evalap-ui"].startup_path == "/_stcore/health"
+    error_message = "Probes on the right paths."
+  }
+
+  assert {
+    condition     = length(distinct([for c in module.containers.containers : c.image])) == 1
+    error_message = "One image for every service."
+  }
+
+  assert {
+    condition     = module.containers.containers["evalap"].command == tolist(["supervisord", "-c", "/app/supervisord.conf"])
+    error_message = "API and runner run together under the image's supervisord (ZeroMQ over localhost)."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.environment["ENV"] == "prod"])
+    error_message = "ENV must be prod (EvalAP asserts on any other value)."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.environment["DB_NAME"] == "evalap"])
+    error_message = "DB_NAME is set in plain environment."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.memory_limit_bytes >= 2147483648])
+    error_message = "At least 2 GiB per container."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : length(setintersection(toset(keys(c.environment)), toset(["POSTGRES_URL", "ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]))) == 0])
+    error_message = "Secrets must never be in plain environment variables."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : toset(c.secret_environment_keys) == toset(["POSTGRES_URL", "ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"])])
+    error_message = "POSTGRES_URL and the app secrets are secret environment variables."
+  }
+
+  assert {
+    condition     = toset(keys(data.scaleway_secret_version.app)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]) && data.scaleway_secret_version.app["ADMIN_TOKEN"].secret_id == output.secret_ids["ADMIN_TOKEN"] && data.scaleway_secret_version.postgres_url.secret_id == output.secret_ids["POSTGRES_URL"]
+    error_message = "Secret values come from Secret Manager (base64-decoded data source), not from the variable directly."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.private_network_id == output.network.private_network_id])
+    error_message = "Containers reach the database over the private network."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.min_scale == 0])
+    error_message = "Staging may scale to zero."
+  }
+
+  assert {
+    condition     = module.database.instance.high_availability == false && module.database.instance.backup_retention_days == 7 && module.database.instance.backup_enabled
+    error_message = "Staging: no HA, short backup retention."
+  }
+
+  assert {
+    condition     = module.database.instance.engine == "PostgreSQL-16" && module.database.instance.encryption_at_rest
+    error_message = "PostgreSQL 16, encrypted at rest."
+  }
+
+  assert {
+    condition     = module.database.instance.public_endpoint == false && output.database.public_endpoint == false && output.database.private
+    error_message = "No public database endpoint unless CIDRs are given."
+  }
+
+  assert {
+    condition     = alltrue([for p in values(module.secrets.secret_paths) : p == "/evalap/staging"]) && output.secret_path == "/evalap/staging"
+    error_message = "Secrets live under /evalap/staging."
+  }
+
+  assert {
+    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "COCKPIT_PUSH_TOKEN", "POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
+    error_message = "secret_ids exposes every secret by variable name."
+  }
+
+  assert {
+    condition     = output.state_bucket == "evalap-tfstate-staging" && output.registry_endpoint == "rg.fr-par.scw.cloud/evalap"
+    error_message = "state_bucket and registry_endpoint outputs."
+  }
+}
+
+run "ui_can_be_disabled" {
+  command = apply
+
+  variables {
+    enable_ui = false
+  }
+
+  assert {
+    condition     = toset(keys(output.services)) == toset(["evalap"])
+    error_message = "Without the UI only the API+runner container remains."
+  }
+}
+
+run "public_database_needs_acl_cidrs" {
+  command = apply
+
+  variables {
+    database = {
+      public_access_cidrs = ["203.0.113.10/32"]
+    }
+  }
+
+  assert {
+    condition     = module.database.instance.acl_cidrs == ["203.0.113.10/32"] && output.database.public_endpoint
+    error_message = "A public staging endpoint is ACL-restricted."
+  }
+}
+
+run "images_without_evalap_key_are_rejected" {
+  command = plan
+
+  variables {
+    images = { api = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" }
+  }
+
+  expect_failures = [var.images]
+}
+
+run "latest_image_is_rejected" {
+  command = plan
+
+  variables {
+    images = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:latest" }
+  }
+
+  expect_failures = [var.images]
+}
+
+run "too_little_memory_is_rejected" {
+  command = plan
+
+  variables {
+    container = { memory_limit_bytes = 1024000000 }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "missing_required_secret_is_rejected" {
+  command = plan
+
+  variables {
+    app_secrets = { OPENAI_API_KEY = "mock-openai-key" }
+  }
+
+  expect_failures = [var.app_secrets]
+}
+
+run "postgres_url_cannot_be_passed_in" {
+  command = plan
+
+  variables {
+    app_secrets = {
+      ADMIN_TOKEN           = "mock-admin-token"
+      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+      POSTGRES_URL          = "mock-url"
+    }
+  }
+
+  expect_failures = [var.app_secrets]
+}
+
+run "short_passphrase_is_rejected" {
+  command = plan
+
+  variables {
+    state_passphrase = "short"
+  }
+
+  expect_failures = [var.state_passphrase]
+}
+
+run "long_backup_retention_is_rejected_in_staging" {
+  command = plan
+
+  variables {
+    database = { backup_retention_days = 30 }
+  }
+
+  expect_failures = [var.database]
+}
