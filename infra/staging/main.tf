@@ -120,7 +120,7 @@ module "monitoring" {
   name_prefix                  = local.name
   contact_emails               = var.alert_contact_emails
   metrics_retention_days       = 31
-  logs_retention_days          = 7
+  logs_retention_days          = var.logs_retention_days
   preconfigured_alert_products = ["container", "postgres", "rdb"]
 }
 

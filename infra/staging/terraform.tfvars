@@ -19,3 +19,4 @@ database = {
   encryption_at_rest    = true
   backup_retention_days = 7
 }
+logs_retention_days = 7

@@ -144,6 +144,17 @@ variable "log_level" {
   }
 }
 
+variable "logs_retention_days" {
+  type        = number
+  description = "Retention of the custom Cockpit logs data source, in days."
+  default     = 7
+
+  validation {
+    condition     = var.logs_retention_days >= 1 && var.logs_retention_days <= 365
+    error_message = "logs_retention_days must be between 1 and 365."
+  }
+}
+
 variable "protect_secrets" {
   type        = bool
   description = "Mark Secret Manager secrets as protected (deletion fails until unprotected)."

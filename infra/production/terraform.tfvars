@@ -1,0 +1,25 @@
+# Production settings. No secrets here: images come from the CLI (-var, the same references that
+# passed staging), the state passphrase and the application secrets from the environment
+# (TF_VAR_state_passphrase, TF_VAR_app_secrets).
+state_bucket         = "evalap-tfstate-production"
+registry_namespace   = "evalap"
+private_subnet       = "172.16.12.0/22"
+alert_contact_emails = ["evalap-ops@example.org"]
+log_level            = "INFO"
+logs_retention_days  = 30
+protect_secrets      = true
+
+container = {
+  cpu_limit          = 2240
+  memory_limit_bytes = 4096000000
+  min_scale          = 2
+  max_scale          = 5
+}
+
+database = {
+  node_type             = "db-pro2-xs"
+  high_availability     = true
+  encryption_at_rest    = true
+  volume_size_in_gb     = 50
+  backup_retention_days = 30
+}

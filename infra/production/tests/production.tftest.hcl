@@ -1,0 +1,218 @@
+# Mocked provider: no credentials, no API calls. IDs are given in the regional UUID form because
+# the real provider still validates arguments such as rdb_user.instance_id or secret_id.
+mock_provider "scaleway" {
+  mock_resource "scaleway_vpc" {
+    defaults = { id = "fr-par/11111111-1111-1111-1111-111111111111" }
+  }
+  mock_resource "scaleway_vpc_private_network" {
+    defaults = { id = "fr-par/22222222-2222-2222-2222-222222222222" }
+  }
+  mock_resource "scaleway_container_namespace" {
+    defaults = { id = "fr-par/44444444-4444-4444-4444-444444444444" }
+  }
+  mock_resource "scaleway_container" {
+    defaults = {
+      id              = "fr-par/55555555-5555-5555-5555-555555555555"
+      public_endpoint = "https://evalapproduction-mock.functions.fnc.fr-par.scw.cloud"
+    }
+  }
+  mock_resource "scaleway_rdb_instance" {
+    defaults = { id = "fr-par/66666666-6666-6666-6666-666666666666" }
+  }
+  mock_resource "scaleway_secret" {
+    defaults = { id = "fr-par/77777777-7777-7777-7777-777777777777" }
+  }
+  mock_resource "scaleway_secret_version" {
+    defaults = { revision = "1" }
+  }
+  mock_resource "scaleway_iam_application" {
+    defaults = { id = "88888888-8888-8888-8888-888888888888" }
+  }
+  mock_data "scaleway_account_project" {
+    defaults = {
+      id         = "99999999-9999-9999-9999-999999999999"
+      project_id = "99999999-9999-9999-9999-999999999999"
+    }
+  }
+  mock_data "scaleway_registry_namespace" {
+    defaults = { endpoint = "rg.fr-par.scw.cloud/evalap" }
+  }
+  mock_data "scaleway_secret_version" {
+    # base64 of "mock-secret-value": the data source returns base64, like the real one.
+    defaults = { data = "bW9jay1zZWNyZXQtdmFsdWU=" }
+  }
+}
+
+variables {
+  images               = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" }
+  state_passphrase     = "mock-passphrase-for-tests-only"
+  alert_contact_emails = ["ops@example.org"]
+  app_secrets = {
+    ADMIN_TOKEN           = "mock-admin-token"
+    EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+    OPENAI_API_KEY        = "mock-openai-key"
+  }
+}
+
+run "production_invariants" {
+  command = apply
+
+  assert {
+    condition     = toset(keys(output.services)) == toset(["evalap", "evalap-ui"])
+    error_message = "API+runner and UI containers are deployed."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.min_scale >= 2])
+    error_message = "Production runs at least 2 instances of every service (FR-002)."
+  }
+
+  assert {
+    condition     = output.services["evalap"].health_path == "/openapi.json" && output.services["evalap-ui"].health_path == "/_stcore/health"
+    error_message = "Health paths must be ones EvalAP serves; there is no /health."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.liveness_path == c.startup_path && c.liveness_path != "/health"])
+    error_message = "Liveness and startup probes hit the service's health path, never /health."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.environment["ENV"] == "prod" && c.environment["DB_NAME"] == "evalap"])
+    error_message = "ENV=prod and DB_NAME in plain environment."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : contains(c.secret_environment_keys, "POSTGRES_URL") && !contains(keys(c.environment), "POSTGRES_URL")])
+    error_message = "POSTGRES_URL only as a secret environment variable."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.memory_limit_bytes >= 2147483648])
+    error_message = "At least 2 GiB per container."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.image == "rg.fr-par.scw.cloud/evalap/evalap:1.2.3"])
+    error_message = "Production runs the image reference the CLI passes (promoted from staging)."
+  }
+
+  assert {
+    condition     = module.database.instance.high_availability
+    error_message = "Production database must be HA."
+  }
+
+  assert {
+    condition     = module.database.instance.public_endpoint == false && module.database.instance.private_ipam && output.database.private && !output.database.public_endpoint
+    error_message = "Production database is private (IPAM endpoint) with no public endpoint."
+  }
+
+  assert {
+    condition     = module.database.instance.encryption_at_rest
+    error_message = "Production database is encrypted at rest."
+  }
+
+  assert {
+    condition     = module.database.instance.backup_enabled && module.database.instance.backup_retention_days == 30
+    error_message = "Production keeps daily backups for 30 days."
+  }
+
+  assert {
+    condition     = module.database.instance.node_type == "db-pro2-xs"
+    error_message = "Production uses the tfvars node type."
+  }
+
+  assert {
+    condition     = alltrue([for p in values(module.secrets.secret_paths) : p == "/evalap/production"]) && output.secret_path == "/evalap/production"
+    error_message = "Secrets live under /evalap/production, apart from staging."
+  }
+
+  assert {
+    condition     = output.state_bucket == "evalap-tfstate-production"
+    error_message = "Production has its own state bucket."
+  }
+}
+
+run "min_scale_below_two_is_rejected" {
+  command = plan
+
+  variables {
+    container = { min_scale = 1 }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "scale_to_zero_is_rejected" {
+  command = plan
+
+  variables {
+    container = { min_scale = 0 }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "non_ha_database_is_rejected" {
+  command = plan
+
+  variables {
+    database = { high_availability = false }
+  }
+
+  expect_failures = [var.database]
+}
+
+run "public_database_is_rejected" {
+  command = plan
+
+  variables {
+    database = { public_access_cidrs = ["203.0.113.10/32"] }
+  }
+
+  expect_failures = [var.database]
+}
+
+run "unencrypted_database_is_rejected" {
+  command = plan
+
+  variables {
+    database = { encryption_at_rest = false }
+  }
+
+  expect_failures = [var.database]
+}
+
+run "short_backup_retention_is_rejected" {
+  command = plan
+
+  variables {
+    database = { backup_retention_days = 7 }
+  }
+
+  expect_failures = [var.database]
+}
+
+run "latest_image_is_rejected" {
+  command = plan
+
+  variables {
+    images = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:latest" }
+  }
+
+  expect_failures = [var.images]
+}
+
+run "secret_in_tfvars_style_key_is_rejected" {
+  command = plan
+
+  variables {
+    app_secrets = {
+      ADMIN_TOKEN           = "mock-admin-token"
+      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+      DATABASE_URL          = "mock-url"
+    }
+  }
+
+  expect_failures = [var.app_secrets]
+}
