@@ -44,7 +44,7 @@ export async function doctor(cwd: string, configPath: string | undefined, toolch
   const mirror = path.join(toolchainDir(env), "providers", "registry.opentofu.org", "scaleway", "scaleway");
   const versions = await readdir(mirror).catch(() => [] as string[]);
   const hasProvider = versions.includes(PROVIDER_VERSION);
-  const cliConfig = env.TF_CLI_CONFIG_FILE ?? toolchain.env.TF_CLI_CONFIG_FILE;
+  const cliConfig = toolchain.env.TF_CLI_CONFIG_FILE ?? env.TF_CLI_CONFIG_FILE;
   checks.push({
     name: "scaleway provider",
     ok: hasProvider && cliConfig !== undefined,

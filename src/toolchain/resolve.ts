@@ -22,7 +22,11 @@ export async function resolveToolchain(configured: string | undefined, env: Node
   const dir = toolchainDir(env);
   const tofuEnv: Record<string, string> = {};
   const rc = path.join(dir, "tofurc");
-  if (!env.TF_CLI_CONFIG_FILE && (await isExecutableOrFile(rc, false))) tofuEnv.TF_CLI_CONFIG_FILE = rc;
+  // A TF_CLI_CONFIG_FILE naming a missing file (some images export ~/.terraformrc) is as good as
+  // none: tofu would warn on every run and find no provider mirror.
+  const userConfig = env.TF_CLI_CONFIG_FILE;
+  const userConfigUsable = userConfig !== undefined && userConfig !== "" && (await isExecutableOrFile(userConfig, false));
+  if (!userConfigUsable && (await isExecutableOrFile(rc, false))) tofuEnv.TF_CLI_CONFIG_FILE = rc;
   if (configured) return { bin: configured, source: "config", env: tofuEnv };
   if (env.EVALAP_TOFU_BIN) return { bin: env.EVALAP_TOFU_BIN, source: "EVALAP_TOFU_BIN", env: tofuEnv };
   const cached = path.join(dir, "bin", "tofu");
