@@ -38,8 +38,8 @@ mock_provider "scaleway" {
     defaults = { endpoint = "rg.fr-par.scw.cloud/evalap" }
   }
   mock_data "scaleway_secret_version" {
-    # base64 of "mock-secret-value": the data source returns base64, like the real one.
-    defaults = { data = "bW9jay1zZWNyZXQtdmFsdWU=" }
+    # base64 of "mock": the data source returns base64, like the real one.
+    defaults = { data = "bW9jaw==" }
   }
 }
 

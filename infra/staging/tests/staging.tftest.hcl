@@ -38,8 +38,8 @@ mock_provider "scaleway" {
     defaults = { endpoint = "rg.fr-par.scw.cloud/evalap" }
   }
   mock_data "scaleway_secret_version" {
-    # base64 of "mock-secret-value": the data source returns base64, like the real one.
-    defaults = { data = "bW9jay1zZWNyZXQtdmFsdWU=" }
+    # base64 of "mock": the data source returns base64, like the real one.
+    defaults = { data = "bW9jaw==" }
   }
 }
 
@@ -254,7 +254,7 @@ run "short_passphrase_is_rejected" {
   command = plan
 
   variables {
-    state_passphrase = "short"
+    state_passphrase = "mock-short"
   }
 
   expect_failures = [var.state_passphrase]
