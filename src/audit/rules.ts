@@ -133,12 +133,23 @@ function shannonEntropy(s: string): number {
 export const ENTROPY_THRESHOLD = 4.2;
 const HEX_ENTROPY_THRESHOLD = 3.2;
 
+// One "word" of an identifier, a path or a KEY=value pair: lower, UPPER, Capitalized or
+// camelCase letters, optionally followed by digits, or digits alone.
+const IDENTIFIER_SEGMENT = /^(?:[a-z]+|[A-Z]+|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*|[A-Z]+[a-z]+)?[0-9]*$/;
+
+function looksLikeIdentifier(token: string): boolean {
+  return token.split(/[_\-/=.+]+/).every((segment) => IDENTIFIER_SEGMENT.test(segment));
+}
+
 function looksHighEntropy(token: string): boolean {
   if (UUID.test(token)) return false; // identifiers; secret UUIDs are caught by scw-secret-key
+  if (looksLikeIdentifier(token)) return false;
   if (/^[a-f0-9]{32,}$/i.test(token)) return shannonEntropy(token) >= HEX_ENTROPY_THRESHOLD;
   if (token.length < 24) return false;
+  // Random keys and base64 of random bytes mix lower case, upper case and digits; identifiers,
+  // paths and KEY=value pairs (SCW_DEFAULT_REGION=fr-par, modules/cockpit-monitoring) do not.
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(token)).length;
-  if (classes < 3 && !/[+/=]/.test(token)) return false;
+  if (classes < 3) return false;
   return shannonEntropy(token) >= ENTROPY_THRESHOLD;
 }
 

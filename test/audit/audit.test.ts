@@ -154,6 +154,11 @@ describe("audit rules", () => {
     expect(findings(".github/workflows/ci.yml", "      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683")).toEqual([]);
   });
 
+  it("flags random-looking tokens but not identifiers, paths or KEY=value pairs", () => {
+    expect(findings("templates/app.env", `WEBHOOK_URL=https://hooks.example.org/${PLANTED_TOKEN}`)).toEqual(["high-entropy-string"]);
+    expect(findings("infra/README.md", "SCW_DEFAULT_ZONE=fr-par-1 modules/cockpit-monitoring/README SecretManagerSecretAccess")).toEqual([]);
+  });
+
   it("accepts built-in terraform_data and rejects other providers' resources", () => {
     expect(findings("infra/m/main.tf", 'resource "terraform_data" "pw" {\n}\n')).toEqual([]);
     expect(findings("infra/m/main.tf", 'resource "random_password" "pw" {\n}\n')).toEqual(["forbidden-resource"]);
