@@ -24,35 +24,8 @@ LINK="$BIN/versitygw"
 
 log() { printf 's3-server: %s\n' "$*" >&2; }
 
-# build_from_module MODULE VERSION PACKAGE OUTPUT [LDFLAGS]: same approach as
-# scripts/toolchain.sh: a wrapper module requiring MODULE@VERSION and repeating its replaces.
-build_from_module() {
-  local module="$1" version="$2" pkg="$3" out="$4" ldflags="${5:-}"
-  local wrap="$CACHE/build/$(basename "$module")-$version"
-  mkdir -p "$wrap"
-  local gomod
-  gomod="$(cd "$wrap" && GOFLAGS=-mod=mod go mod download -json "$module@v$version" | sed -n 's/.*"GoMod": *"\([^"]*\)".*/\1/p')"
-  if [ -z "$gomod" ] || [ ! -f "$gomod" ]; then
-    log "could not download $module@v$version from the Go module proxy"
-    exit 1
-  fi
-  {
-    echo "module evalap-infra/s3-server-wrapper"
-    echo
-    grep -E '^go [0-9.]+$' "$gomod"
-    echo
-    echo "require $module v$version"
-    echo
-    grep -E '^replace ' "$gomod" || true
-  } > "$wrap/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > "$wrap/tools.go"
-  (
-    cd "$wrap"
-    go mod tidy >&2
-    go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp.$$" "$pkg"
-  )
-  mv -f "$out.tmp.$$" "$out"
-}
+# shellcheck source=lib/go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-build.sh"
 
 mkdir -p "$BIN"
 if [ ! -x "$TARGET" ]; then

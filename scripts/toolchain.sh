@@ -32,32 +32,8 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 
 tofu_version_of() { "$1" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p' | head -n1; }
 
-# build_from_module MODULE VERSION PACKAGE OUTPUT [LDFLAGS]: builds PACKAGE of MODULE@VERSION in a
-# small wrapper module that repeats MODULE's replace directives (which `go install mod@version`
-# refuses), and works although the proxy serves no version list for some modules.
-build_from_module() {
-  local module="$1" version="$2" pkg="$3" out="$4" ldflags="${5:-}"
-  local wrap="$CACHE/build/$(basename "$module")-$version"
-  mkdir -p "$wrap"
-  local gomod
-  gomod="$(cd "$wrap" && GOFLAGS=-mod=mod go mod download -json "$module@v$version" | sed -n 's/.*"GoMod": *"\([^"]*\)".*/\1/p')"
-  {
-    echo "module evalap-infra/toolchain-wrapper"
-    echo
-    grep -E '^go [0-9.]+$' "$gomod"
-    echo
-    echo "require $module v$version"
-    echo
-    grep -E '^replace ' "$gomod" || true
-  } > "$wrap/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > "$wrap/tools.go"
-  (
-    cd "$wrap"
-    go mod tidy
-    go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg"
-  )
-  mv -f "$out.tmp" "$out"
-}
+# shellcheck source=lib/go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-build.sh"
 
 ensure_tofu() {
   local target="$BIN/tofu"

@@ -39,8 +39,9 @@ const ACTION_SIGN: Record<string, string> = { create: "+", update: "~", delete: 
 
 /**
  * Human output: a spinner per step on a terminal (ora), plain lines elsewhere (CI logs, pipes,
- * NO_COLOR). Progress goes to stderr; the final result line goes to stdout on success and stderr
- * on failure. Every string passes the redactor.
+ * NO_COLOR). Progress, warnings and diagnostics go to stderr; what the command produced (listings,
+ * outputs, the final line on success) to stdout; a failure's message and hint to stderr. Every
+ * string passes the redactor.
  */
 export class HumanReporter implements Reporter {
   private spinner: Spinner | null = null;
@@ -106,17 +107,18 @@ export class HumanReporter implements Reporter {
       case "outputs": {
         const names = Object.keys(event.outputs);
         if (names.length === 0) return;
-        this.line(c.bold("Outputs:"));
+        this.data(c.bold("Outputs:"));
         for (const name of names) {
           const o = event.outputs[name];
           if (o === undefined) continue;
-          this.line(`  ${name} = ${o.sensitive ? c.dim("(sensitive)") : JSON.stringify(o.value)}`);
+          this.data(`  ${name} = ${o.sensitive ? c.dim("(sensitive)") : JSON.stringify(o.value)}`);
         }
         return;
       }
       case "log":
         if (event.level === "debug" && !this.verbose) return;
-        this.line(event.level === "warn" ? c.yellow(`⚠ ${event.message}`) : event.message);
+        if (event.level === "warn") this.line(c.yellow(`⚠ ${event.message}`));
+        else this.data(event.message);
         return;
       case "data":
         return;
@@ -173,6 +175,13 @@ export class HumanReporter implements Reporter {
     if (this.spinner) this.spinner.text = this.redactor.redact(text);
   }
 
+  /** What the command produced (listings, outputs): stdout, so it can be piped. */
+  private data(text: string): void {
+    this.stopSpinner();
+    this.out(this.redactor.redact(text) + "\n");
+  }
+
+  /** Progress and warnings: stderr, above the spinner. */
   private line(text: string): void {
     const safe = this.redactor.redact(text);
     if (this.spinner) {

@@ -3,6 +3,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { EvalapEvent } from "../../src/events/types.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(REPO, "bin", "evalap-infra.js");
@@ -72,6 +73,20 @@ export function parseEvents(stdout: string): CliRun["events"] {
     .split("\n")
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l) as CliRun["events"][number]);
+}
+
+type Stamped<E> = E & { schemaVersion: number; time: string };
+
+/** The events of one type, typed as the CLI's own event union says. */
+export function eventsOf<T extends EvalapEvent["type"]>(run: CliRun, type: T): Array<Stamped<Extract<EvalapEvent, { type: T }>>> {
+  return run.events.filter((e) => e.type === type) as unknown as Array<Stamped<Extract<EvalapEvent, { type: T }>>>;
+}
+
+/** The first event of a type; fails the test with the run's output when there is none. */
+export function eventOf<T extends EvalapEvent["type"]>(run: CliRun, type: T): Stamped<Extract<EvalapEvent, { type: T }>> {
+  const found = eventsOf(run, type)[0];
+  if (!found) throw new Error(`no ${type} event; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  return found;
 }
 
 export function resultOf(run: CliRun): Record<string, unknown> {

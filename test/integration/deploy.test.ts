@@ -2,7 +2,7 @@ import { readFile, readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeProject, resultOf, tofuIn, type TestProject } from "../helpers/project.js";
+import { eventOf, makeProject, resultOf, tofuIn, type TestProject } from "../helpers/project.js";
 
 const projects: TestProject[] = [];
 afterEach(async () => {
@@ -20,10 +20,10 @@ describe("deploy", () => {
     const p = await project({ environments: { staging: { fixture: "basic" } } });
     const first = await p.run(["deploy", "staging", "--json"]);
     expect(first.exitCode, first.stderr + first.stdout).toBe(0);
-    const summary = first.events.find((e) => e.type === "plan.summary") as { summary: { counts: Record<string, number>; hasChanges: boolean } } | undefined;
-    expect(summary?.summary.counts).toEqual({ create: 2, update: 0, delete: 0, replace: 0 });
-    const outputs = first.events.find((e) => e.type === "outputs") as { outputs: Record<string, { sensitive: boolean; value?: unknown }> } | undefined;
-    expect(outputs?.outputs.release).toEqual({ sensitive: false, value: "r1" });
+    const summary = eventOf(first, "plan.summary");
+    expect(summary.summary.counts).toEqual({ create: 2, update: 0, delete: 0, replace: 0 });
+    const outputs = eventOf(first, "outputs");
+    expect(outputs.outputs.release).toEqual({ sensitive: false, value: "r1" });
     expect(resultOf(first)).toMatchObject({ ok: true, exitCode: 0 });
     // Every event carries the schema version; the last one is the result.
     expect(first.events.every((e) => e.schemaVersion === 1)).toBe(true);
@@ -44,9 +44,9 @@ describe("deploy", () => {
     expect((await p.run(["deploy", "staging", "--json"])).exitCode).toBe(0);
     const next = await p.run(["deploy", "staging", "--json", "--var", "release=r2"]);
     expect(next.exitCode, next.stderr).toBe(0);
-    const summary = next.events.find((e) => e.type === "plan.summary") as { summary: { changes: Array<{ address: string; action: string }> } };
+    const summary = eventOf(next, "plan.summary");
     expect(summary.summary.changes).toEqual([{ address: "terraform_data.app", type: "terraform_data", action: "update" }]);
-    const outputs = next.events.find((e) => e.type === "outputs") as { outputs: Record<string, { value?: unknown }> };
+    const outputs = eventOf(next, "outputs");
     expect(outputs.outputs.release?.value).toBe("r2");
   });
 
@@ -133,7 +133,7 @@ describe("deploy", () => {
 
     const allowed = await p.run(["deploy", "staging", "--json", "--var", "db_generation=2", "--allow-destroy", "terraform_data.db"]);
     expect(allowed.exitCode, allowed.stderr).toBe(0);
-    const summary = allowed.events.find((e) => e.type === "plan.summary") as { summary: { counts: Record<string, number> } };
+    const summary = eventOf(allowed, "plan.summary");
     expect(summary.summary.counts.replace).toBe(1);
   });
 

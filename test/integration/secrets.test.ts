@@ -1,7 +1,7 @@
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeProject, type CliRun, type TestProject } from "../helpers/project.js";
+import { eventOf, makeProject, type CliRun, type TestProject } from "../helpers/project.js";
 
 // A value that exists only here: if any byte of output holds it, redaction failed.
 const PLANTED = `planted-secret-${Math.random().toString(36).slice(2)}-Zq9`;
@@ -26,7 +26,9 @@ describe("no secret in output", () => {
   it("the runs did what they should (so the search below means something)", () => {
     expect(runs.slice(0, 4).map((r) => r.exitCode)).toEqual([0, 0, 0, 0]);
     // The sensitive output exists and is reported as sensitive, without its value.
-    const outputs = runs[0]?.events.find((e) => e.type === "outputs") as { outputs: Record<string, { sensitive: boolean; value?: unknown }> };
+    const first = runs[0];
+    if (!first) throw new Error("no run");
+    const outputs = eventOf(first, "outputs");
     expect(outputs.outputs.db_password).toEqual({ sensitive: true });
     expect(runs[4]?.exitCode).toBe(1);
     expect(runs[4]?.stdout).toContain("[REDACTED]");

@@ -2,7 +2,8 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FIXTURES, makeProject, resultOf, tofuIn } from "../helpers/project.js";
+import type { DoctorCheck } from "../../src/operations/doctor.js";
+import { eventOf, FIXTURES, makeProject, resultOf, tofuIn } from "../helpers/project.js";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -40,8 +41,10 @@ describe("offline toolchain", () => {
     dirs.push(p.dir);
     const secret = "doctor-should-never-print-this-1234";
     const run = await p.run(["doctor", "--json"], { env: { SCW_SECRET_KEY: secret, SCW_ACCESS_KEY: "", AWS_ACCESS_KEY_ID: "" } });
-    const data = run.events.find((e) => e.type === "data" && e.kind === "doctor") as { data: Array<{ name: string; ok: boolean; fix?: string; detail: string }> };
-    const byName = Object.fromEntries(data.data.map((c) => [c.name, c]));
+    const data = eventOf(run, "data");
+    expect(data.kind).toBe("doctor");
+    const checks = data.data as DoctorCheck[];
+    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
     expect(byName.tofu?.ok).toBe(true);
     expect(byName.tofu?.detail).toMatch(/OpenTofu 1\.1[1-9]/);
     expect(byName["scaleway provider"]?.ok).toBe(true);
