@@ -22,6 +22,10 @@ export const ExitCode = {
   HealthFailed: 8,
   /** A prerequisite is missing (tofu binary, provider, credentials). */
   Prerequisite: 9,
+  /** The state backend (Object Storage bucket) cannot be reached; nothing was written. */
+  BackendUnavailable: 10,
+  /** A release left pending by a run that died needs a decision: resume it or roll back. */
+  PendingRelease: 11,
   /** Interrupted by SIGINT. */
   Interrupted: 130,
   /** Stopped by SIGTERM. */

@@ -35,6 +35,9 @@ export type EvalapEvent =
   | { type: "resource.progress"; address: string; action: string; phase: "start" | "complete" | "error"; elapsedSeconds?: number }
   | { type: "diagnostic"; severity: "error" | "warning"; summary: string; detail?: string; address?: string }
   | { type: "outputs"; environment: string; outputs: Record<string, OutputView> }
+  | { type: "health.check"; service: string; attempt: number; ok: boolean; status?: number; latencyMs: number; error?: string }
+  | { type: "health.service"; service: string; url: string; healthy: boolean; attempts: number; durationMs: number; reason?: string }
+  | { type: "release.recorded"; environment: string; releaseId: string; status: string; kind: string }
   | { type: "log"; level: "info" | "warn" | "debug"; message: string }
   | { type: "data"; kind: string; data: unknown }
   | { type: "result"; command: string; ok: boolean; exitCode: number; durationMs: number; error?: ErrorInfo; summary?: string };
