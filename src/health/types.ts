@@ -5,6 +5,8 @@ export interface ServiceEndpoint {
   url: string;
   /** e.g. /openapi.json */
   healthPath: string;
+  /** Container ID (`fr-par/<uuid>`) when the root outputs it: for redeploy/rollback checks. */
+  id?: string;
 }
 
 export interface HealthPolicy {
@@ -32,6 +34,8 @@ export interface ServiceHealth {
   /** Latencies of the answers received, in ms. */
   latencyMs: { p50: number; max: number };
   durationMs: number;
+  /** Why the service is unhealthy; absent when healthy. */
+  reason?: string;
 }
 
 export interface HealthReport {
