@@ -37,6 +37,8 @@ export interface ReleaseRecord {
   health?: { healthy: boolean; services: Array<{ name: string; healthy: boolean; attempts: number; lastStatus?: number; lastError?: string }> };
   /** Set when this release was rolled back: the release applied instead. */
   rolledBackTo?: string;
+  /** Free-form notes appended over the release's life (operators, tooling). */
+  notes?: string[];
 }
 
 export interface AuditEntry {
