@@ -31,7 +31,9 @@ export function buildProgram(): Command {
         "evalap-infra plan staging",
         "evalap-infra deploy staging",
         "evalap-infra deploy production --yes --json",
-      ]) + "\nExit codes: 0 ok, 1 failure, 2 changes present (plan --detailed-exitcode), 3 usage or config error,\n4 lock held, 5 guard refused, 6 retries exhausted, 7 rolled back, 8 health check failed,\n9 prerequisite missing, 130 interrupted, 143 terminated.\n",
+        "evalap-infra rollback production --yes",
+        "evalap-infra releases list staging",
+      ]) + "\nExit codes: 0 ok, 1 failure, 2 changes present (plan --detailed-exitcode), 3 usage or config error,\n4 lock held, 5 guard refused, 6 retries exhausted, 7 rolled back, 8 health check failed,\n9 prerequisite missing, 10 state backend unavailable, 11 pending release,\n130 interrupted, 143 terminated.\n",
     );
   const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
 
@@ -43,10 +45,14 @@ export function buildProgram(): Command {
     .option("--allow-destroy <address>", "allow deleting or replacing this stateful resource (repeatable)", collect, [])
     .option("--lock-timeout <duration>", "how long to wait for the deployment lock, e.g. 30s, 10m")
     .option("--var <name=value>", "set an input variable for this run (repeatable)", collect, [])
+    .option("--image <service=ref>", "image reference of a service for this release (repeatable; others carry over)", collect, [])
+    .option("--no-rollback", "do not roll back automatically when the health check fails")
+    .option("--resume", "finish a release left pending by a run that died, with its inputs")
     .addHelpText(
       "after",
       examples([
         "evalap-infra deploy staging",
+        "evalap-infra deploy staging --image evalap=rg.fr-par.scw.cloud/evalap/evalap:1.4.0",
         "evalap-infra deploy production --yes --json",
         "evalap-infra deploy staging --allow-destroy module.database.scaleway_rdb_instance.main",
         "evalap-infra deploy staging --lock-timeout 2m",
@@ -55,6 +61,68 @@ export function buildProgram(): Command {
     .action(async (environment: string, opts: DeployFlags, cmd: Command) => {
       const { deployCommand } = await import("./commands/deploy.js");
       await finish(deployCommand(environment, opts, globals(cmd)));
+    });
+
+  program
+    .command("rollback")
+    .description("re-apply an earlier healthy release (the previous one by default), then check health")
+    .argument("<environment>", "environment to roll back")
+    .option("--to <release>", "the release to go back to (see `releases list`)")
+    .option("-y, --yes", "confirm the plan without a prompt (required for protected environments in CI)")
+    .option("--allow-destroy <address>", "allow deleting or replacing this stateful resource (repeatable)", collect, [])
+    .option("--lock-timeout <duration>", "how long to wait for the deployment lock, e.g. 30s, 10m")
+    .addHelpText(
+      "after",
+      examples(["evalap-infra rollback staging", "evalap-infra rollback production --yes --json", "evalap-infra rollback production --to 20261125T101500123Z-4f2a1c --yes"]),
+    )
+    .action(async (environment: string, opts: RollbackFlags, cmd: Command) => {
+      const { rollbackCommand } = await import("./commands/rollback.js");
+      await finish(rollbackCommand(environment, opts, globals(cmd)));
+    });
+
+  const releases = program.command("releases").description("the release history of an environment");
+  releases
+    .command("list")
+    .description("list the releases of an environment, newest first")
+    .argument("<environment>", "environment")
+    .option("-n, --limit <count>", "show at most this many", "20")
+    .addHelpText("after", examples(["evalap-infra releases list staging", "evalap-infra releases list production --json"]))
+    .action(async (environment: string, opts: { limit: string }, cmd: Command) => {
+      const { releasesListCommand } = await import("./commands/releases.js");
+      await finish(releasesListCommand(environment, opts, globals(cmd)));
+    });
+
+  program
+    .command("history")
+    .description("the audit trail of an environment: who did what, when, with what outcome")
+    .argument("<environment>", "environment")
+    .option("-n, --limit <count>", "show at most this many, newest last", "50")
+    .addHelpText("after", examples(["evalap-infra history production", "evalap-infra history staging --json"]))
+    .action(async (environment: string, opts: { limit: string }, cmd: Command) => {
+      const { historyCommand } = await import("./commands/releases.js");
+      await finish(historyCommand(environment, opts, globals(cmd)));
+    });
+
+  const lock = program.command("lock").description("inspect or break the deployment lock of an environment");
+  lock
+    .command("status")
+    .description("show who holds the lock of an environment, and since when")
+    .argument("<environment>", "environment")
+    .addHelpText("after", examples(["evalap-infra lock status production"]))
+    .action(async (environment: string, _opts: unknown, cmd: Command) => {
+      const { lockStatusCommand } = await import("./commands/lock.js");
+      await finish(lockStatusCommand(environment, globals(cmd)));
+    });
+  lock
+    .command("release")
+    .description("break the remote lock of an environment (recorded in the audit trail)")
+    .argument("<environment>", "environment")
+    .option("--force", "required: breaking a lock can let two deploys overlap")
+    .option("-y, --yes", "required: confirm after reading who holds it")
+    .addHelpText("after", examples(["evalap-infra lock release staging --force --yes"]))
+    .action(async (environment: string, opts: { force?: boolean; yes?: boolean }, cmd: Command) => {
+      const { lockReleaseCommand } = await import("./commands/lock.js");
+      await finish(lockReleaseCommand(environment, opts, globals(cmd)));
     });
 
   program
@@ -124,6 +192,17 @@ export interface DeployFlags {
   allowDestroy: string[];
   lockTimeout?: string;
   var: string[];
+  image: string[];
+  /** false with --no-rollback */
+  rollback: boolean;
+  resume?: boolean;
+}
+
+export interface RollbackFlags {
+  to?: string;
+  yes?: boolean;
+  allowDestroy: string[];
+  lockTimeout?: string;
 }
 
 export interface PlanFlags {

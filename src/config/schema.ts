@@ -11,6 +11,14 @@ const duration = (dflt: string) =>
 
 const tfvarValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
 
+/** Where the environment's coordination data lives: the state bucket on Object Storage. */
+const remote = z.strictObject({
+  bucket: z.string().min(3).describe("The environment's state bucket (lock, release ledger and audit trail live beside the state)"),
+  endpoint: z.string().url().default("https://s3.fr-par.scw.cloud").describe("Object Storage endpoint"),
+  region: z.string().default("fr-par"),
+  prefix: z.string().optional().describe('Key prefix of the tool\'s objects (default "evalap-infra/<environment>")'),
+});
+
 const environment = z.strictObject({
   root: z.string().min(1).describe("OpenTofu root module of this environment, relative to the config file (e.g. infra/staging)"),
   protection: z
@@ -20,6 +28,7 @@ const environment = z.strictObject({
   vars: z.record(z.string(), tfvarValue).default({}).describe("Non-secret input variables passed with -var"),
   varFiles: z.array(z.string()).default([]).describe("tfvars files passed with -var-file, relative to the root"),
   backendConfig: z.record(z.string(), z.string()).default({}).describe("Extra -backend-config key=value pairs for tofu init"),
+  remote: remote.optional().describe("Cross-machine lock, release ledger and audit trail in the state bucket; without it, only the local lock applies"),
 });
 
 /** Resource types whose deletion loses data: deleting or replacing one needs --allow-destroy. */
@@ -55,8 +64,24 @@ export const configSchema = z
         timeout: duration("10m").describe("How long a run waits for the deployment lock (overridden by --lock-timeout)"),
         poll: duration("2s").describe("How often a waiting run retries the lock"),
         stale: duration("30s").describe("A local lock not refreshed for this long belongs to a dead process"),
+        lease: duration("60s").describe("Lease of the remote lock, renewed by a heartbeat; an expired lease may be taken over"),
       })
       .prefault({}),
+    health: z
+      .strictObject({
+        consecutive: z.number().int().min(1).max(100).default(3).describe("Consecutive good answers needed per service"),
+        interval: duration("2s").describe("Pause between two checks of one service"),
+        timeout: duration("5s").describe("Timeout of one health request"),
+        latencyBudget: duration("2s").describe("A good answer must come within this time"),
+        deadline: duration("5m").describe("All services must be healthy within this time after apply"),
+      })
+      .prefault({}),
+    rollback: z
+      .strictObject({
+        automatic: z.boolean().default(true).describe("Roll back to the last healthy release when the health gate fails (--no-rollback overrides)"),
+      })
+      .prefault({}),
+    remoteTimeout: duration("10s").describe("Timeout of the state bucket preflight check (unreachable means a clear error, nothing written)"),
     tofu: z
       .strictObject({
         binary: z.string().optional().describe("Path of the tofu binary (default: $EVALAP_TOFU_BIN, the toolchain cache, then PATH)"),

@@ -42,7 +42,8 @@ export type EvalapEvent =
   | { type: "data"; kind: string; data: unknown }
   | { type: "result"; command: string; ok: boolean; exitCode: number; durationMs: number; error?: ErrorInfo; summary?: string };
 
-export type LockScope = "local" | "remote";
+/** local: this machine; remote: the lease in the state bucket; state: tofu's own state lock. */
+export type LockScope = "local" | "remote" | "state";
 
 /** An output as it may be shown: sensitive values never leave the core. */
 export interface OutputView {

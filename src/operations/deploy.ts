@@ -18,6 +18,8 @@ export interface DeployOptions {
   lockTimeoutMs?: number;
   /** Extra variables (a release's inputs), on top of the environment's. */
   vars?: Record<string, unknown>;
+  /** See PlanInputs.staleStateLocksBefore. */
+  staleStateLocksBefore?: Date;
 }
 
 export interface DeployResult {
@@ -62,7 +64,11 @@ export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, op
   return withRetry(
     async () => {
       applyAttempts += 1;
-      const planned = await planStep(ctx, env, { lockTimeoutMs, ...(opts.vars ? { vars: opts.vars } : {}) });
+      const planned = await planStep(ctx, env, {
+        lockTimeoutMs,
+        ...(opts.vars ? { vars: opts.vars } : {}),
+        ...(opts.staleStateLocksBefore ? { staleStateLocksBefore: opts.staleStateLocksBefore } : {}),
+      });
       try {
         if (!planned.summary.hasChanges) {
           return { environment: env.name, changed: false, summary: planned.summary, outputs: {}, applyAttempts };

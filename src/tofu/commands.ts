@@ -202,6 +202,11 @@ export async function version(ctx: TofuContext): Promise<string> {
   return parsed.terraform_version;
 }
 
+/** `tofu force-unlock -force ID`: removes a state lock its holder left behind. */
+export async function forceUnlock(ctx: TofuContext, dir: string, lockId: string): Promise<void> {
+  await runTofu(ctx, { cwd: dir, args: ["force-unlock", "-force", "-no-color", lockId] });
+}
+
 export async function removePlanFile(file: string): Promise<void> {
   await rm(file, { force: true });
 }

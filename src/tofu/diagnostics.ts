@@ -95,3 +95,30 @@ export function describeDiagnostics(diagnostics: Diagnostic[]): string {
     .map((d) => `${d.summary}${d.address ? ` (${d.address})` : ""}${d.detail ? `: ${d.detail.split("\n")[0]}` : ""}`)
     .join("; ");
 }
+
+export interface StateLockInfo {
+  id: string;
+  who?: string;
+  operation?: string;
+  /** When the lock was taken, when tofu said. */
+  created?: Date;
+}
+
+/** Reads the "Lock Info" block tofu prints when a state lock is held by someone else. */
+export function parseStateLockInfo(text: string): StateLockInfo | null {
+  const id = /\bID:\s+([0-9a-f-]{8,})/i.exec(text)?.[1];
+  if (!id) return null;
+  const info: StateLockInfo = { id };
+  const who = /\bWho:\s+(\S+)/.exec(text)?.[1];
+  if (who) info.who = who;
+  const operation = /\bOperation:\s+(\S+)/.exec(text)?.[1];
+  if (operation) info.operation = operation;
+  // "2026-11-25 23:32:46.952732125 +0000 UTC": keep milliseconds, drop the zone name.
+  const created = /\bCreated:\s+(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(\.\d+)? ([+-]\d{2})(\d{2})/.exec(text);
+  if (created) {
+    const ms = created[3] ? created[3].slice(0, 4) : "";
+    const date = new Date(`${created[1]}T${created[2]}${ms}${created[4]}:${created[5]}`);
+    if (!Number.isNaN(date.getTime())) info.created = date;
+  }
+  return info;
+}

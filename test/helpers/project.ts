@@ -32,7 +32,7 @@ export interface CliRun {
 
 export interface ProjectOptions {
   /** Environment name -> fixture folder under test/fixtures. */
-  environments: Record<string, { fixture: string; protection?: "standard" | "protected"; vars?: Record<string, unknown> }>;
+  environments: Record<string, { fixture: string; protection?: "standard" | "protected"; vars?: Record<string, unknown>; extra?: Record<string, unknown> }>;
   /** Extra top-level config (retry, lock, guard...). */
   config?: Record<string, unknown>;
 }
@@ -43,7 +43,7 @@ export async function makeProject(opts: ProjectOptions): Promise<TestProject> {
   const environments: Record<string, unknown> = {};
   for (const [name, env] of Object.entries(opts.environments)) {
     await cp(path.join(FIXTURES, env.fixture), path.join(dir, "infra", name), { recursive: true });
-    environments[name] = { root: `infra/${name}`, protection: env.protection ?? "standard", vars: env.vars ?? {} };
+    environments[name] = { root: `infra/${name}`, protection: env.protection ?? "standard", vars: env.vars ?? {}, ...env.extra };
   }
   const config = {
     environments,

@@ -79,3 +79,13 @@ describe("failure classifier rules", () => {
     expect(t("429 Too Many Requests (Retry-After: 3)")).toEqual({ transient: true, reason: "rate_limit", retryAfterMs: 3000 });
   });
 });
+
+describe("state lock info", () => {
+  it("reads the lock id, holder and creation time from tofu's real message", async () => {
+    const { parseStateLockInfo } = await import("../../src/tofu/index.js");
+    const info = parseStateLockInfo(captured("plan-state-lock.stderr.txt"));
+    expect(info).toMatchObject({ id: "825953a5-ada8-c9b1-2e18-594866d6ae28", who: "root@vm", operation: "OperationTypeApply" });
+    expect(info?.created?.toISOString()).toBe("2026-11-25T23:32:46.952Z");
+    expect(parseStateLockInfo("Error: something else")).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
-import { deploy } from "../../operations/deploy.js";
-import { formatPlanCounts } from "../../report/format.js";
+import { UsageError } from "../../core/errors.js";
+import { deployRelease } from "../../operations/deploy-release.js";
 import { parseLockTimeout, parseVars } from "../flags.js";
 import type { DeployFlags } from "../main.js";
 import { runCommand, type GlobalOptions } from "../run.js";
@@ -8,14 +8,30 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
   return runCommand("deploy", environment, globals, async (cmd) => {
     const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
     const vars = parseVars(flags.var);
+    const images = parseImages(flags.image);
     const ctx = await cmd.loadContext();
-    const result = await deploy(ctx, {
+    const result = await deployRelease(ctx, {
       environment,
       yes: flags.yes === true,
       allowDestroy: flags.allowDestroy,
       vars,
+      images,
+      autoRollback: flags.rollback !== false && ctx.config.rollback.automatic,
+      resume: flags.resume === true,
       ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
     });
-    return { summary: result.changed ? `deployed ${environment}: ${formatPlanCounts(result.summary)}` : `${environment} is up to date: no changes` };
+    return { summary: result.summary };
   });
+}
+
+function parseImages(pairs: string[]): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || eq === pair.length - 1) {
+      throw new UsageError(`--image "${pair}" is not service=reference`, "write it as --image evalap=rg.fr-par.scw.cloud/<namespace>/evalap:<tag>");
+    }
+    images[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return images;
 }

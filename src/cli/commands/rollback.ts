@@ -1,0 +1,20 @@
+import { rollback } from "../../operations/rollback.js";
+import { parseLockTimeout } from "../flags.js";
+import type { RollbackFlags } from "../main.js";
+import { runCommand, type GlobalOptions } from "../run.js";
+
+export function rollbackCommand(environment: string, flags: RollbackFlags, globals: GlobalOptions): Promise<number> {
+  return runCommand("rollback", environment, globals, async (cmd) => {
+    const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
+    const ctx = await cmd.loadContext();
+    const result = await rollback(ctx, {
+      environment,
+      yes: flags.yes === true,
+      allowDestroy: flags.allowDestroy,
+      ...(flags.to !== undefined ? { to: flags.to } : {}),
+      ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
+    });
+    cmd.events.emit({ type: "data", kind: "rollback", data: { target: result.target.id, release: result.release?.id ?? null, durationMs: result.durationMs } });
+    return { summary: result.summary };
+  });
+}

@@ -1,0 +1,39 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { ProjectConfig, ResolvedEnvironment } from "../config/load.js";
+
+const run = promisify(execFile);
+
+/** The git revision of the project, with "+dirty" when it has uncommitted changes; null outside git. */
+export async function gitRevision(dir: string): Promise<string | null> {
+  try {
+    const { stdout: head } = await run("git", ["rev-parse", "HEAD"], { cwd: dir, timeout: 5000 });
+    const { stdout: status } = await run("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: dir, timeout: 5000 });
+    return `${head.trim()}${status.trim() ? "+dirty" : ""}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Hash of what shapes a plan besides the run's variables: the config file and the root's files. */
+export async function configHash(config: ProjectConfig, env: ResolvedEnvironment): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(await readFile(config.file));
+  for (const name of (await readdir(env.rootDir)).sort()) {
+    if (/\.(tf|tfvars|tf\.json|tfvars\.json)$/.test(name)) {
+      hash.update(`\n${name}\n`);
+      hash.update(await readFile(path.join(env.rootDir, name)));
+    }
+  }
+  return `sha256:${hash.digest("hex")}`;
+}
+
+/** The image reference per service, read from a release's `images` variable when it has one. */
+export function imagesOf(vars: Record<string, unknown>): Record<string, string> {
+  const images = vars.images;
+  if (typeof images !== "object" || images === null || Array.isArray(images)) return {};
+  return Object.fromEntries(Object.entries(images).filter((e): e is [string, string] => typeof e[1] === "string"));
+}
