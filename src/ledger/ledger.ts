@@ -4,6 +4,8 @@ import type { ObjectStore } from "../objectstore/types.js";
 import type { AuditEntry, ReleaseRecord } from "./types.js";
 
 /** How many times update() re-reads and re-applies after losing a compare-and-swap. */
+/** How many of the newest releases are searched for abandoned ones. */
+const PENDING_WINDOW = 50;
 const UPDATE_ATTEMPTS = 20;
 /** Parallel reads when listing (each release is its own object). */
 const READ_CONCURRENCY = 8;
@@ -92,19 +94,44 @@ export class Ledger {
 
   /** Every release, newest first. */
   async list(): Promise<ReleaseRecord[]> {
-    const keys = await this.store.list(`${this.prefix}/releases/`);
-    const records = await readAll<ReleaseRecord>(this.store, keys.filter((k) => k.endsWith(".json")));
-    return records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const records: ReleaseRecord[] = [];
+    for await (const r of this.newestFirst()) records.push(r);
+    return records;
+  }
+
+  /**
+   * Releases newest first, read a page at a time: ids sort by time, so the key listing alone
+   * gives the order, and a caller that stops early (lastHealthy) reads only the newest records,
+   * however long the history.
+   */
+  async *newestFirst(pageSize = 20): AsyncGenerator<ReleaseRecord> {
+    const keys = (await this.store.list(`${this.prefix}/releases/`)).filter((k) => k.endsWith(".json")).reverse();
+    for (let i = 0; i < keys.length; i += pageSize) {
+      const page = await readAll<ReleaseRecord>(this.store, keys.slice(i, i + pageSize));
+      yield* page.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    }
   }
 
   /** The newest healthy release (the rollback target), optionally skipping one. */
   async lastHealthy(opts: { excluding?: string } = {}): Promise<ReleaseRecord | null> {
-    return (await this.list()).find((r) => r.status === "healthy" && r.id !== opts.excluding) ?? null;
+    for await (const r of this.newestFirst()) if (r.status === "healthy" && r.id !== opts.excluding) return r;
+    return null;
   }
 
-  /** Releases still pending, newest first (their run died, or is still running). */
+  /**
+   * Releases still pending among the newest PENDING_WINDOW, newest first (their run died, or is
+   * still running). Every run resolves the pending releases it finds before recording its own,
+   * so an abandoned release sits near the top of the history; the window keeps a deploy's cost
+   * independent of how long that history is.
+   */
   async pending(): Promise<ReleaseRecord[]> {
-    return (await this.list()).filter((r) => r.status === "pending");
+    const out: ReleaseRecord[] = [];
+    let seen = 0;
+    for await (const r of this.newestFirst()) {
+      if (r.status === "pending") out.push(r);
+      if (++seen >= PENDING_WINDOW) break;
+    }
+    return out;
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -71,7 +71,7 @@ export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions)
 /** Images carry forward: a deploy that names one service keeps the others as the last release had them. */
 async function withImages(remote: EnvironmentRemote, vars: Record<string, unknown>, images: Record<string, string>): Promise<Record<string, unknown>> {
   if (Object.keys(images).length === 0 && "images" in vars) return vars;
-  const last = (await remote.ledger.list()).find((r) => r.status === "healthy");
+  const last = await remote.ledger.lastHealthy();
   const carried = last ? imagesOf(last.inputs.vars) : {};
   const merged = { ...carried, ...imagesOf(vars), ...images };
   return Object.keys(merged).length > 0 ? { ...vars, images: merged } : vars;

@@ -7,8 +7,22 @@ import type { ProjectConfig, ResolvedEnvironment } from "../config/load.js";
 
 const run = promisify(execFile);
 
-/** The git revision of the project, with "+dirty" when it has uncommitted changes; null outside git. */
-export async function gitRevision(dir: string): Promise<string | null> {
+const revisions = new Map<string, Promise<string | null>>();
+
+/**
+ * The git revision of the project, with "+dirty" when it has uncommitted changes; null outside
+ * git. Read once per process: a deploy and its automatic rollback record the same checkout.
+ */
+export function gitRevision(dir: string): Promise<string | null> {
+  let revision = revisions.get(dir);
+  if (!revision) {
+    revision = readGitRevision(dir);
+    revisions.set(dir, revision);
+  }
+  return revision;
+}
+
+async function readGitRevision(dir: string): Promise<string | null> {
   try {
     const { stdout: head } = await run("git", ["rev-parse", "HEAD"], { cwd: dir, timeout: 5000 });
     const { stdout: status } = await run("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: dir, timeout: 5000 });
