@@ -1,21 +1,16 @@
-import { resolveEnvironment, type ResolvedEnvironment } from "../config/load.js";
-import { checkPlan } from "../guard/guard.js";
-import { currentHolder } from "../lock/holder.js";
-import { acquireLocalLock } from "../lock/local.js";
+import type { ResolvedEnvironment } from "../config/load.js";
+import { checkPlan, GuardRefusedError } from "../guard/guard.js";
 import { withRetry } from "../retry/retry.js";
 import * as tofu from "../tofu/commands.js";
 import type { OutputValue } from "../tofu/commands.js";
 import type { TofuJsonMessage } from "../tofu/diagnostics.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
-import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "./context.js";
+import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
 import { initStep, planStep } from "./plan.js";
 
 export interface DeployOptions {
-  environment: string;
   yes: boolean;
   allowDestroy: string[];
-  /** Overrides config lock.timeout. */
-  lockTimeoutMs?: number;
   /** Extra variables (a release's inputs), on top of the environment's. */
   vars?: Record<string, unknown>;
   /** See PlanInputs.staleStateLocksBefore. */
@@ -32,33 +27,11 @@ export interface DeployResult {
 }
 
 /**
- * deploy: lock ─► init ─► plan -out ─► guard ─► apply that plan. A transient apply failure is
- * followed by a fresh plan and the guard again, never by re-applying the stale plan.
+ * init ─► plan -out ─► guard ─► apply that plan, for a caller that holds the environment's
+ * locks (deploy-release.ts). A transient apply failure is followed by a fresh plan and the guard
+ * again, never by re-applying the stale plan.
  */
-export async function deploy(ctx: RunContext, opts: DeployOptions): Promise<DeployResult> {
-  const env = resolveEnvironment(ctx.config, opts.environment);
-  const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
-  const lock = await step(ctx, "lock", async () =>
-    acquireLocalLock({
-      dir: await stateDir(ctx.config, "locks"),
-      environment: env.name,
-      holder: currentHolder(ctx.commandLine),
-      timeoutMs: lockTimeoutMs,
-      pollMs: ctx.config.lock.poll,
-      staleMs: ctx.config.lock.stale,
-      events: ctx.events,
-      signal: ctx.signal,
-    }),
-  );
-  try {
-    return await deployLocked(ctx, env, opts, lockTimeoutMs);
-  } finally {
-    await lock.release();
-  }
-}
-
-/** The deploy sequence for a caller that already holds the environment's locks (rollback too). */
-export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, opts: Omit<DeployOptions, "environment" | "lockTimeoutMs">, lockTimeoutMs: number): Promise<DeployResult> {
+export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, opts: DeployOptions, lockTimeoutMs: number): Promise<DeployResult> {
   await initStep(ctx, env);
   let applyAttempts = 0;
   return withRetry(
@@ -82,8 +55,7 @@ export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, op
           yes: opts.yes,
           confirm: ctx.confirm,
         }).catch((err: unknown) => {
-          const reasons = err instanceof Error && "reasons" in err && Array.isArray(err.reasons) ? (err.reasons as string[]) : [];
-          ctx.events.emit({ type: "guard.checked", environment: env.name, allowed: false, confirmation: "not-needed", reasons });
+          if (err instanceof GuardRefusedError) ctx.events.emit({ type: "guard.checked", environment: env.name, allowed: false, confirmation: "not-needed", reasons: err.reasons });
           throw err;
         });
         ctx.events.emit({ type: "guard.checked", environment: env.name, ...decision });
