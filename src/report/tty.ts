@@ -91,8 +91,8 @@ export class HumanReporter implements Reporter {
         this.planSummary(event);
         return;
       case "guard.checked":
-        if (!event.allowed) for (const r of event.reasons) this.line(c.red(`✖ ${r}`));
-        else if (event.confirmation === "flag") this.line(c.dim("confirmed by --yes"));
+        // A refusal is told once, by the result, with its hint.
+        if (event.allowed && event.confirmation === "flag") this.line(c.dim("confirmed by --yes"));
         return;
       case "resource.progress":
         if (event.phase === "start") this.setSpinnerText(`apply ${event.action} ${event.address}`);

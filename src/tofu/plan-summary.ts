@@ -33,7 +33,7 @@ export function summarizePlanStream(messages: TofuJsonMessage[], exitCode?: numb
     if (m.type === "planned_change" && m.change?.resource?.addr) {
       const action = ACTIONS.has(m.change.action ?? "") ? (m.change.action as ChangeAction) : "update";
       const change: PlannedChange = { address: m.change.resource.addr, type: m.change.resource.resource_type ?? "", action };
-      if (m.change.reason) change.reason = m.change.reason;
+      if (m.change.reason) change.reason = readableReason(m.change.reason);
       byAddress.set(change.address, change);
     } else if (m.type === "outputs" && m.outputs) {
       for (const [name, o] of Object.entries(m.outputs)) if (o.action && o.action !== "noop") outputChanges.push(name);
@@ -65,13 +65,18 @@ export function summarizeShowJson(plan: ShowJsonPlan): PlanSummary {
     const action = actionFromList(rc.change?.actions ?? []);
     if (!rc.address || action === "noop") continue;
     const change: PlannedChange = { address: rc.address, type: rc.type ?? "", action };
-    if (rc.action_reason) change.reason = rc.action_reason.replace(/^(replace|delete|read)_because_/, "").replace(/_/g, " ");
+    if (rc.action_reason) change.reason = readableReason(rc.action_reason);
     changes.push(change);
   }
   const outputChanges = Object.entries(plan.output_changes ?? {})
     .filter(([, o]) => actionFromList(o.actions ?? []) !== "noop")
     .map(([name]) => name);
   return build(changes, outputChanges);
+}
+
+/** "replace_because_cannot_update" and "cannot_update" both read "cannot update". */
+function readableReason(reason: string): string {
+  return reason.replace(/^(replace|delete|read)_because_/, "").replace(/_/g, " ");
 }
 
 function build(all: PlannedChange[], outputChanges: string[], exitCode?: number): PlanSummary {
