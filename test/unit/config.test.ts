@@ -68,3 +68,20 @@ describe("project config", () => {
     expect(schema.properties.environments?.description).toMatch(/OpenTofu root/);
   });
 });
+
+describe("the committed JSON Schema", () => {
+  it("is the one the schema source generates (run `npm run schema` after changing it)", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { REPO } = await import("../helpers/project.js");
+    const committed: unknown = JSON.parse(await readFile(`${REPO}/evalap-infra.schema.json`, "utf8"));
+    expect(committed).toEqual(configJsonSchema());
+  });
+
+  it("the repository's own evalap-infra.json is valid", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { REPO } = await import("../helpers/project.js");
+    const config = parseConfig(await readFile(`${REPO}/evalap-infra.json`, "utf8"), `${REPO}/evalap-infra.json`);
+    expect(Object.keys(config.environments)).toEqual(["staging", "production"]);
+    expect(config.environments.production?.protection).toBe("protected");
+  });
+});
