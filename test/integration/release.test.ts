@@ -57,6 +57,8 @@ describe("health-gated deploy and automatic rollback", () => {
     const first = await deploy(p, good.url);
     expect(first.exitCode, first.stderr + first.stdout).toBe(0);
     expect(eventsOf(first, "health.service")).toMatchObject([{ service: "api", healthy: true }]);
+    // CI reads the outcome from one object: the release and its health.
+    expect(eventOf(first, "data")).toMatchObject({ kind: "deploy", data: { changed: true, release: { status: "healthy" }, health: { healthy: true, services: [{ name: "api", healthy: true }] } } });
 
     good.hits = 0;
     const second = await deploy(p, bad.url);

@@ -20,6 +20,17 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
       resume: flags.resume === true,
       ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
     });
+    cmd.events.emit({
+      type: "data",
+      kind: "deploy",
+      data: {
+        environment,
+        changed: result.deploy.changed,
+        counts: result.deploy.summary.counts,
+        release: result.release ? { id: result.release.id, status: result.release.status } : null,
+        health: result.health ? { healthy: result.health.healthy, services: result.health.services.map((s) => ({ name: s.name, healthy: s.healthy, attempts: s.attempts })) } : null,
+      },
+    });
     return { summary: result.summary };
   });
 }
