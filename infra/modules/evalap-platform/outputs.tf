@@ -1,0 +1,100 @@
+# Exactly the outputs of the roots (infra/staging, infra/production pass them through under the
+# same names): the contract the evalap-infra CLI reads with `tofu output -json`. Documented in
+# infra/README.md.
+
+output "environment" {
+  description = "Environment name."
+  value       = local.environment
+}
+
+output "services" {
+  description = "Health-check contract: service name => { url, health_path, id }."
+  value       = module.containers.services
+}
+
+output "container_namespace_id" {
+  description = "ID of the Serverless Containers namespace."
+  value       = module.containers.namespace_id
+}
+
+output "database" {
+  description = "Database identifiers (no credentials). Credentials are in Secret Manager: see secret_ids."
+  value = {
+    instance_id     = module.database.instance_id
+    database_name   = module.database.database_name
+    app_user_name   = module.database.app_user_name
+    host            = module.database.endpoint.host
+    port            = module.database.endpoint.port
+    private         = module.database.endpoint.private
+    public_endpoint = module.database.public_endpoint_enabled
+  }
+}
+
+output "secret_ids" {
+  description = "Secret Manager IDs keyed by environment variable name: the app secrets, COCKPIT_PUSH_TOKEN, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD."
+  value = merge(module.secrets.secret_ids, {
+    POSTGRES_URL      = module.database.secret_ids["postgres-url"]
+    DB_APP_PASSWORD   = module.database.secret_ids["db-app-password"]
+    DB_ADMIN_PASSWORD = module.database.secret_ids["db-admin-password"]
+  })
+}
+
+output "secret_path" {
+  description = "Secret Manager path of the environment."
+  value       = local.secret_path
+}
+
+output "secrets_reader_application_id" {
+  description = "IAM application allowed to read the environment's secrets."
+  value       = module.secrets.reader_application_id
+}
+
+output "state_bucket" {
+  description = "Bucket holding this environment's state."
+  value       = var.state_bucket
+}
+
+output "registry_endpoint" {
+  description = "Shared registry endpoint images are pushed to and promoted from."
+  value       = data.scaleway_registry_namespace.shared.endpoint
+}
+
+output "monitoring" {
+  description = "Cockpit endpoints (no tokens; the push token is in Secret Manager as COCKPIT_PUSH_TOKEN)."
+  value = {
+    alert_manager_url = module.monitoring.alert_manager_url
+    grafana_url       = module.monitoring.grafana_url
+    metrics_push_url  = module.monitoring.metrics_push_url
+    logs_push_url     = module.monitoring.logs_push_url
+  }
+}
+
+output "network" {
+  description = "VPC and private network IDs."
+  value = {
+    vpc_id             = module.network.vpc_id
+    private_network_id = module.network.private_network_id
+  }
+}
+
+# Not part of the CLI contract: the roots do not output it. A root's tests can only read the
+# outputs of module.platform (not module.platform.module.containers...), so the effective settings
+# of the composed modules are exposed here for them, like the containers and instance outputs of
+# the serverless-container and managed-postgresql modules. No secret values, only names and IDs.
+output "internals" {
+  description = "Effective non-secret settings of the composed modules, for tests and guards (not exported by the roots): containers, database_instance, secret_paths, secret_reads."
+  value = {
+    containers        = module.containers.containers
+    database_instance = module.database.instance
+    secret_paths      = module.secrets.secret_paths
+    secret_reads = {
+      app = {
+        for k, v in data.scaleway_secret_version.app : k => { secret_id = v.secret_id, revision = v.revision }
+      }
+      postgres_url = {
+        secret_id = data.scaleway_secret_version.postgres_url.secret_id
+        revision  = data.scaleway_secret_version.postgres_url.revision
+      }
+    }
+  }
+}

@@ -1,0 +1,470 @@
+# Mocked provider: no credentials, no API calls. IDs are given in the regional UUID form because
+# the real provider still validates arguments such as rdb_user.instance_id or secret_id.
+mock_provider "scaleway" {
+  mock_resource "scaleway_vpc" {
+    defaults = { id = "fr-par/11111111-1111-1111-1111-111111111111" }
+  }
+  mock_resource "scaleway_vpc_private_network" {
+    defaults = { id = "fr-par/22222222-2222-2222-2222-222222222222" }
+  }
+  mock_resource "scaleway_container_namespace" {
+    defaults = { id = "fr-par/44444444-4444-4444-4444-444444444444" }
+  }
+  mock_resource "scaleway_container" {
+    defaults = {
+      id              = "fr-par/55555555-5555-5555-5555-555555555555"
+      public_endpoint = "https://evalapplatform-mock.functions.fnc.fr-par.scw.cloud"
+    }
+  }
+  mock_resource "scaleway_rdb_instance" {
+    defaults = { id = "fr-par/66666666-6666-6666-6666-666666666666" }
+  }
+  mock_resource "scaleway_secret" {
+    defaults = { id = "fr-par/77777777-7777-7777-7777-777777777777" }
+  }
+  mock_resource "scaleway_secret_version" {
+    defaults = { revision = "1" }
+  }
+  mock_resource "scaleway_iam_application" {
+    defaults = { id = "88888888-8888-8888-8888-888888888888" }
+  }
+  mock_data "scaleway_account_project" {
+    defaults = {
+      id         = "99999999-9999-9999-9999-999999999999"
+      project_id = "99999999-9999-9999-9999-999999999999"
+    }
+  }
+  mock_data "scaleway_registry_namespace" {
+    defaults = { endpoint = "rg.fr-par.scw.cloud/evalap" }
+  }
+  mock_data "scaleway_secret_version" {
+    # base64 of "mock": the data source returns base64, like the real one.
+    defaults = { data = "bW9jaw==" }
+  }
+}
+
+# Every input is required (the roots hold the defaults); these are staging-like values. Runs
+# override what they test. The environment-specific invariants are asserted on the real roots
+# (infra/staging/tests, infra/production/tests); here, what holds for every environment and how
+# each input reaches the resources.
+variables {
+  environment          = "staging"
+  images               = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" }
+  state_bucket         = "evalap-tfstate-staging"
+  registry_namespace   = "evalap"
+  private_subnet       = "172.16.8.0/22"
+  alert_contact_emails = ["ops@example.org"]
+  log_level            = "INFO"
+  logs_retention_days  = 7
+  protect_secrets      = false
+  enable_ui            = true
+  container = {
+    cpu_limit                     = 2240
+    memory_limit_bytes            = 4096000000
+    min_scale                     = 0
+    max_scale                     = 2
+    concurrent_requests_threshold = 50
+  }
+  database = {
+    node_type              = "db-dev-s"
+    high_availability      = false
+    encryption_at_rest     = true
+    volume_size_in_gb      = 10
+    backup_frequency_hours = 24
+    backup_retention_days  = 7
+    public_access_cidrs    = []
+  }
+  app_secrets = {
+    ADMIN_TOKEN           = "mock-admin-token"
+    EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+    OPENAI_API_KEY        = "mock-openai-key"
+  }
+}
+
+run "evalap_as_it_really_runs" {
+  command = apply
+
+  assert {
+    condition     = output.environment == "staging" && output.secret_path == "/evalap/staging"
+    error_message = "environment and secret_path outputs follow var.environment."
+  }
+
+  assert {
+    condition     = toset(keys(output.services)) == toset(["evalap", "evalap-ui"])
+    error_message = "API+runner and UI containers are deployed."
+  }
+
+  assert {
+    condition     = output.services["evalap"].health_path == "/openapi.json" && output.services["evalap-ui"].health_path == "/_stcore/health"
+    error_message = "Health paths must be ones EvalAP serves (/openapi.json, /_stcore/health); there is no /health."
+  }
+
+  assert {
+    condition     = alltrue([for s in values(output.services) : startswith(s.url, "https://") && s.id != ""])
+    error_message = "services output: https url and id for each service."
+  }
+
+  assert {
+    condition     = module.containers.containers["evalap"].port == 8000 && module.containers.containers["evalap-ui"].port == 8501
+    error_message = "API on 8000, Streamlit on 8501."
+  }
+
+  assert {
+    condition     = module.containers.containers["evalap"].liveness_path == "/openapi.json" && module.containers.containers["evalap"].startup_path == "/openapi.json" && module.containers.containers["evalap-ui"].liveness_path == "/_stcore/health" && module.containers.containers["evalap-ui"].startup_path == "/_stcore/health"
+    error_message = "Probes on the right paths, never /health."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.image == "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" && c.command == tolist(["supervisord", "-c", "/app/supervisord.conf"])])
+    error_message = "One image for every service, run under the image's supervisord."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.environment == tomap({ ENV = "prod", DB_NAME = "evalap", LOG_LEVEL = "INFO", TZ = "Europe/Paris", PYTHONPATH = "." })])
+    error_message = "Plain environment: exactly ENV=prod, DB_NAME, LOG_LEVEL, TZ, PYTHONPATH (no secret)."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : toset(c.secret_environment_keys) == toset(["POSTGRES_URL", "ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"])])
+    error_message = "POSTGRES_URL and the app secrets are secret environment variables."
+  }
+
+  assert {
+    condition     = toset(keys(data.scaleway_secret_version.app)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]) && data.scaleway_secret_version.app["ADMIN_TOKEN"].secret_id == output.secret_ids["ADMIN_TOKEN"] && data.scaleway_secret_version.postgres_url.secret_id == output.secret_ids["POSTGRES_URL"]
+    error_message = "Secret values are read back from Secret Manager."
+  }
+
+  assert {
+    condition     = output.internals.secret_reads.app["ADMIN_TOKEN"].secret_id == data.scaleway_secret_version.app["ADMIN_TOKEN"].secret_id && output.internals.secret_reads.postgres_url.secret_id == data.scaleway_secret_version.postgres_url.secret_id && output.internals.containers == module.containers.containers && output.internals.database_instance == module.database.instance && output.internals.secret_paths == module.secrets.secret_paths
+    error_message = "internals mirrors the composed modules (the roots' tests read them through it)."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.private_network_id == output.network.private_network_id])
+    error_message = "Containers reach the database over the private network."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.cpu_limit == 2240 && c.memory_limit_bytes == 4096000000 && c.min_scale == 0 && c.max_scale == 2])
+    error_message = "var.container reaches every container."
+  }
+
+  assert {
+    condition     = module.database.instance.node_type == "db-dev-s" && module.database.instance.high_availability == false && module.database.instance.encryption_at_rest && module.database.instance.backup_retention_days == 7 && module.database.instance.backup_frequency_hours == 24 && module.database.instance.engine == "PostgreSQL-16"
+    error_message = "var.database reaches the instance."
+  }
+
+  assert {
+    condition     = module.database.instance.public_endpoint == false && output.database.public_endpoint == false && output.database.private && module.database.instance.private_ipam
+    error_message = "No public database endpoint without CIDRs; private IPAM endpoint."
+  }
+
+  assert {
+    condition     = output.database.database_name == "evalap" && output.database.instance_id == "fr-par/66666666-6666-6666-6666-666666666666"
+    error_message = "database output."
+  }
+
+  assert {
+    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "COCKPIT_PUSH_TOKEN", "POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
+    error_message = "secret_ids exposes every secret by variable name."
+  }
+
+  assert {
+    condition     = alltrue([for p in values(module.secrets.secret_paths) : p == "/evalap/staging"])
+    error_message = "Secrets live under /evalap/<environment>."
+  }
+
+  assert {
+    condition     = output.state_bucket == "evalap-tfstate-staging" && output.registry_endpoint == "rg.fr-par.scw.cloud/evalap"
+    error_message = "state_bucket and registry_endpoint outputs."
+  }
+
+  assert {
+    condition     = output.secrets_reader_application_id == "88888888-8888-8888-8888-888888888888" && output.container_namespace_id == "fr-par/44444444-4444-4444-4444-444444444444"
+    error_message = "secrets_reader_application_id and container_namespace_id outputs."
+  }
+}
+
+run "production_inputs_reach_the_resources" {
+  command = apply
+
+  variables {
+    environment         = "production"
+    state_bucket        = "evalap-tfstate-production"
+    private_subnet      = "172.16.12.0/22"
+    logs_retention_days = 30
+    protect_secrets     = true
+    log_level           = "WARNING"
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 4096000000
+      min_scale                     = 2
+      max_scale                     = 5
+      concurrent_requests_threshold = 50
+    }
+    database = {
+      node_type              = "db-pro2-xs"
+      high_availability      = true
+      encryption_at_rest     = true
+      volume_size_in_gb      = 50
+      backup_frequency_hours = 24
+      backup_retention_days  = 30
+      public_access_cidrs    = []
+    }
+  }
+
+  assert {
+    condition     = output.environment == "production" && output.secret_path == "/evalap/production" && alltrue([for p in values(module.secrets.secret_paths) : p == "/evalap/production"])
+    error_message = "Secrets live under /evalap/production."
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.min_scale == 2 && c.max_scale == 5 && c.environment["LOG_LEVEL"] == "WARNING"])
+    error_message = "Production scaling and log level reach every container."
+  }
+
+  assert {
+    condition     = module.database.instance.high_availability && module.database.instance.node_type == "db-pro2-xs" && module.database.instance.backup_retention_days == 30 && !module.database.instance.public_endpoint
+    error_message = "Production database settings reach the instance."
+  }
+
+  assert {
+    condition     = output.state_bucket == "evalap-tfstate-production"
+    error_message = "state_bucket output."
+  }
+}
+
+run "another_lower_case_environment" {
+  command = plan
+
+  variables {
+    environment = "preview-2"
+  }
+
+  assert {
+    condition     = output.environment == "preview-2" && output.secret_path == "/evalap/preview-2"
+    error_message = "Any lower-case environment name is accepted."
+  }
+}
+
+run "ui_can_be_disabled" {
+  command = apply
+
+  variables {
+    enable_ui = false
+  }
+
+  assert {
+    condition     = toset(keys(output.services)) == toset(["evalap"]) && toset(keys(module.containers.containers)) == toset(["evalap"])
+    error_message = "Without the UI only the API+runner container remains."
+  }
+}
+
+run "ui_can_have_its_own_image" {
+  command = apply
+
+  variables {
+    images = {
+      evalap    = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3"
+      evalap-ui = "rg.fr-par.scw.cloud/evalap/evalap@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    }
+  }
+
+  assert {
+    condition     = module.containers.containers["evalap"].image == "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" && module.containers.containers["evalap-ui"].image == "rg.fr-par.scw.cloud/evalap/evalap@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    error_message = "images[evalap-ui] overrides the image of the UI only."
+  }
+}
+
+run "public_database_needs_acl_cidrs" {
+  command = apply
+
+  variables {
+    database = {
+      node_type              = "db-dev-s"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = ["203.0.113.10/32"]
+    }
+  }
+
+  assert {
+    condition     = module.database.instance.acl_cidrs == ["203.0.113.10/32"] && output.database.public_endpoint
+    error_message = "A public endpoint is ACL-restricted."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Validations that hold for every environment (moved here from the roots' tests).
+# ---------------------------------------------------------------------------------------------
+
+run "upper_case_environment_is_rejected" {
+  command = plan
+
+  variables {
+    environment = "Production"
+  }
+
+  expect_failures = [var.environment]
+}
+
+run "environment_with_invalid_characters_is_rejected" {
+  command = plan
+
+  variables {
+    environment = "prod_1"
+  }
+
+  expect_failures = [var.environment]
+}
+
+run "images_without_evalap_key_are_rejected" {
+  command = plan
+
+  variables {
+    images = { api = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" }
+  }
+
+  expect_failures = [var.images]
+}
+
+run "latest_image_is_rejected" {
+  command = plan
+
+  variables {
+    images = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:latest" }
+  }
+
+  expect_failures = [var.images]
+}
+
+run "image_without_tag_is_rejected" {
+  command = plan
+
+  variables {
+    images = { evalap = "rg.fr-par.scw.cloud/evalap/evalap" }
+  }
+
+  expect_failures = [var.images]
+}
+
+run "too_little_memory_is_rejected" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 1024000000
+      min_scale                     = 0
+      max_scale                     = 2
+      concurrent_requests_threshold = 50
+    }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "min_scale_above_max_scale_is_rejected" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 4096000000
+      min_scale                     = 3
+      max_scale                     = 2
+      concurrent_requests_threshold = 50
+    }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "missing_required_secret_is_rejected" {
+  command = plan
+
+  variables {
+    app_secrets = { OPENAI_API_KEY = "mock-openai-key" }
+  }
+
+  expect_failures = [var.app_secrets]
+}
+
+run "postgres_url_cannot_be_passed_in" {
+  command = plan
+
+  variables {
+    app_secrets = {
+      ADMIN_TOKEN           = "mock-admin-token"
+      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+      POSTGRES_URL          = "mock-url"
+    }
+  }
+
+  expect_failures = [var.app_secrets]
+}
+
+run "secret_in_tfvars_style_key_is_rejected" {
+  command = plan
+
+  variables {
+    app_secrets = {
+      ADMIN_TOKEN           = "mock-admin-token"
+      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+      DATABASE_URL          = "mock-url"
+    }
+  }
+
+  expect_failures = [var.app_secrets]
+}
+
+run "invalid_state_bucket_is_rejected" {
+  command = plan
+
+  variables {
+    state_bucket = "Not_A_Bucket"
+  }
+
+  expect_failures = [var.state_bucket]
+}
+
+run "unknown_log_level_is_rejected" {
+  command = plan
+
+  variables {
+    log_level = "TRACE"
+  }
+
+  expect_failures = [var.log_level]
+}
+
+run "logs_retention_out_of_range_is_rejected" {
+  command = plan
+
+  variables {
+    logs_retention_days = 0
+  }
+
+  expect_failures = [var.logs_retention_days]
+}
+
+run "backup_retention_out_of_range_is_rejected" {
+  command = plan
+
+  variables {
+    database = {
+      node_type              = "db-dev-s"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 400
+      public_access_cidrs    = []
+    }
+  }
+
+  expect_failures = [var.database]
+}

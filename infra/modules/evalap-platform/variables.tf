@@ -1,0 +1,157 @@
+# Inputs of one EvalAP environment. Defaults live in the roots (infra/staging/variables.tf,
+# infra/production/variables.tf), which pass every value explicitly; the validations here hold for
+# every environment, the environment-specific ones (production: min_scale >= 2, HA, private
+# database, encryption at rest, 30-day backups; staging: <= 14-day backups) stay in the roots.
+
+variable "environment" {
+  type        = string
+  description = "Environment name: staging, production or another lower-case name. Used in resource names (evalap-<environment>), tags and the Secret Manager path (/evalap/<environment>)."
+
+  validation {
+    condition     = contains(["staging", "production"], var.environment) || can(regex("^[a-z][a-z0-9-]{0,18}[a-z0-9]$", var.environment))
+    error_message = "environment must be staging, production or a lower-case name (a-z, 0-9, -; 2 to 20 characters, starting with a letter)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Set by the CLI through the roots (never in tfvars)
+# ---------------------------------------------------------------------------------------------
+
+variable "images" {
+  type        = map(string)
+  description = "Image reference per service, set by the CLI's release ledger with -var. `evalap` is required and used by every service unless a service has its own entry (e.g. evalap-ui). One image runs API, runner and UI."
+
+  validation {
+    condition     = contains(keys(var.images), "evalap")
+    error_message = "images must contain the key evalap (the EvalAP image)."
+  }
+
+  validation {
+    condition     = alltrue([for k in keys(var.images) : contains(["evalap", "evalap-ui"], k)])
+    error_message = "images keys must be service names: evalap, evalap-ui."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.images) : can(regex("^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})$", v)) && !endswith(v, ":latest")])
+    error_message = "Each image must be a full reference with a tag or digest (not :latest), e.g. rg.fr-par.scw.cloud/evalap/evalap:1.2.3."
+  }
+}
+
+variable "app_secrets" {
+  type        = map(string)
+  description = "EvalAP secrets keyed by environment variable name (ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, USER_API_KEYS, HF_TOKEN, OPENAI_API_KEY...). Stored in Secret Manager and injected as secret environment variables."
+  sensitive   = true
+
+  validation {
+    condition     = alltrue([for k in ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN"] : contains(nonsensitive(keys(var.app_secrets)), k)])
+    error_message = "app_secrets must contain at least ADMIN_TOKEN and EVALAP_FRONTEND_TOKEN."
+  }
+
+  validation {
+    condition = alltrue([for k in nonsensitive(keys(var.app_secrets)) : contains([
+      "ADMIN_TOKEN", "USER_API_KEYS", "EVALAP_FRONTEND_TOKEN", "HF_TOKEN",
+      "OPENAI_API_KEY", "ALBERT_API_KEY", "ALBERT_API_KEY_STAGING", "ANTHROPIC_API_KEY",
+      "MISTRAL_API_KEY", "SCALEWAY_API_KEY", "MFS_API_KEY_V2", "XAI_API_KEY", "CORTEX_API_KEY",
+      "ELASTICSEARCH_PASSWORD",
+    ], k)])
+    error_message = "app_secrets keys must be secret variables EvalAP reads (see infra/README.md); POSTGRES_URL is generated, not passed."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Environment settings (the roots' terraform.tfvars and defaults)
+# ---------------------------------------------------------------------------------------------
+
+variable "state_bucket" {
+  type        = string
+  description = "Bucket holding this environment's state (created by infra/bootstrap). Only reported in the state_bucket output; the root's s3 backend uses it."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket))
+    error_message = "state_bucket must be a valid bucket name."
+  }
+}
+
+variable "registry_namespace" {
+  type        = string
+  description = "Name of the shared Container Registry namespace (created by infra/bootstrap)."
+}
+
+variable "private_subnet" {
+  type        = string
+  description = "IPv4 CIDR of the environment's private network."
+}
+
+variable "container" {
+  type = object({
+    cpu_limit                     = number
+    memory_limit_bytes            = number
+    min_scale                     = number
+    max_scale                     = number
+    concurrent_requests_threshold = number
+  })
+  description = "Sizing and scaling of the EvalAP containers (every service gets the same)."
+
+  validation {
+    condition     = var.container.memory_limit_bytes >= 2147483648
+    error_message = "EvalAP (4 uvicorn workers, runner, Streamlit, deepeval/ragas) needs at least 2 GiB: memory_limit_bytes >= 2147483648."
+  }
+
+  validation {
+    condition     = var.container.min_scale >= 0 && var.container.min_scale <= var.container.max_scale
+    error_message = "container.min_scale must be between 0 and max_scale."
+  }
+}
+
+variable "enable_ui" {
+  type        = bool
+  description = "Deploy the Streamlit UI container (evalap-ui)."
+}
+
+variable "database" {
+  type = object({
+    node_type              = string
+    high_availability      = bool
+    encryption_at_rest     = bool
+    volume_size_in_gb      = number
+    backup_frequency_hours = number
+    backup_retention_days  = number
+    public_access_cidrs    = list(string)
+  })
+  description = "Managed PostgreSQL settings. A public endpoint is created only when public_access_cidrs is not empty (ACL-restricted)."
+
+  validation {
+    condition     = var.database.backup_retention_days >= 1 && var.database.backup_retention_days <= 365
+    error_message = "database.backup_retention_days must be between 1 and 365."
+  }
+}
+
+variable "alert_contact_emails" {
+  type        = list(string)
+  description = "Email contact points of the Cockpit alert manager."
+}
+
+variable "log_level" {
+  type        = string
+  description = "EvalAP LOG_LEVEL."
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "logs_retention_days" {
+  type        = number
+  description = "Retention of the custom Cockpit logs data source, in days."
+
+  validation {
+    condition     = var.logs_retention_days >= 1 && var.logs_retention_days <= 365
+    error_message = "logs_retention_days must be between 1 and 365."
+  }
+}
+
+variable "protect_secrets" {
+  type        = bool
+  description = "Mark Secret Manager secrets as protected (deletion fails until unprotected)."
+}
