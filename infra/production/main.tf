@@ -1,165 +1,49 @@
-# EvalAP on Scaleway, one environment. The same main.tf is used by infra/staging and
-# infra/production; only variables.tf (validations and defaults), terraform.tfvars and the backend
-# key differ.
-#
-# How EvalAP really runs (../../shared/docs/reference/evalap-app.md, summarised in
-# infra/README.md): one image; supervisord starts the API (uvicorn, port 8000, Alembic at start),
-# the runner (ZeroMQ on localhost:5555/5556, so it must share the API's container) and Streamlit
-# (8501, calls the API at the hard-coded http://localhost:8000/v1). A Serverless Container exposes
-# one port, so:
-#   * evalap    = the image's supervisord, port 8000 exposed, probes on /openapi.json (there is
-#                 no /health route);
-#   * evalap-ui = the same image and supervisord, port 8501 exposed, probes on /_stcore/health.
-#                 Streamlit can only reach an API on localhost, so this container carries its
-#                 own API + runner on the same database.
+# EvalAP production: the whole platform is ../modules/evalap-platform, the same module for staging and
+# production. What makes this environment production is only here: variables.tf (defaults and the
+# production validations), terraform.tfvars and the backend key in versions.tf.
 
-locals {
-  environment = "production"
-  name        = "evalap-${local.environment}"
-  secret_path = "/evalap/${local.environment}"
+module "platform" {
+  source = "../modules/evalap-platform"
 
-  app_secret_names = toset(nonsensitive(keys(var.app_secrets)))
-
-  supervisord = ["supervisord", "-c", "/app/supervisord.conf"]
-
-  # Plain environment: nothing secret here (the serverless-container module rejects secret-looking
-  # names). ENV must be exactly "prod": any other value makes EvalAP assert at start.
-  app_environment = {
-    ENV        = "prod"
-    DB_NAME    = module.database.database_name
-    LOG_LEVEL  = var.log_level
-    TZ         = "Europe/Paris"
-    PYTHONPATH = "."
-  }
-
-  all_services = {
-    evalap = {
-      description   = "EvalAP API + runner (ZeroMQ over localhost) - ${local.environment}"
-      port          = 8000
-      health_path   = "/openapi.json"
-      startup_probe = { failure_threshold = 60, interval = "10s", timeout = "5s" }
-    }
-    evalap-ui = {
-      description   = "EvalAP Streamlit UI with its co-located API + runner - ${local.environment}"
-      port          = 8501
-      health_path   = "/_stcore/health"
-      startup_probe = { failure_threshold = 60, interval = "10s", timeout = "5s" }
-    }
-  }
-
-  enabled_services = { for k, v in local.all_services : k => v if k == "evalap" || var.enable_ui }
-
-  services = {
-    for name, s in local.enabled_services : name => {
-      image                         = lookup(var.images, name, var.images["evalap"])
-      port                          = s.port
-      health_path                   = s.health_path
-      command                       = local.supervisord
-      description                   = s.description
-      cpu_limit                     = var.container.cpu_limit
-      memory_limit_bytes            = var.container.memory_limit_bytes
-      min_scale                     = var.container.min_scale
-      max_scale                     = var.container.max_scale
-      concurrent_requests_threshold = var.container.concurrent_requests_threshold
-      timeout                       = 300
-      privacy                       = "public"
-      https_only                    = true
-      private_network               = true
-      environment                   = local.app_environment
-      liveness_probe                = { failure_threshold = 3, interval = "30s", timeout = "5s" }
-      startup_probe                 = s.startup_probe
-    }
-  }
-
-  # Secret environment: every value is read back from Secret Manager (data sources below).
-  secret_environment_values = merge(
-    { for k, v in data.scaleway_secret_version.app : k => base64decode(v.data) },
-    { POSTGRES_URL = base64decode(data.scaleway_secret_version.postgres_url.data) },
-  )
+  environment          = "production"
+  images               = var.images
+  app_secrets          = var.app_secrets
+  state_bucket         = var.state_bucket
+  registry_namespace   = var.registry_namespace
+  private_subnet       = var.private_subnet
+  container            = var.container
+  enable_ui            = var.enable_ui
+  database             = var.database
+  alert_contact_emails = var.alert_contact_emails
+  log_level            = var.log_level
+  logs_retention_days  = var.logs_retention_days
+  protect_secrets      = var.protect_secrets
 }
 
-data "scaleway_account_project" "current" {}
-
-data "scaleway_registry_namespace" "shared" {
-  name = var.registry_namespace
+# State addresses before the platform module existed (the modules were called from this root):
+# move them instead of destroying and recreating the environment. Data sources need no move.
+# Keep these blocks until every state has been applied once with this layout.
+moved {
+  from = module.network
+  to   = module.platform.module.network
 }
 
-module "network" {
-  source = "../modules/network"
-
-  name        = local.name
-  ipv4_subnet = var.private_subnet
-  tags        = ["evalap", local.environment]
+moved {
+  from = module.database
+  to   = module.platform.module.database
 }
 
-module "database" {
-  source = "../modules/managed-postgresql"
-
-  name               = local.name
-  node_type          = var.database.node_type
-  high_availability  = var.database.high_availability
-  encryption_at_rest = var.database.encryption_at_rest
-  volume             = { type = "sbs_5k", size_in_gb = var.database.volume_size_in_gb }
-  backup = {
-    frequency_hours = var.database.backup_frequency_hours
-    retention_days  = var.database.backup_retention_days
-  }
-  private_network_id = module.network.private_network_id
-  public_access = {
-    enabled       = length(var.database.public_access_cidrs) > 0
-    allowed_cidrs = var.database.public_access_cidrs
-  }
-  secret_path     = local.secret_path
-  protect_secrets = var.protect_secrets
-  tags            = ["evalap", local.environment]
+moved {
+  from = module.monitoring
+  to   = module.platform.module.monitoring
 }
 
-module "monitoring" {
-  source = "../modules/cockpit-monitoring"
-
-  name_prefix                  = local.name
-  contact_emails               = var.alert_contact_emails
-  metrics_retention_days       = 31
-  logs_retention_days          = var.logs_retention_days
-  preconfigured_alert_products = ["container", "postgres", "rdb"]
+moved {
+  from = module.secrets
+  to   = module.platform.module.secrets
 }
 
-module "secrets" {
-  source = "../modules/secret-manager"
-
-  name_prefix = local.name
-  path        = local.secret_path
-  project_id  = data.scaleway_account_project.current.project_id
-  secrets = merge(
-    { for k in local.app_secret_names : k => { protected = var.protect_secrets } },
-    { COCKPIT_PUSH_TOKEN = { description = "Cockpit token: write metrics and logs", protected = false } },
-  )
-  values = merge(var.app_secrets, { COCKPIT_PUSH_TOKEN = module.monitoring.push_token })
-  tags   = ["evalap", local.environment]
-}
-
-# Application secrets go Secret Manager -> secret environment variables. Reading the revision the
-# secret-manager module just wrote makes the read wait for it, and a new revision (rotation)
-# changes the container's secret environment, which redeploys it.
-data "scaleway_secret_version" "app" {
-  for_each = local.app_secret_names
-
-  secret_id = module.secrets.secret_ids[each.key]
-  revision  = module.secrets.revisions[each.key]
-}
-
-data "scaleway_secret_version" "postgres_url" {
-  secret_id = module.database.secret_ids["postgres-url"]
-  revision  = module.database.secret_revisions["postgres-url"]
-}
-
-module "containers" {
-  source = "../modules/serverless-container"
-
-  namespace_name     = local.name
-  description        = "EvalAP ${local.environment}"
-  private_network_id = module.network.private_network_id
-  services           = local.services
-  secret_environment = { for name, _ in local.services : name => local.secret_environment_values }
-  tags               = ["evalap", local.environment]
+moved {
+  from = module.containers
+  to   = module.platform.module.containers
 }

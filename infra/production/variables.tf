@@ -1,25 +1,18 @@
+# Inputs of the production root. Names are the interface of the CLI (-var images), of operators
+# (TF_VAR_state_passphrase, TF_VAR_app_secrets) and of terraform.tfvars: do not rename them.
+# Here: the production defaults and the production-specific validations. The validations that
+# hold for every environment (images, app_secrets keys, memory >= 2 GiB, 0 <= min_scale <=
+# max_scale, log_level, retention ranges...) are in ../modules/evalap-platform/variables.tf.
+# Production only (enforced below): min_scale >= 2, HA, not db-dev-*, encrypted at rest,
+# 30 to 365 days of backups, no public database endpoint.
+
 # ---------------------------------------------------------------------------------------------
 # Set by the CLI (never in tfvars)
 # ---------------------------------------------------------------------------------------------
 
 variable "images" {
   type        = map(string)
-  description = "Image reference per service, set by the CLI's release ledger with -var. `evalap` is required and used by every service unless a service has its own entry (e.g. evalap-ui). One image runs API, runner and UI."
-
-  validation {
-    condition     = contains(keys(var.images), "evalap")
-    error_message = "images must contain the key evalap (the EvalAP image)."
-  }
-
-  validation {
-    condition     = alltrue([for k in keys(var.images) : contains(["evalap", "evalap-ui"], k)])
-    error_message = "images keys must be service names: evalap, evalap-ui."
-  }
-
-  validation {
-    condition     = alltrue([for v in values(var.images) : can(regex("^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128}|@sha256:[a-f0-9]{64})$", v)) && !endswith(v, ":latest")])
-    error_message = "Each image must be a full reference with a tag or digest (not :latest), e.g. rg.fr-par.scw.cloud/evalap/evalap:1.2.3."
-  }
+  description = "Image reference per service, set by the CLI's release ledger with -var. `evalap` is required and used by every service unless a service has its own entry (e.g. evalap-ui). One image runs API, runner and UI. Validated by the platform module (tag or digest, no :latest)."
 }
 
 variable "state_passphrase" {
@@ -37,21 +30,6 @@ variable "app_secrets" {
   type        = map(string)
   description = "EvalAP secrets keyed by environment variable name (ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, USER_API_KEYS, HF_TOKEN, OPENAI_API_KEY...). Set TF_VAR_app_secrets (JSON) from CI secrets; stored in Secret Manager and injected as secret environment variables."
   sensitive   = true
-
-  validation {
-    condition     = alltrue([for k in ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN"] : contains(nonsensitive(keys(var.app_secrets)), k)])
-    error_message = "app_secrets must contain at least ADMIN_TOKEN and EVALAP_FRONTEND_TOKEN."
-  }
-
-  validation {
-    condition = alltrue([for k in nonsensitive(keys(var.app_secrets)) : contains([
-      "ADMIN_TOKEN", "USER_API_KEYS", "EVALAP_FRONTEND_TOKEN", "HF_TOKEN",
-      "OPENAI_API_KEY", "ALBERT_API_KEY", "ALBERT_API_KEY_STAGING", "ANTHROPIC_API_KEY",
-      "MISTRAL_API_KEY", "SCALEWAY_API_KEY", "MFS_API_KEY_V2", "XAI_API_KEY", "CORTEX_API_KEY",
-      "ELASTICSEARCH_PASSWORD",
-    ], k)])
-    error_message = "app_secrets keys must be secret variables EvalAP reads (see infra/README.md); POSTGRES_URL is generated, not passed."
-  }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -91,11 +69,6 @@ variable "container" {
   })
   description = "Sizing and scaling of the EvalAP containers. Production keeps at least 2 instances of every service (FR-002) and never scales to zero (the runner works in threads after requests return)."
   default     = {}
-
-  validation {
-    condition     = var.container.memory_limit_bytes >= 2147483648
-    error_message = "EvalAP (4 uvicorn workers, runner, Streamlit, deepeval/ragas) needs at least 2 GiB: memory_limit_bytes >= 2147483648."
-  }
 
   validation {
     condition     = var.container.min_scale >= 2 && var.container.min_scale <= var.container.max_scale
@@ -157,22 +130,12 @@ variable "log_level" {
   type        = string
   description = "EvalAP LOG_LEVEL."
   default     = "INFO"
-
-  validation {
-    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
-    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
-  }
 }
 
 variable "logs_retention_days" {
   type        = number
   description = "Retention of the custom Cockpit logs data source, in days."
   default     = 30
-
-  validation {
-    condition     = var.logs_retention_days >= 1 && var.logs_retention_days <= 365
-    error_message = "logs_retention_days must be between 1 and 365."
-  }
 }
 
 variable "protect_secrets" {

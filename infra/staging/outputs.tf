@@ -1,76 +1,57 @@
-# Outputs read by the evalap-infra CLI (`tofu output -json`). Documented in infra/README.md.
+# Outputs read by the evalap-infra CLI (`tofu output -json`), passed through from the platform
+# module under the same names and types. Documented in infra/README.md.
 
 output "environment" {
   description = "Environment name."
-  value       = local.environment
+  value       = module.platform.environment
 }
 
 output "services" {
   description = "Health-check contract: service name => { url, health_path, id }."
-  value       = module.containers.services
+  value       = module.platform.services
 }
 
 output "container_namespace_id" {
   description = "ID of the Serverless Containers namespace."
-  value       = module.containers.namespace_id
+  value       = module.platform.container_namespace_id
 }
 
 output "database" {
   description = "Database identifiers (no credentials). Credentials are in Secret Manager: see secret_ids."
-  value = {
-    instance_id     = module.database.instance_id
-    database_name   = module.database.database_name
-    app_user_name   = module.database.app_user_name
-    host            = module.database.endpoint.host
-    port            = module.database.endpoint.port
-    private         = module.database.endpoint.private
-    public_endpoint = module.database.public_endpoint_enabled
-  }
+  value       = module.platform.database
 }
 
 output "secret_ids" {
   description = "Secret Manager IDs keyed by environment variable name: the app secrets, COCKPIT_PUSH_TOKEN, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD."
-  value = merge(module.secrets.secret_ids, {
-    POSTGRES_URL      = module.database.secret_ids["postgres-url"]
-    DB_APP_PASSWORD   = module.database.secret_ids["db-app-password"]
-    DB_ADMIN_PASSWORD = module.database.secret_ids["db-admin-password"]
-  })
+  value       = module.platform.secret_ids
 }
 
 output "secret_path" {
   description = "Secret Manager path of the environment."
-  value       = local.secret_path
+  value       = module.platform.secret_path
 }
 
 output "secrets_reader_application_id" {
   description = "IAM application allowed to read the environment's secrets."
-  value       = module.secrets.reader_application_id
+  value       = module.platform.secrets_reader_application_id
 }
 
 output "state_bucket" {
   description = "Bucket holding this environment's state."
-  value       = var.state_bucket
+  value       = module.platform.state_bucket
 }
 
 output "registry_endpoint" {
   description = "Shared registry endpoint images are pushed to and promoted from."
-  value       = data.scaleway_registry_namespace.shared.endpoint
+  value       = module.platform.registry_endpoint
 }
 
 output "monitoring" {
   description = "Cockpit endpoints (no tokens; the push token is in Secret Manager as COCKPIT_PUSH_TOKEN)."
-  value = {
-    alert_manager_url = module.monitoring.alert_manager_url
-    grafana_url       = module.monitoring.grafana_url
-    metrics_push_url  = module.monitoring.metrics_push_url
-    logs_push_url     = module.monitoring.logs_push_url
-  }
+  value       = module.platform.monitoring
 }
 
 output "network" {
   description = "VPC and private network IDs."
-  value = {
-    vpc_id             = module.network.vpc_id
-    private_network_id = module.network.private_network_id
-  }
+  value       = module.platform.network
 }

@@ -54,8 +54,18 @@ variables {
   }
 }
 
+# The cases that hold for every environment (images without the evalap key or with :latest,
+# memory < 2 GiB, app_secrets keys...) are rejected by ../modules/evalap-platform/variables.tf and
+# tested in ../modules/evalap-platform/tests: a root test can only expect failures of the root's
+# own variables. The root's tests read the composed modules through module.platform.internals.
+
 run "production_invariants" {
   command = apply
+
+  assert {
+    condition     = output.environment == "production"
+    error_message = "The root deploys the production environment."
+  }
 
   assert {
     condition     = toset(keys(output.services)) == toset(["evalap", "evalap-ui"])
@@ -63,7 +73,7 @@ run "production_invariants" {
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.min_scale >= 2])
+    condition     = alltrue([for c in module.platform.internals.containers : c.min_scale >= 2])
     error_message = "Production runs at least 2 instances of every service (FR-002)."
   }
 
@@ -73,57 +83,57 @@ run "production_invariants" {
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.liveness_path == c.startup_path && c.liveness_path != "/health"])
+    condition     = alltrue([for c in module.platform.internals.containers : c.liveness_path == c.startup_path && c.liveness_path != "/health"])
     error_message = "Liveness and startup probes hit the service's health path, never /health."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.environment["ENV"] == "prod" && c.environment["DB_NAME"] == "evalap"])
+    condition     = alltrue([for c in module.platform.internals.containers : c.environment["ENV"] == "prod" && c.environment["DB_NAME"] == "evalap"])
     error_message = "ENV=prod and DB_NAME in plain environment."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : contains(c.secret_environment_keys, "POSTGRES_URL") && !contains(keys(c.environment), "POSTGRES_URL")])
+    condition     = alltrue([for c in module.platform.internals.containers : contains(c.secret_environment_keys, "POSTGRES_URL") && !contains(keys(c.environment), "POSTGRES_URL")])
     error_message = "POSTGRES_URL only as a secret environment variable."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.memory_limit_bytes >= 2147483648])
+    condition     = alltrue([for c in module.platform.internals.containers : c.memory_limit_bytes >= 2147483648])
     error_message = "At least 2 GiB per container."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.image == "rg.fr-par.scw.cloud/evalap/evalap:1.2.3"])
+    condition     = alltrue([for c in module.platform.internals.containers : c.image == "rg.fr-par.scw.cloud/evalap/evalap:1.2.3"])
     error_message = "Production runs the image reference the CLI passes (promoted from staging)."
   }
 
   assert {
-    condition     = module.database.instance.high_availability
+    condition     = module.platform.internals.database_instance.high_availability
     error_message = "Production database must be HA."
   }
 
   assert {
-    condition     = module.database.instance.public_endpoint == false && module.database.instance.private_ipam && output.database.private && !output.database.public_endpoint
+    condition     = module.platform.internals.database_instance.public_endpoint == false && module.platform.internals.database_instance.private_ipam && output.database.private && !output.database.public_endpoint
     error_message = "Production database is private (IPAM endpoint) with no public endpoint."
   }
 
   assert {
-    condition     = module.database.instance.encryption_at_rest
+    condition     = module.platform.internals.database_instance.encryption_at_rest
     error_message = "Production database is encrypted at rest."
   }
 
   assert {
-    condition     = module.database.instance.backup_enabled && module.database.instance.backup_retention_days == 30
+    condition     = module.platform.internals.database_instance.backup_enabled && module.platform.internals.database_instance.backup_retention_days == 30
     error_message = "Production keeps daily backups for 30 days."
   }
 
   assert {
-    condition     = module.database.instance.node_type == "db-pro2-xs"
+    condition     = module.platform.internals.database_instance.node_type == "db-pro2-xs"
     error_message = "Production uses the tfvars node type."
   }
 
   assert {
-    condition     = alltrue([for p in values(module.secrets.secret_paths) : p == "/evalap/production"]) && output.secret_path == "/evalap/production"
+    condition     = alltrue([for p in values(module.platform.internals.secret_paths) : p == "/evalap/production"]) && output.secret_path == "/evalap/production"
     error_message = "Secrets live under /evalap/production, apart from staging."
   }
 
@@ -193,26 +203,32 @@ run "short_backup_retention_is_rejected" {
   expect_failures = [var.database]
 }
 
-run "latest_image_is_rejected" {
+run "invalid_state_bucket_is_rejected" {
   command = plan
 
   variables {
-    images = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:latest" }
+    state_bucket = "Not_A_Bucket"
   }
 
-  expect_failures = [var.images]
+  expect_failures = [var.state_bucket]
 }
 
-run "secret_in_tfvars_style_key_is_rejected" {
+run "dev_node_type_is_rejected" {
   command = plan
 
   variables {
-    app_secrets = {
-      ADMIN_TOKEN           = "mock-admin-token"
-      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
-      DATABASE_URL          = "mock-url"
-    }
+    database = { node_type = "db-dev-s" }
   }
 
-  expect_failures = [var.app_secrets]
+  expect_failures = [var.database]
+}
+
+run "short_passphrase_is_rejected" {
+  command = plan
+
+  variables {
+    state_passphrase = "mock-short"
+  }
+
+  expect_failures = [var.state_passphrase]
 }

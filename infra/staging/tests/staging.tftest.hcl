@@ -54,8 +54,18 @@ variables {
   }
 }
 
+# The cases that hold for every environment (images without the evalap key or with :latest,
+# memory < 2 GiB, app_secrets keys...) are rejected by ../modules/evalap-platform/variables.tf and
+# tested in ../modules/evalap-platform/tests: a root test can only expect failures of the root's
+# own variables. The root's tests read the composed modules through module.platform.internals.
+
 run "evalap_as_it_really_runs" {
   command = apply
+
+  assert {
+    condition     = output.environment == "staging"
+    error_message = "The root deploys the staging environment."
+  }
 
   assert {
     condition     = toset(keys(output.services)) == toset(["evalap", "evalap-ui"])
@@ -73,87 +83,87 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = module.containers.containers["evalap"].port == 8000 && module.containers.containers["evalap-ui"].port == 8501
+    condition     = module.platform.internals.containers["evalap"].port == 8000 && module.platform.internals.containers["evalap-ui"].port == 8501
     error_message = "API on 8000, Streamlit on 8501."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.liveness_path != "/health" && c.startup_path != "/health"])
+    condition     = alltrue([for c in module.platform.internals.containers : c.liveness_path != "/health" && c.startup_path != "/health"])
     error_message = "No probe may target /health: EvalAP does not serve it."
   }
 
   assert {
-    condition     = module.containers.containers["evalap"].liveness_path == "/openapi.json" && module.containers.containers["evalap"].startup_path == "/openapi.json" && module.containers.containers["evalap-ui"].liveness_path == "/_stcore/health" && module.containers.containers["evalap-ui"].startup_path == "/_stcore/health"
+    condition     = module.platform.internals.containers["evalap"].liveness_path == "/openapi.json" && module.platform.internals.containers["evalap"].startup_path == "/openapi.json" && module.platform.internals.containers["evalap-ui"].liveness_path == "/_stcore/health" && module.platform.internals.containers["evalap-ui"].startup_path == "/_stcore/health"
     error_message = "Probes on the right paths."
   }
 
   assert {
-    condition     = length(distinct([for c in module.containers.containers : c.image])) == 1
+    condition     = length(distinct([for c in module.platform.internals.containers : c.image])) == 1
     error_message = "One image for every service."
   }
 
   assert {
-    condition     = module.containers.containers["evalap"].command == tolist(["supervisord", "-c", "/app/supervisord.conf"])
+    condition     = module.platform.internals.containers["evalap"].command == tolist(["supervisord", "-c", "/app/supervisord.conf"])
     error_message = "API and runner run together under the image's supervisord (ZeroMQ over localhost)."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.environment["ENV"] == "prod"])
+    condition     = alltrue([for c in module.platform.internals.containers : c.environment["ENV"] == "prod"])
     error_message = "ENV must be prod (EvalAP asserts on any other value)."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.environment["DB_NAME"] == "evalap"])
+    condition     = alltrue([for c in module.platform.internals.containers : c.environment["DB_NAME"] == "evalap"])
     error_message = "DB_NAME is set in plain environment."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.memory_limit_bytes >= 2147483648])
+    condition     = alltrue([for c in module.platform.internals.containers : c.memory_limit_bytes >= 2147483648])
     error_message = "At least 2 GiB per container."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : length(setintersection(toset(keys(c.environment)), toset(["POSTGRES_URL", "ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]))) == 0])
+    condition     = alltrue([for c in module.platform.internals.containers : length(setintersection(toset(keys(c.environment)), toset(["POSTGRES_URL", "ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]))) == 0])
     error_message = "Secrets must never be in plain environment variables."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : toset(c.secret_environment_keys) == toset(["POSTGRES_URL", "ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"])])
+    condition     = alltrue([for c in module.platform.internals.containers : toset(c.secret_environment_keys) == toset(["POSTGRES_URL", "ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"])])
     error_message = "POSTGRES_URL and the app secrets are secret environment variables."
   }
 
   assert {
-    condition     = toset(keys(data.scaleway_secret_version.app)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]) && data.scaleway_secret_version.app["ADMIN_TOKEN"].secret_id == output.secret_ids["ADMIN_TOKEN"] && data.scaleway_secret_version.postgres_url.secret_id == output.secret_ids["POSTGRES_URL"]
+    condition     = toset(keys(module.platform.internals.secret_reads.app)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]) && module.platform.internals.secret_reads.app["ADMIN_TOKEN"].secret_id == output.secret_ids["ADMIN_TOKEN"] && module.platform.internals.secret_reads.postgres_url.secret_id == output.secret_ids["POSTGRES_URL"]
     error_message = "Secret values come from Secret Manager (base64-decoded data source), not from the variable directly."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.private_network_id == output.network.private_network_id])
+    condition     = alltrue([for c in module.platform.internals.containers : c.private_network_id == output.network.private_network_id])
     error_message = "Containers reach the database over the private network."
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.min_scale == 0])
+    condition     = alltrue([for c in module.platform.internals.containers : c.min_scale == 0])
     error_message = "Staging may scale to zero."
   }
 
   assert {
-    condition     = module.database.instance.high_availability == false && module.database.instance.backup_retention_days == 7 && module.database.instance.backup_enabled
+    condition     = module.platform.internals.database_instance.high_availability == false && module.platform.internals.database_instance.backup_retention_days == 7 && module.platform.internals.database_instance.backup_enabled
     error_message = "Staging: no HA, short backup retention."
   }
 
   assert {
-    condition     = module.database.instance.engine == "PostgreSQL-16" && module.database.instance.encryption_at_rest
+    condition     = module.platform.internals.database_instance.engine == "PostgreSQL-16" && module.platform.internals.database_instance.encryption_at_rest
     error_message = "PostgreSQL 16, encrypted at rest."
   }
 
   assert {
-    condition     = module.database.instance.public_endpoint == false && output.database.public_endpoint == false && output.database.private
+    condition     = module.platform.internals.database_instance.public_endpoint == false && output.database.public_endpoint == false && output.database.private
     error_message = "No public database endpoint unless CIDRs are given."
   }
 
   assert {
-    condition     = alltrue([for p in values(module.secrets.secret_paths) : p == "/evalap/staging"]) && output.secret_path == "/evalap/staging"
+    condition     = alltrue([for p in values(module.platform.internals.secret_paths) : p == "/evalap/staging"]) && output.secret_path == "/evalap/staging"
     error_message = "Secrets live under /evalap/staging."
   }
 
@@ -191,63 +201,9 @@ run "public_database_needs_acl_cidrs" {
   }
 
   assert {
-    condition     = module.database.instance.acl_cidrs == ["203.0.113.10/32"] && output.database.public_endpoint
+    condition     = module.platform.internals.database_instance.acl_cidrs == ["203.0.113.10/32"] && output.database.public_endpoint
     error_message = "A public staging endpoint is ACL-restricted."
   }
-}
-
-run "images_without_evalap_key_are_rejected" {
-  command = plan
-
-  variables {
-    images = { api = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" }
-  }
-
-  expect_failures = [var.images]
-}
-
-run "latest_image_is_rejected" {
-  command = plan
-
-  variables {
-    images = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:latest" }
-  }
-
-  expect_failures = [var.images]
-}
-
-run "too_little_memory_is_rejected" {
-  command = plan
-
-  variables {
-    container = { memory_limit_bytes = 1024000000 }
-  }
-
-  expect_failures = [var.container]
-}
-
-run "missing_required_secret_is_rejected" {
-  command = plan
-
-  variables {
-    app_secrets = { OPENAI_API_KEY = "mock-openai-key" }
-  }
-
-  expect_failures = [var.app_secrets]
-}
-
-run "postgres_url_cannot_be_passed_in" {
-  command = plan
-
-  variables {
-    app_secrets = {
-      ADMIN_TOKEN           = "mock-admin-token"
-      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
-      POSTGRES_URL          = "mock-url"
-    }
-  }
-
-  expect_failures = [var.app_secrets]
 }
 
 run "short_passphrase_is_rejected" {
@@ -265,6 +221,26 @@ run "long_backup_retention_is_rejected_in_staging" {
 
   variables {
     database = { backup_retention_days = 30 }
+  }
+
+  expect_failures = [var.database]
+}
+
+run "invalid_state_bucket_is_rejected" {
+  command = plan
+
+  variables {
+    state_bucket = "Not_A_Bucket"
+  }
+
+  expect_failures = [var.state_bucket]
+}
+
+run "zero_backup_retention_is_rejected_in_staging" {
+  command = plan
+
+  variables {
+    database = { backup_retention_days = 0 }
   }
 
   expect_failures = [var.database]
