@@ -54,7 +54,7 @@ export function buildProgram(): Command {
         "evalap-infra deploy staging",
         "evalap-infra deploy staging --image evalap=rg.fr-par.scw.cloud/evalap/evalap:1.4.0",
         "evalap-infra deploy production --yes --json",
-        "evalap-infra deploy staging --allow-destroy module.database.scaleway_rdb_instance.main",
+        "evalap-infra deploy staging --allow-destroy module.platform.module.database.scaleway_rdb_instance.this",
         "evalap-infra deploy staging --lock-timeout 2m",
       ]),
     )

@@ -39,18 +39,18 @@ describe("plan guard", () => {
       ...base,
       yes: true,
       summary: summary([
-        { address: "module.db.scaleway_rdb_instance.main", type: "scaleway_rdb_instance", action: "replace" as const, reason: "cannot update" },
+        { address: "module.platform.module.database.scaleway_rdb_instance.this", type: "scaleway_rdb_instance", action: "replace" as const, reason: "cannot update" },
         { address: "scaleway_object_bucket.state", type: "scaleway_object_bucket", action: "delete" as const },
         { address: "scaleway_container.api", type: "scaleway_container", action: "replace" as const },
       ]),
     };
     const err = await refusal(input);
     expect(err.exitCode).toBe(5);
-    expect(err.reasons).toEqual(["replaces stateful module.db.scaleway_rdb_instance.main (cannot update)", "deletes stateful scaleway_object_bucket.state"]);
-    expect(err.hint).toBe("if this data loss is intended, run again with --allow-destroy module.db.scaleway_rdb_instance.main --allow-destroy scaleway_object_bucket.state");
+    expect(err.reasons).toEqual(["replaces stateful module.platform.module.database.scaleway_rdb_instance.this (cannot update)", "deletes stateful scaleway_object_bucket.state"]);
+    expect(err.hint).toBe("if this data loss is intended, run again with --allow-destroy module.platform.module.database.scaleway_rdb_instance.this --allow-destroy scaleway_object_bucket.state");
     // Naming one is not enough; naming both is.
     await expect(checkPlan({ ...input, allowDestroy: ["scaleway_object_bucket.state"] })).rejects.toBeInstanceOf(GuardRefusedError);
-    await expect(checkPlan({ ...input, allowDestroy: ["module.db.scaleway_rdb_instance.main", "scaleway_object_bucket.state"] })).resolves.toMatchObject({ allowed: true });
+    await expect(checkPlan({ ...input, allowDestroy: ["module.platform.module.database.scaleway_rdb_instance.this", "scaleway_object_bucket.state"] })).resolves.toMatchObject({ allowed: true });
   });
 
   it("a protected environment: refused without a terminal, allowed by --yes or by a typed yes", async () => {
