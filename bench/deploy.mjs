@@ -14,10 +14,12 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const env = { ...process.env, NO_COLOR: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
 const dirs = [];
 
-async function project(fixture) {
+/** A checkout with the basic fixture as its staging root, plus the extra files of a variant. */
+async function project(extra) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "evalap-bench-"));
   dirs.push(dir);
-  await cp(fixture, path.join(dir, "infra", "staging"), { recursive: true });
+  await cp(path.join(repo, "test", "fixtures", "basic"), path.join(dir, "infra", "staging"), { recursive: true });
+  if (extra) await cp(extra, path.join(dir, "infra", "staging"), { recursive: true });
   await writeFile(path.join(dir, "evalap-infra.json"), JSON.stringify({ environments: { staging: { root: "infra/staging" } } }));
   return { dir, root: path.join(dir, "infra", "staging") };
 }
@@ -39,7 +41,7 @@ async function ours(dir, release) {
 // CLI's fixed start-up cost dominates) and one that carries the Scaleway provider like the
 // real roots do (init installs it, plan and apply start it).
 const fixtures = [
-  ["built-ins only", path.join(repo, "test", "fixtures", "basic")],
+  ["built-ins only", null],
   ["with the Scaleway provider", path.join(repo, "bench", "fixtures", "with-provider")],
 ];
 const results = [];

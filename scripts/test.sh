@@ -3,12 +3,8 @@
 # then cached), builds the CLI, and runs every test with a JSON report for CI's counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-bash scripts/toolchain.sh
-bash scripts/s3-server.sh >/dev/null
-toolchain="${EVALAP_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/evalap-infra/toolchain}"
-# shellcheck source=/dev/null
-source "$toolchain/env.sh"
+# shellcheck source=lib/toolchain-env.sh
+source scripts/lib/toolchain-env.sh
 
 npm run --silent build
 mkdir -p reports

@@ -3,6 +3,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 import type { EvalapEvent } from "../../src/events/types.js";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -61,6 +62,19 @@ export async function makeProject(opts: ProjectOptions): Promise<TestProject> {
     },
     start: (args, runOpts) => execa("node", [CLI, ...args], { cwd: dir, env: baseEnv(runOpts?.env), reject: false, extendEnv: true, stdin: "ignore" }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** makeProject, with every project removed after each test of the calling file. */
+export function trackedProjects(): (opts: ProjectOptions) => Promise<TestProject> {
+  const projects: TestProject[] = [];
+  afterEach(async () => {
+    while (projects.length > 0) await projects.pop()?.cleanup();
+  });
+  return async (opts) => {
+    const p = await makeProject(opts);
+    projects.push(p);
+    return p;
   };
 }
 

@@ -1,19 +1,10 @@
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { eventOf, makeProject, resultOf, tofuIn, type TestProject } from "../helpers/project.js";
+import { describe, expect, it } from "vitest";
+import { eventOf, resultOf, tofuIn, trackedProjects } from "../helpers/project.js";
 
-const projects: TestProject[] = [];
-afterEach(async () => {
-  while (projects.length > 0) await projects.pop()?.cleanup();
-});
-
-async function project(...args: Parameters<typeof makeProject>): Promise<TestProject> {
-  const p = await makeProject(...args);
-  projects.push(p);
-  return p;
-}
+const project = trackedProjects();
 
 describe("deploy", () => {
   it("deploys from empty state, then reports no changes and skips init", async () => {

@@ -1,18 +1,9 @@
 import { access, readdir } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { makeProject, parseEvents, resultOf, tofuIn, toRun, waitForEvent, type TestProject } from "../helpers/project.js";
+import { describe, expect, it } from "vitest";
+import { parseEvents, resultOf, tofuIn, toRun, trackedProjects, waitForEvent } from "../helpers/project.js";
 
-const projects: TestProject[] = [];
-afterEach(async () => {
-  while (projects.length > 0) await projects.pop()?.cleanup();
-});
-
-async function project(...args: Parameters<typeof makeProject>): Promise<TestProject> {
-  const p = await makeProject(...args);
-  projects.push(p);
-  return p;
-}
+const project = trackedProjects();
 
 const exists = (file: string) =>
   access(file).then(
