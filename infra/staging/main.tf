@@ -19,31 +19,3 @@ module "platform" {
   logs_retention_days  = var.logs_retention_days
   protect_secrets      = var.protect_secrets
 }
-
-# State addresses before the platform module existed (the modules were called from this root):
-# move them instead of destroying and recreating the environment. Data sources need no move.
-# Keep these blocks until every state has been applied once with this layout.
-moved {
-  from = module.network
-  to   = module.platform.module.network
-}
-
-moved {
-  from = module.database
-  to   = module.platform.module.database
-}
-
-moved {
-  from = module.monitoring
-  to   = module.platform.module.monitoring
-}
-
-moved {
-  from = module.secrets
-  to   = module.platform.module.secrets
-}
-
-moved {
-  from = module.containers
-  to   = module.platform.module.containers
-}
