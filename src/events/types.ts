@@ -26,7 +26,16 @@ export type EvalapEvent =
       reason: string;
       message: string;
     }
-  | { type: "lock.waiting"; environment: string; scope: LockScope; holder: LockHolder | null; waitedMs: number; timeoutMs: number }
+  | {
+      type: "lock.waiting";
+      environment: string;
+      scope: LockScope;
+      holder: LockHolder | null;
+      waitedMs: number;
+      timeoutMs: number;
+      /** Place in the line of runs waiting for the remote lock (1 = next); absent for the local lock. */
+      position?: number;
+    }
   | { type: "lock.acquired"; environment: string; scope: LockScope }
   | { type: "lock.recovered"; environment: string; scope: LockScope; previousHolder: LockHolder | null; reason: string }
   | { type: "lock.released"; environment: string; scope: LockScope }

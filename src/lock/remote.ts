@@ -5,6 +5,7 @@ import type { ObjectStore } from "../objectstore/types.js";
 import { abortableSleep } from "../retry/retry.js";
 import { isLockHolder, type LockHolder } from "./holder.js";
 import { LockHeldError } from "./local.js";
+import { WaitQueue } from "./queue.js";
 
 /**
  * The cross-machine deployment lock: one JSON object in the state bucket, written only with
@@ -99,28 +100,48 @@ export async function forceReleaseRemoteLock(store: ObjectStore, key: string, by
 }
 
 /**
- * Takes the environment's remote lock, waiting up to timeoutMs (LockHeldError then). A released
- * record, or one whose lease expired, is taken over by CAS on its ETag: of racers, one wins.
+ * Takes the environment's remote lock, waiting up to timeoutMs (LockHeldError then). Waiters line
+ * up in a WaitQueue: only the first live one tries the lock, so it is first come, first served,
+ * and each waiter is told its place. A released record, or one whose lease expired, is taken over
+ * by CAS on its ETag: of racers, one wins.
  */
 export async function acquireRemoteLock(opts: RemoteLockOptions): Promise<RemoteLockHandle> {
   const now = opts.now ?? Date.now;
   const started = now();
-  let announced = false;
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const attempt = await tryAcquire(opts, now);
-    if ("etag" in attempt) {
-      opts.events.emit({ type: "lock.acquired", environment: opts.environment, scope: "remote" });
-      return startHolding(opts, now, attempt.record, attempt.etag);
+  const queue = new WaitQueue(opts.store, `${opts.key}.queue/`, opts.holder, opts.leaseMs, now);
+  const acquired = (attempt: { record: RemoteLockRecord; etag: string }): RemoteLockHandle => {
+    opts.events.emit({ type: "lock.acquired", environment: opts.environment, scope: "remote" });
+    return startHolding(opts, now, attempt.record, attempt.etag);
+  };
+  try {
+    // Nobody waiting: try at once, without a ticket (the common, uncontended case).
+    if ((await queue.others()).length === 0) {
+      const attempt = await tryAcquire(opts, now);
+      if ("etag" in attempt) return acquired(attempt);
     }
-    const waitedMs = now() - started;
-    const holder = attempt.current?.record.holder ?? null;
-    if (waitedMs >= opts.timeoutMs) throw new LockHeldError(opts.environment, holder, waitedMs);
-    if (!announced) {
-      opts.events.emit({ type: "lock.waiting", environment: opts.environment, scope: "remote", holder, waitedMs, timeoutMs: opts.timeoutMs });
-      announced = true;
+    await queue.join();
+    let toldPosition = 0;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const { position } = await queue.view();
+      let current: RemoteLockRead | null | undefined;
+      if (position === 1) {
+        const attempt = await tryAcquire(opts, now);
+        if ("etag" in attempt) return acquired(attempt);
+        current = attempt.current;
+      }
+      const waitedMs = now() - started;
+      if (waitedMs >= opts.timeoutMs || position !== toldPosition) {
+        current ??= await readRemoteLock(opts.store, opts.key, now);
+        const holder = current?.record.holder ?? null;
+        if (waitedMs >= opts.timeoutMs) throw new LockHeldError(opts.environment, holder, waitedMs);
+        opts.events.emit({ type: "lock.waiting", environment: opts.environment, scope: "remote", holder, waitedMs, timeoutMs: opts.timeoutMs, position });
+        toldPosition = position;
+      }
+      await abortableSleep(Math.max(1, Math.min(opts.pollMs, opts.timeoutMs - waitedMs)), opts.signal);
     }
-    await abortableSleep(Math.max(1, Math.min(opts.pollMs, opts.timeoutMs - waitedMs)), opts.signal);
+  } finally {
+    await queue.leave();
   }
 }
 

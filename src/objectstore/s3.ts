@@ -67,6 +67,10 @@ export function createObjectStore(cfg: ObjectStoreConfig): S3ObjectStore {
       return put(key, value, { IfMatch: etag }, `the object is no longer at ETag ${etag}`);
     },
 
+    async remove(key: string): Promise<void> {
+      await send(({ s3, client }, abortSignal) => client.send(new s3.DeleteObjectCommand({ Bucket: cfg.bucket, Key: key }), { abortSignal }));
+    },
+
     async list(prefix: string): Promise<string[]> {
       const keys: string[] = [];
       let token: string | undefined;

@@ -27,6 +27,11 @@ export interface ObjectStore {
   createJson(key: string, value: unknown): Promise<{ etag: string }>;
   /** Replaces the object only if its ETag is still `etag` (If-Match); PreconditionFailedError otherwise. */
   replaceJson(key: string, value: unknown, etag: string): Promise<{ etag: string }>;
+  /**
+   * Deletes the object. Only for keys that are never written again (queue tickets): on a
+   * versioned bucket a delete leaves a marker that may still block If-None-Match on that key.
+   */
+  remove(key: string): Promise<void>;
   /** Every key under the prefix (all pages), in lexical order. */
   list(prefix: string): Promise<string[]>;
   /** Checks the bucket answers within timeoutMs (HeadBucket); BackendUnavailableError otherwise. */

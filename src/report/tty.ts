@@ -75,11 +75,13 @@ export class HumanReporter implements Reporter {
             c.dim(` (${firstLine(event.message)})`),
         );
         return;
-      case "lock.waiting":
+      case "lock.waiting": {
+        const place = event.position === undefined ? "" : event.position === 1 ? "; you are next" : `; ${event.position - 1} run(s) ahead of you`;
         this.line(
-          c.yellow(`⏳ ${event.environment} is locked (${event.scope}) by ${formatHolder(event.holder)}; waiting up to ${formatDuration(event.timeoutMs)}`),
+          c.yellow(`⏳ ${event.environment} is locked (${event.scope}) by ${formatHolder(event.holder)}${place}; waiting up to ${formatDuration(event.timeoutMs - event.waitedMs)}`),
         );
         return;
+      }
       case "lock.recovered":
         this.line(c.yellow(`⚠ recovered the ${event.scope} lock of ${event.environment}: ${event.reason}`));
         return;
