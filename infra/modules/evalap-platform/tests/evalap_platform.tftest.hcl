@@ -1,5 +1,8 @@
 # Mocked provider: no credentials, no API calls. IDs are given in the regional UUID form because
 # the real provider still validates arguments such as rdb_user.instance_id or secret_id.
+# This block is repeated, identical, in modules/evalap-platform/tests, staging/tests and
+# production/tests: keep the three copies in sync. OpenTofu 1.12 cannot load mocks from a shared
+# file (mock_provider has no `source` argument, no .tfmock.hcl files: opentofu/opentofu#1778).
 mock_provider "scaleway" {
   mock_resource "scaleway_vpc" {
     defaults = { id = "fr-par/11111111-1111-1111-1111-111111111111" }
@@ -13,7 +16,7 @@ mock_provider "scaleway" {
   mock_resource "scaleway_container" {
     defaults = {
       id              = "fr-par/55555555-5555-5555-5555-555555555555"
-      public_endpoint = "https://evalapplatform-mock.functions.fnc.fr-par.scw.cloud"
+      public_endpoint = "https://evalap-mock.functions.fnc.fr-par.scw.cloud"
     }
   }
   mock_resource "scaleway_rdb_instance" {
