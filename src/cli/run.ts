@@ -105,8 +105,10 @@ export async function runCommand(
     bus.emit({ type: "result", command: name, ok: true, exitCode, durationMs: Date.now() - started, ...(outcome.summary ? { summary: outcome.summary } : {}) });
   } catch (err) {
     const error = toEvalapError(err, globals.verbose === true);
-    exitCode = controller.signal.aborted && controller.signal.reason instanceof InterruptedError ? controller.signal.reason.exitCode : error.exitCode;
-    const shown = controller.signal.aborted && controller.signal.reason instanceof InterruptedError ? controller.signal.reason : error;
+    // Once interrupted, the interruption is the outcome, whatever error the unwinding raised.
+    const reason: unknown = controller.signal.reason;
+    const shown = controller.signal.aborted && reason instanceof InterruptedError ? reason : error;
+    exitCode = shown.exitCode;
     bus.emit({
       type: "result",
       command: name,

@@ -1,5 +1,5 @@
 export { currentHolder, isLockHolder, processIsGone, type LockHolder } from "./holder.js";
-export { acquireLocalLock, LockHeldError, readHolder, type LockHandle, type LocalLockOptions } from "./local.js";
+export { acquireLocalLock, LockHeldError, localHolderFile, readHolder, type LockHandle, type LocalLockOptions } from "./local.js";
 export {
   acquireRemoteLock,
   forceReleaseRemoteLock,

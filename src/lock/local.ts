@@ -47,7 +47,7 @@ export class LockHeldError extends EvalapError {
 export async function acquireLocalLock(opts: LocalLockOptions): Promise<LockHandle> {
   await mkdir(opts.dir, { recursive: true });
   const target = path.join(opts.dir, opts.environment);
-  const holderFile = `${target}.holder.json`;
+  const holderFile = localHolderFile(opts.dir, opts.environment);
   await writeFile(target, "", { flag: "a" });
   const started = Date.now();
   let announced = false;
@@ -94,6 +94,11 @@ export async function acquireLocalLock(opts: LocalLockOptions): Promise<LockHand
     }
     await abortableSleep(Math.min(opts.pollMs, Math.max(50, opts.timeoutMs - waitedMs)), opts.signal);
   }
+}
+
+/** Where the holder of an environment's local lock is recorded (lock status reads it). */
+export function localHolderFile(dir: string, environment: string): string {
+  return path.join(dir, `${environment}.holder.json`);
 }
 
 export async function readHolder(file: string): Promise<LockHolder | null> {

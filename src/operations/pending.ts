@@ -1,6 +1,7 @@
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { ReleaseRecord } from "../ledger/types.js";
+import type { RemoteLockRead } from "../lock/remote.js";
 import type { EnvironmentRemote } from "./remote.js";
 import type { RunContext } from "./context.js";
 
@@ -33,4 +34,14 @@ export async function closeAbandoned(remote: EnvironmentRemote, releases: Releas
   for (const r of releases) {
     await remote.ledger.update(r.id, (cur) => (cur.status === "pending" ? { ...cur, status, statusReason: reason, finishedAt: new Date().toISOString() } : cur));
   }
+}
+
+/** Seen from outside the lock: a pending release is abandoned unless its run holds the lease now. */
+export function isAbandoned(release: ReleaseRecord, lock: RemoteLockRead | null): boolean {
+  return release.status === "pending" && !(lock?.state === "held" && lock.record.holder.id === release.runId);
+}
+
+/** The warning that names an abandoned release and the two ways on. */
+export function abandonedWarning(environment: string, release: ReleaseRecord): string {
+  return `release ${release.id} was left pending by a run that stopped: \`evalap-infra deploy ${environment} --resume\` or \`evalap-infra rollback ${environment}\``;
 }

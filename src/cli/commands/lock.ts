@@ -2,21 +2,21 @@ import { EvalapError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import { resolveEnvironment } from "../../config/load.js";
 import { currentHolder } from "../../lock/holder.js";
-import { readHolder } from "../../lock/local.js";
+import { localHolderFile, readHolder } from "../../lock/local.js";
 import { forceReleaseRemoteLock, readRemoteLock } from "../../lock/remote.js";
 import { stateDir } from "../../operations/context.js";
 import { formatHolder } from "../../report/format.js";
 import { audit } from "../../operations/release.js";
+import { abandonedWarning, isAbandoned } from "../../operations/pending.js";
 import { openRemote } from "../../operations/remote.js";
 import { requireRemote } from "./releases.js";
-import path from "node:path";
 import { runCommand, type GlobalOptions } from "../run.js";
 
 export function lockStatusCommand(environment: string, globals: GlobalOptions): Promise<number> {
   return runCommand("lock status", environment, globals, async (cmd) => {
     const ctx = await cmd.loadContext();
     const env = resolveEnvironment(ctx.config, environment);
-    const local = await readHolder(path.join(await stateDir(ctx.config, "locks"), `${env.name}.holder.json`));
+    const local = await readHolder(localHolderFile(await stateDir(ctx.config, "locks"), env.name));
     const remote = await openRemote(ctx, env);
     const remoteLock = remote ? await readRemoteLock(remote.store, remote.lockKey) : null;
     cmd.events.emit({ type: "data", kind: "lock", data: { environment, local, remote: remoteLock ? { state: remoteLock.state, ...remoteLock.record } : null } });
@@ -27,10 +27,7 @@ export function lockStatusCommand(environment: string, globals: GlobalOptions): 
       cmd.events.emit({ type: "log", level: "info", message: `remote: ${text}` });
     }
     const pending = remote ? await remote.ledger.pending() : [];
-    const liveRun = remoteLock?.state === "held" ? remoteLock.record.holder.id : null;
-    for (const p of pending.filter((x) => x.runId !== liveRun)) {
-      cmd.events.emit({ type: "log", level: "warn", message: `release ${p.id} was left pending by a run that stopped: \`evalap-infra deploy ${environment} --resume\` or \`evalap-infra rollback ${environment}\`` });
-    }
+    for (const p of pending.filter((x) => isAbandoned(x, remoteLock))) cmd.events.emit({ type: "log", level: "warn", message: abandonedWarning(environment, p) });
     return { summary: `lock status of ${environment}` };
   });
 }

@@ -3,6 +3,7 @@ import { EvalapError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import type { ReleaseRecord } from "../../ledger/types.js";
 import { readRemoteLock } from "../../lock/remote.js";
+import { abandonedWarning, isAbandoned } from "../../operations/pending.js";
 import { openRemote, type EnvironmentRemote } from "../../operations/remote.js";
 import type { RunContext } from "../../operations/context.js";
 import { UsageError } from "../../core/errors.js";
@@ -15,14 +16,11 @@ export function releasesListCommand(environment: string, opts: { limit: string }
     const remote = await requireRemote(ctx, environment);
     const releases = (await remote.ledger.list()).slice(0, limit);
     const live = await readRemoteLock(remote.store, remote.lockKey);
-    const liveRun = live?.state === "held" ? live.record.holder.id : null;
-    const rows = releases.map((r) => ({ ...r, abandoned: r.status === "pending" && r.runId !== liveRun }));
+    const rows = releases.map((r) => ({ ...r, abandoned: isAbandoned(r, live) }));
     cmd.events.emit({ type: "data", kind: "releases", data: rows });
     if (rows.length === 0) cmd.events.emit({ type: "log", level: "info", message: `${environment} has no release yet` });
     else for (const line of table(rows)) cmd.events.emit({ type: "log", level: "info", message: line });
-    for (const r of rows.filter((x) => x.abandoned)) {
-      cmd.events.emit({ type: "log", level: "warn", message: `release ${r.id} was left pending by a run that stopped: \`evalap-infra deploy ${environment} --resume\` or \`evalap-infra rollback ${environment}\`` });
-    }
+    for (const r of rows.filter((x) => x.abandoned)) cmd.events.emit({ type: "log", level: "warn", message: abandonedWarning(environment, r) });
     return { summary: `${rows.length} release(s) of ${environment}` };
   });
 }
