@@ -26,6 +26,10 @@ export const ExitCode = {
   BackendUnavailable: 10,
   /** A release left pending by a run that died needs a decision: resume it or roll back. */
   PendingRelease: 11,
+  /** tofu applied changes but could not save the state: it is kept locally; push it with `state push`. */
+  StateNotPersisted: 12,
+  /** The run could not prove it still held the remote lease (lost, or the bucket unreachable): no further tofu step ran. */
+  LockLost: 13,
   /** Interrupted by SIGINT. */
   Interrupted: 130,
   /** Stopped by SIGTERM. */
