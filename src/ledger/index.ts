@@ -1,2 +1,14 @@
-export { Ledger, LedgerUpdateConflictError, newReleaseId, type LedgerOptions } from "./ledger.js";
-export type { AuditEntry, ReleaseInputs, ReleaseRecord, ReleaseStatus } from "./types.js";
+export {
+  formatReleaseId,
+  Ledger,
+  LedgerUnreadableError,
+  LedgerUpdateConflictError,
+  ReleaseNotFoundError,
+  resolveReleaseId,
+  type AuditAppendResult,
+  type LedgerOptions,
+  type SettleResult,
+} from "./ledger.js";
+export { OutcomeJournal, type JournalEntry, type JournalRecord } from "./journal.js";
+export { auditEntrySchema, releaseRecordSchema, releaseSetSchema, releaseStatusSchema } from "./schema.js";
+export type { AuditEntry, NewAuditEntry, NewRelease, ReleaseInputs, ReleaseRecord, ReleaseSet, ReleaseStatus } from "./types.js";

@@ -3,23 +3,39 @@ import type { PlanSummary } from "../tofu/plan-summary.js";
 /**
  * A release is data: the inputs that change between deploys, recorded before apply, so that a
  * rollback re-applies an earlier release's inputs through the same plan, guard and apply path.
+ *
+ * "unpersisted": tofu applied but could not save the state; the state is kept locally until pushed.
  */
-export type ReleaseStatus = "pending" | "healthy" | "failed" | "rolled_back" | "superseded";
+export type ReleaseStatus = "pending" | "healthy" | "failed" | "rolled_back" | "superseded" | "unpersisted";
 
-export interface ReleaseInputs {
+// A type alias, not an interface: it must fit the schema's loose (index-signed) object.
+export type ReleaseInputs = {
   /** Run-level variables (-var), images among them; environment vars come from the config. */
   vars: Record<string, unknown>;
-}
+};
 
+/**
+ * One release, stored at `<prefix>/releases/<id>.json`. Kept in sync with `releaseRecordSchema`
+ * (schema.ts checks it at compile time); fields a newer CLI adds are kept on read and rewrite.
+ */
 export interface ReleaseRecord {
-  /** Sortable: UTC time then a random suffix, e.g. 20261125T233800123Z-1a2b3c. */
+  /**
+   * The release's sequence number in its environment, 8 digits zero-padded ("00000042"), taken from
+   * the bucket's key listing: id order (= key order) is the only order of releases.
+   */
   id: string;
   environment: string;
   kind: "deploy" | "rollback";
   /** For a rollback: the release whose inputs it re-applied. */
   rollbackOf?: string;
+  /**
+   * Display only, never an order: the bucket's clock (1 s resolution) when the ledger has it,
+   * else this host's. Releases are ordered by `id` alone.
+   */
   createdAt: string;
+  /** Display only, like createdAt. */
   updatedAt: string;
+  /** Display only: the writer's clock. */
   finishedAt?: string;
   actor: string;
   host: string;
@@ -41,7 +57,16 @@ export interface ReleaseRecord {
   notes?: string[];
 }
 
+/** What `create` needs: the ledger assigns the id and the times. */
+export type NewRelease = Omit<ReleaseRecord, "id" | "createdAt" | "updatedAt">;
+
+/** Fields a run sets on its release when it settles it (status, health, plan...). */
+export type ReleaseSet = Partial<NewRelease>;
+
 export interface AuditEntry {
+  /** Stable across replays (journal, retries): the entry's object key ends with it. */
+  id: string;
+  /** Display only: the writer's clock. The trail is ordered by the objects' bucket Last-Modified. */
   at: string;
   environment: string;
   actor: string;
@@ -53,3 +78,6 @@ export interface AuditEntry {
   releaseId?: string;
   detail?: string;
 }
+
+/** What `appendAudit` needs: an id is drawn when the caller has none. */
+export type NewAuditEntry = Omit<AuditEntry, "id"> & { id?: string };
