@@ -1,14 +1,21 @@
 export { currentHolder, isLockHolder, processIsGone, type LockHolder } from "./holder.js";
 export { acquireLocalLock, LockHeldError, localHolderFile, readHolder, type LockHandle, type LocalLockOptions } from "./local.js";
+export { CLOCK_RESOLUTION_MS, isPastLease } from "./queue.js";
 export {
   acquireRemoteLock,
   forceReleaseRemoteLock,
   isRemoteLockRecord,
-  MalformedLockError,
+  LeaseLostError,
   readRemoteLock,
+  type BucketTimes,
+  type ForcedRelease,
+  type LeaseLoss,
+  type MalformedLockRead,
   type RemoteLockHandle,
   type RemoteLockOptions,
   type RemoteLockRead,
   type RemoteLockRecord,
+  type RemoteLockRecordRead,
   type RemoteLockState,
+  type Scheduler,
 } from "./remote.js";
