@@ -41,9 +41,13 @@ export function retryPolicy(config: ProjectConfig): RetryPolicy {
   return { attempts: config.retry.attempts, baseDelayMs: config.retry.baseDelay, maxDelayMs: config.retry.maxDelay, budgetMs: config.retry.budget };
 }
 
-/** Retry classifier for tofu runs: only what tofu said decides, never the command line. */
+/**
+ * Retry classifier for tofu runs: only what tofu said decides, never the command line. Anything
+ * that is not a TofuError (a state lock not proven dead, a state tofu could not persist, a full
+ * disk seen by our own file calls) is permanent.
+ */
 export function classifyTofuError(err: unknown): Transient | null {
-  if (!(err instanceof TofuError) || !err.failure.transient || err.failure.reason === undefined) return null;
+  if (!(err instanceof TofuError) || !err.failure.transient) return null;
   const t: Transient = { reason: TRANSIENT_DESCRIPTIONS[err.failure.reason] };
   if (err.failure.retryAfterMs !== undefined) t.retryAfterMs = err.failure.retryAfterMs;
   return t;

@@ -1,9 +1,12 @@
 import type { ResolvedEnvironment } from "../config/load.js";
 import { checkPlan, GuardRefusedError } from "../guard/guard.js";
 import { withRetry } from "../retry/retry.js";
+import { withStateLock } from "../statelock/recover.js";
+import { saveErroredState } from "../tofu/recovery.js";
 import * as tofu from "../tofu/commands.js";
-import type { OutputValue } from "../tofu/commands.js";
-import type { TofuJsonMessage } from "../tofu/diagnostics.js";
+import type { ApplyResult, OutputValue, PlanResult } from "../tofu/commands.js";
+import { describeDiagnostics, type TofuJsonMessage } from "../tofu/diagnostics.js";
+import { StateNotPersistedError, TofuError } from "../tofu/errors.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
 import { initStep, planStep } from "./plan.js";
@@ -13,8 +16,8 @@ export interface DeployOptions {
   allowDestroy: string[];
   /** Extra variables (a release's inputs), on top of the environment's. */
   vars?: Record<string, unknown>;
-  /** See PlanInputs.staleStateLocksBefore. */
-  staleStateLocksBefore?: Date;
+  /** Called once the guard allowed a plan with changes, just before tofu applies it. */
+  beforeApply?: (summary: PlanSummary) => Promise<void>;
 }
 
 export interface DeployResult {
@@ -29,7 +32,8 @@ export interface DeployResult {
 /**
  * init ─► plan -out ─► guard ─► apply that plan, for a caller that holds the environment's
  * locks (deploy-release.ts). A transient apply failure is followed by a fresh plan and the guard
- * again, never by re-applying the stale plan.
+ * again, never by re-applying the stale plan. An apply whose state tofu could not persist stops
+ * the run (StateNotPersistedError, not retried): a new plan would read the stale remote state.
  */
 export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, opts: DeployOptions, lockTimeoutMs: number): Promise<DeployResult> {
   await initStep(ctx, env);
@@ -37,36 +41,14 @@ export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, op
   return withRetry(
     async () => {
       applyAttempts += 1;
-      const planned = await planStep(ctx, env, {
-        lockTimeoutMs,
-        ...(opts.vars ? { vars: opts.vars } : {}),
-        ...(opts.staleStateLocksBefore ? { staleStateLocksBefore: opts.staleStateLocksBefore } : {}),
-      });
+      const planned = await planStep(ctx, env, { lockTimeoutMs, ...(opts.vars ? { vars: opts.vars } : {}) });
       try {
         if (!planned.summary.hasChanges) {
           return { environment: env.name, changed: false, summary: planned.summary, outputs: {}, applyAttempts };
         }
-        const decision = await checkPlan({
-          environment: env.name,
-          protection: env.protection,
-          summary: planned.summary,
-          statefulTypes: ctx.config.guard.statefulTypes,
-          allowDestroy: opts.allowDestroy,
-          yes: opts.yes,
-          confirm: ctx.confirm,
-        }).catch((err: unknown) => {
-          if (err instanceof GuardRefusedError) ctx.events.emit({ type: "guard.checked", environment: env.name, allowed: false, confirmation: "not-needed", reasons: err.reasons });
-          throw err;
-        });
-        ctx.events.emit({ type: "guard.checked", environment: env.name, ...decision });
-        const applied = await step(ctx, "apply", () =>
-          tofu
-            .apply(ctx.tofu, env.rootDir, { planFile: planned.planFile, lockTimeoutMs, onMessage: (m) => forwardProgress(ctx, m) })
-            .catch((err: unknown) => {
-              reportDiagnostics(ctx, err);
-              throw err;
-            }),
-        );
+        await guard(ctx, env, opts, planned.summary);
+        await opts.beforeApply?.(planned.summary);
+        const applied = await step(ctx, "apply", () => applyStep(ctx, env, planned, lockTimeoutMs));
         ctx.events.emit({ type: "outputs", environment: env.name, outputs: applied.outputs });
         return { environment: env.name, changed: true, summary: planned.summary, outputs: applied.outputs, applyAttempts };
       } finally {
@@ -75,6 +57,48 @@ export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, op
     },
     { step: "apply", policy: retryPolicy(ctx.config), classify: classifyTofuError, events: ctx.events, signal: ctx.signal },
   );
+}
+
+async function guard(ctx: RunContext, env: ResolvedEnvironment, opts: DeployOptions, summary: PlanSummary): Promise<void> {
+  const decision = await checkPlan({
+    environment: env.name,
+    protection: env.protection,
+    summary,
+    statefulTypes: ctx.config.guard.statefulTypes,
+    allowDestroy: opts.allowDestroy,
+    yes: opts.yes,
+    confirm: ctx.confirm,
+  }).catch((err: unknown) => {
+    if (err instanceof GuardRefusedError) ctx.events.emit({ type: "guard.checked", environment: env.name, allowed: false, confirmation: "not-needed", reasons: err.reasons });
+    throw err;
+  });
+  ctx.events.emit({ type: "guard.checked", environment: env.name, ...decision });
+}
+
+/** apply of the saved plan, under the state-lock proof; a state tofu could not persist is kept and stops the run. */
+async function applyStep(ctx: RunContext, env: ResolvedEnvironment, planned: PlanResult, lockTimeoutMs: number): Promise<ApplyResult> {
+  let dump: string | undefined;
+  const onMessage = (m: TofuJsonMessage) => {
+    // tofu prints the state here only when it could write it nowhere else: keep it, never show it.
+    if (m.state !== undefined && m["@message"] === "Emergency state dump") dump = JSON.stringify(m.state);
+    forwardProgress(ctx, m);
+  };
+  const apply = (timeout: number) => tofu.apply(ctx.tofu, env.rootDir, { planFile: planned.planFile, lockTimeoutMs: timeout, onMessage });
+  try {
+    return await withStateLock(ctx, env, lockTimeoutMs, apply);
+  } catch (err) {
+    reportDiagnostics(ctx, err);
+    if (err instanceof TofuError && !err.failure.transient && err.failure.reason === "state_not_persisted") {
+      const said = describeDiagnostics(err.diagnostics) || err.message;
+      const recoveryFile = await saveErroredState(ctx.config.projectDir, env, said, dump);
+      throw new StateNotPersistedError(env.name, env.rootDir, recoveryFile, firstLine(said), err);
+    }
+    throw err;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").find((l) => l.trim().length > 0)?.trim() ?? "";
 }
 
 function forwardProgress(ctx: RunContext, m: TofuJsonMessage): void {

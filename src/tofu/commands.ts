@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { TofuError } from "./errors.js";
+import { withFileSystemErrors } from "./fs-errors.js";
 import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
 import { toDiagnostic } from "./diagnostics.js";
 import { summarizePlanStream, summarizeShowJson, type PlanSummary } from "./plan-summary.js";
@@ -61,8 +62,10 @@ export async function init(ctx: TofuContext, dir: string, opts: InitOptions = {}
   await runTofu(ctx, { cwd: dir, args: ["init", "-input=false", "-no-color", ...backendArgs] });
   // The lock file may have been written by this init: fingerprint again, so the next run matches.
   const after = await initFingerprint(ctx, dir, backendArgs);
-  await mkdir(path.dirname(marker), { recursive: true });
-  await writeFile(marker, JSON.stringify({ fingerprint: after, at: new Date().toISOString() }) + "\n");
+  await withFileSystemErrors(marker, "record the init", async () => {
+    await mkdir(path.dirname(marker), { recursive: true });
+    await writeFile(marker, JSON.stringify({ fingerprint: after, at: new Date().toISOString() }) + "\n");
+  });
   return { skipped: false, fingerprint: after };
 }
 
@@ -205,6 +208,23 @@ export async function version(ctx: TofuContext): Promise<string> {
 /** `tofu force-unlock -force ID`: removes a state lock its holder left behind. */
 export async function forceUnlock(ctx: TofuContext, dir: string, lockId: string): Promise<void> {
   await runTofu(ctx, { cwd: dir, args: ["force-unlock", "-force", "-no-color", lockId] });
+}
+
+/**
+ * `tofu state push FILE`: writes a state kept locally (errored.tfstate) to the backend. tofu
+ * refuses a state with a lower serial or another lineage than the backend's; no -force here.
+ */
+export async function statePush(ctx: TofuContext, dir: string, file: string, lockTimeoutMs: number): Promise<void> {
+  await runTofu(ctx, { cwd: dir, args: ["state", "push", "-no-color", lockTimeoutArg(lockTimeoutMs), file] });
+}
+
+/** `tofu state list`: the addresses in the state. */
+export async function stateList(ctx: TofuContext, dir: string): Promise<string[]> {
+  const run = await runTofu(ctx, { cwd: dir, args: ["state", "list", "-no-color"] });
+  return run.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }
 
 export async function removePlanFile(file: string): Promise<void> {

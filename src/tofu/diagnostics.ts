@@ -18,6 +18,8 @@ export interface TofuJsonMessage {
   hook?: { resource?: RawResource; action?: string; elapsed_seconds?: number };
   outputs?: Record<string, { sensitive?: boolean; type?: unknown; value?: unknown; action?: string }>;
   changes?: { add?: number; change?: number; remove?: number; import?: number; forget?: number; operation?: string };
+  /** "Emergency state dump": the state tofu could save nowhere else (it may hold secrets). */
+  state?: unknown;
 }
 
 export interface RawResource {

@@ -1,7 +1,15 @@
-import { spawn } from "node:child_process";
-import { InterruptedError } from "../core/errors.js";
+import { spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { EvalapError, InterruptedError } from "../core/errors.js";
+import { ExitCode } from "../core/exit-codes.js";
 import { parseHumanDiagnostics, parseJsonLine, toDiagnostic, type Diagnostic, type TofuJsonMessage } from "./diagnostics.js";
-import { TofuError } from "./errors.js";
+import { TofuBinaryError, TofuError } from "./errors.js";
+import { FileSystemError } from "./fs-errors.js";
+import { localIso, removeRunRecord, writeRunRecord } from "./run-record.js";
 
 export interface TofuContext {
   /** Path of the tofu binary. */
@@ -12,6 +20,16 @@ export interface TofuContext {
   signal?: AbortSignal;
   /** How long tofu may take to stop after the forwarded SIGINT before it is killed. */
   interruptGraceMs: number;
+  /**
+   * Awaited before every tofu process is spawned (proof that the run still holds its remote
+   * lease); what it throws propagates unchanged and no process starts.
+   */
+  beforeRun?: (subcommand: string) => Promise<void>;
+  /**
+   * Where to keep a run record (run-record.ts) of each tofu process while it runs: the evidence a
+   * later run needs to prove that the holder of a state lock is dead. None are kept when unset.
+   */
+  runRecordDir?: string;
 }
 
 export interface TofuRunRequest {
@@ -34,24 +52,74 @@ export interface TofuRunResult {
 /** Environment every tofu run gets: no prompts, automation wording, no colour codes to parse. */
 export const AUTOMATION_ENV = { TF_IN_AUTOMATION: "1", TF_INPUT: "0", NO_COLOR: "1" } as const;
 
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: NodeJS.ErrnoException;
+}
+
 /**
  * Runs one tofu subcommand. The one place that builds the process: environment, JSON stream
- * parsing, diagnostics, and interruption (one SIGINT forwarded, a bounded wait, then SIGKILL).
- * tofu runs in its own process group, so a Ctrl-C at the terminal reaches it once, through us,
- * and not twice (a second SIGINT makes tofu exit at once and may lose state).
+ * parsing, diagnostics, run records, and interruption (one SIGINT forwarded, a bounded wait, then
+ * SIGKILL). tofu runs in its own process group, so a Ctrl-C at the terminal reaches it once,
+ * through us, and not twice (a second SIGINT makes tofu exit at once and may lose state).
  */
 export async function runTofu(ctx: TofuContext, req: TofuRunRequest): Promise<TofuRunResult> {
-  const started = Date.now();
+  const subcommand = subcommandOf(req.args);
   if (ctx.signal?.aborted) throw interruption(ctx.signal);
-  // node:child_process rather than execa: this is the one process we spawn, and execa alone
-  // costs ~85 ms of start-up on every command (see bench/).
-  const child = spawn(ctx.bin, req.args, {
-    cwd: req.cwd,
-    env: { ...process.env, ...ctx.env, ...AUTOMATION_ENV },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  await ctx.beforeRun?.(subcommand);
+  if (ctx.signal?.aborted) throw interruption(ctx.signal);
+  const started = Date.now();
+  const child = spawnTofu(ctx, req);
+  const record = recordRun(ctx, req, child, new Date(started));
+  const output = collectOutput(child, req.onMessage);
+  const exit = await waitForExit(ctx, child);
+  output.flush();
+  const { stdout, stderr, diagnostics } = output;
+  await settleRunRecord(record, exit, diagnostics, stderr);
 
+  if (ctx.signal?.aborted) throw interruption(ctx.signal);
+  if (exit.spawnError) throw await spawnFailure(ctx, req, exit.spawnError);
+  if (exit.signal !== null) {
+    throw new TofuError(subcommand, signalExitCode(exit.signal), diagnostics, stderr, { signal: exit.signal, cwd: req.cwd });
+  }
+  const exitCode = exit.code ?? 1;
+  // Commands run without -json print their diagnostics as text on stderr.
+  if (diagnostics.length === 0 && exitCode !== 0) diagnostics.push(...parseHumanDiagnostics(stderr));
+  if (exitCode !== 0 && !(req.okExitCodes ?? []).includes(exitCode)) {
+    throw new TofuError(subcommand, exitCode, diagnostics, stderr, { cwd: req.cwd });
+  }
+  return { exitCode, stdout, stderr, diagnostics, durationMs: Date.now() - started };
+}
+
+type TofuChild = ChildProcessByStdio<null, Readable, Readable>;
+
+function spawnTofu(ctx: TofuContext, req: TofuRunRequest): TofuChild {
+  try {
+    // node:child_process rather than execa: this is the one process we spawn, and execa alone
+    // costs ~85 ms of start-up on every command (see bench/).
+    return spawn(ctx.bin, req.args, {
+      cwd: req.cwd,
+      env: { ...process.env, ...ctx.env, ...AUTOMATION_ENV },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (err) {
+    // E2BIG (too many or too large -var values) is thrown here, not emitted.
+    if ((err as NodeJS.ErrnoException).code === "E2BIG") throw new FileSystemError("arg_list_too_long", ctx.bin, `start tofu ${subcommandOf(req.args)}`, err);
+    throw err;
+  }
+}
+
+interface Output {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly diagnostics: Diagnostic[];
+  /** Handles a last line without a newline. */
+  flush(): void;
+}
+
+function collectOutput(child: TofuChild, onMessage: TofuRunRequest["onMessage"]): Output {
   const diagnostics: Diagnostic[] = [];
   const stdoutChunks: Buffer[] = [];
   const stderrChunks: Buffer[] = [];
@@ -60,7 +128,7 @@ export async function runTofu(ctx: TofuContext, req: TofuRunRequest): Promise<To
     const message = parseJsonLine(line);
     if (message === null) return;
     if (message.type === "diagnostic" && message.diagnostic) diagnostics.push(toDiagnostic(message.diagnostic));
-    req.onMessage?.(message);
+    onMessage?.(message);
   };
   child.stdout.on("data", (chunk: Buffer) => {
     stdoutChunks.push(chunk);
@@ -72,7 +140,22 @@ export async function runTofu(ctx: TofuContext, req: TofuRunRequest): Promise<To
     }
   });
   child.stderr.on("data", (chunk: Buffer) => stderrChunks.push(chunk));
+  return {
+    get stdout() {
+      return Buffer.concat(stdoutChunks).toString("utf8");
+    },
+    get stderr() {
+      return Buffer.concat(stderrChunks).toString("utf8");
+    },
+    diagnostics,
+    flush: () => {
+      if (pending.length > 0) handleLine(pending);
+      pending = "";
+    },
+  };
+}
 
+async function waitForExit(ctx: TofuContext, child: ChildProcess): Promise<Exit> {
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
     child.kill("SIGINT");
@@ -83,37 +166,115 @@ export async function runTofu(ctx: TofuContext, req: TofuRunRequest): Promise<To
   // If we exit while tofu runs (an uncaught error), do not leave it orphaned in its own group.
   const onExit = () => child.kill("SIGINT");
   process.once("exit", onExit);
-  let exit: { code: number | null; spawnError?: Error };
   try {
-    exit = await new Promise((resolve) => {
-      child.once("error", (err) => resolve({ code: null, spawnError: err }));
-      child.once("close", (code) => resolve({ code }));
+    return await new Promise<Exit>((resolve) => {
+      child.once("error", (err: NodeJS.ErrnoException) => resolve({ code: null, signal: null, spawnError: err }));
+      child.once("close", (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal }));
     });
   } finally {
     ctx.signal?.removeEventListener("abort", onAbort);
     process.off("exit", onExit);
     if (killTimer) clearTimeout(killTimer);
   }
-  if (pending.length > 0) handleLine(pending);
+}
 
-  const stdout = Buffer.concat(stdoutChunks).toString("utf8");
-  const stderr = Buffer.concat(stderrChunks).toString("utf8");
-  if (ctx.signal?.aborted) throw interruption(ctx.signal);
-  const subcommand = req.args[0] ?? "";
-  if (exit.spawnError) {
-    // The process could not start at all (missing binary, permissions).
-    const e = exit.spawnError as NodeJS.ErrnoException;
-    const summary = e.code === "ENOENT" ? `tofu binary not found: ${ctx.bin}` : `cannot start ${ctx.bin}: ${e.message}`;
-    throw new TofuError(subcommand, -1, [{ severity: "error", summary }], "");
+/** Starts writing the run record of a spawned tofu; best effort (a missing record only makes a later proof impossible). */
+function recordRun(ctx: TofuContext, req: TofuRunRequest, child: ChildProcess, startedAt: Date): Promise<string | null> {
+  if (!ctx.runRecordDir || child.pid === undefined) return Promise.resolve(null);
+  const lockTimeoutMs = lockTimeoutOf(req.args);
+  return writeRunRecord(ctx.runRecordDir, {
+    pid: child.pid,
+    cliPid: process.pid,
+    cwd: req.cwd,
+    subcommand: subcommandOf(req.args),
+    startedAt: localIso(startedAt),
+    ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+  }).catch(() => null);
+}
+
+/**
+ * The record stays when tofu may have left its state lock behind: killed by a signal, or it said
+ * it could not release the lock. Otherwise the process is gone and so is its lock: remove it.
+ */
+async function settleRunRecord(record: Promise<string | null>, exit: Exit, diagnostics: Diagnostic[], stderr: string): Promise<void> {
+  const file = await record;
+  if (file === null) return;
+  const text = [...diagnostics.map((d) => d.summary), stderr].join("\n");
+  if (exit.signal !== null || /error releasing the state lock/i.test(text)) return;
+  await removeRunRecord(file).catch(() => undefined);
+}
+
+function lockTimeoutOf(args: string[]): number | undefined {
+  const m = args.map((a) => /^-lock-timeout=(\d+)s$/.exec(a)).find((x) => x !== null);
+  return m?.[1] === undefined ? undefined : Number(m[1]) * 1000;
+}
+
+/** "apply", or "state push" for the commands that have subcommands. */
+function subcommandOf(args: string[]): string {
+  const [first = "", second] = args;
+  return first === "state" && second !== undefined && !second.startsWith("-") ? `state ${second}` : first;
+}
+
+async function spawnFailure(ctx: TofuContext, req: TofuRunRequest, err: NodeJS.ErrnoException): Promise<Error> {
+  const subcommand = subcommandOf(req.args);
+  // The child reports a failed chdir with the same codes as a failed exec: check the directory first.
+  if (err.code === "ENOENT" && !(await isDirectory(req.cwd))) {
+    return new EvalapError("root_missing", `cannot run tofu ${subcommand}: the directory ${req.cwd} does not exist`, {
+      exitCode: ExitCode.Usage,
+      hint: "check environments.<name>.root in evalap-infra.json",
+      cause: err,
+    });
   }
-  const exitCode = exit.code ?? 1;
-  // Commands run without -json print their diagnostics as text on stderr.
-  if (diagnostics.length === 0 && exitCode !== 0) diagnostics.push(...parseHumanDiagnostics(stderr));
-  const run: TofuRunResult = { exitCode, stdout, stderr, diagnostics, durationMs: Date.now() - started };
-  if (exitCode !== 0 && !(req.okExitCodes ?? []).includes(exitCode)) {
-    throw new TofuError(subcommand, exitCode, diagnostics, stderr);
+  if ((err.code === "EACCES" || err.code === "EPERM") && !(await isSearchable(req.cwd))) {
+    return new FileSystemError("permission_denied", req.cwd, `run tofu ${subcommand}`, err);
   }
-  return run;
+  if (err.code === "ENOENT") return new TofuBinaryError(ctx.bin, "missing", err);
+  if (err.code === "EACCES" || err.code === "EPERM") return new TofuBinaryError(ctx.bin, "not_executable", err);
+  if (err.code === "E2BIG") return new FileSystemError("arg_list_too_long", ctx.bin, `start tofu ${subcommand}`, err);
+  return new TofuError(subcommand, -1, [{ severity: "error", summary: `cannot start ${ctx.bin}: ${err.message}` }], "", { cwd: req.cwd });
+}
+
+/**
+ * Verifies that the tofu binary exists and is executable, without running it: called before any
+ * lock is taken, so a missing tofu is not found half-way through a deploy.
+ */
+export async function checkTofuBinary(ctx: Pick<TofuContext, "bin" | "env">): Promise<void> {
+  const candidates = ctx.bin.includes(path.sep) ? [ctx.bin] : searchPath(ctx.bin, ctx.env.PATH ?? process.env.PATH ?? "");
+  let problem: "missing" | "not_executable" = "missing";
+  for (const file of candidates) {
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) continue;
+    try {
+      await access(file, constants.X_OK);
+      return;
+    } catch {
+      problem = "not_executable";
+    }
+  }
+  throw new TofuBinaryError(ctx.bin, problem);
+}
+
+function searchPath(name: string, pathVar: string): string[] {
+  return pathVar
+    .split(path.delimiter)
+    .filter((d) => d.length > 0)
+    .map((d) => path.join(d, name));
+}
+
+async function isSearchable(dir: string): Promise<boolean> {
+  return access(dir, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return (await stat(dir).catch(() => null))?.isDirectory() === true;
+}
+
+/** The shell's convention for a process ended by a signal: 128 + its number. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 0);
 }
 
 function interruption(signal: AbortSignal): Error {
