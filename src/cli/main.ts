@@ -115,14 +115,28 @@ export function buildProgram(): Command {
     });
   lock
     .command("release")
-    .description("break the remote lock of an environment (recorded in the audit trail)")
+    .description("break the remote lock of an environment, or a tofu state lock (recorded in the audit trail)")
     .argument("<environment>", "environment")
     .option("--force", "required: breaking a lock can let two deploys overlap")
     .option("-y, --yes", "required: confirm after reading who holds it")
-    .addHelpText("after", examples(["evalap-infra lock release staging --force --yes"]))
-    .action(async (environment: string, opts: { force?: boolean; yes?: boolean }, cmd: Command) => {
+    .option("--state <lock-id>", "release this tofu state lock (tofu force-unlock under the lease) instead of the remote lock")
+    .option("--lock-timeout <duration>", "with --state: how long to wait for the deployment lock, e.g. 30s, 10m")
+    .addHelpText("after", examples(["evalap-infra lock release staging --force --yes", "evalap-infra lock release staging --state 3f1c…-uuid --force --yes"]))
+    .action(async (environment: string, opts: { force?: boolean; yes?: boolean; state?: string; lockTimeout?: string }, cmd: Command) => {
       const { lockReleaseCommand } = await import("./commands/lock.js");
       await finish(lockReleaseCommand(environment, opts, globals(cmd)));
+    });
+
+  const state = program.command("state").description("the OpenTofu state of an environment");
+  state
+    .command("push")
+    .description("push the state tofu applied but could not save (kept in .evalap-infra/recovery/), under the lock")
+    .argument("<environment>", "environment")
+    .option("--lock-timeout <duration>", "how long to wait for the deployment lock, e.g. 30s, 10m")
+    .addHelpText("after", examples(["evalap-infra state push staging", "evalap-infra state push production --json"]))
+    .action(async (environment: string, opts: { lockTimeout?: string }, cmd: Command) => {
+      const { statePushCommand } = await import("./commands/state.js");
+      await finish(statePushCommand(environment, opts, globals(cmd)));
     });
 
   program

@@ -1,11 +1,12 @@
 import { resolveEnvironment } from "../config/load.js";
-import { currentHolder } from "../lock/holder.js";
+import { EvalapError } from "../core/errors.js";
+import { currentHolder, type LockHolder } from "../lock/holder.js";
 import type { ReleaseRecord } from "../ledger/types.js";
 import { formatPlanCounts } from "../report/format.js";
 import { imagesOf } from "./release-inputs.js";
-import { audit, HealthGateError, outcomeOf, runRelease, unhealthyReason, type ReleaseResult } from "./release.js";
-import { abandonedReleases, closeAbandoned, PendingReleaseError } from "./pending.js";
-import { openRemote, withEnvironmentLocks, type EnvironmentRemote } from "./remote.js";
+import { HealthGateError, outcomeOf, runRelease, unhealthyReason, type ReleaseResult } from "./release.js";
+import { abandonedReleases, assertStatePersisted, closeAbandoned, PendingReleaseError } from "./pending.js";
+import { audit, openRemote, withEnvironmentLocks, type EnvironmentRemote } from "./remote.js";
 import type { RunContext } from "./context.js";
 
 export interface DeployReleaseOptions {
@@ -28,44 +29,55 @@ export interface DeployReleaseResult extends ReleaseResult {
   rolledBackTo?: ReleaseRecord;
 }
 
+/** What one deploy run is about, for the steps after the first release. */
+interface DeployRun {
+  ctx: RunContext;
+  environment: string;
+  remote: EnvironmentRemote | null;
+  holder: LockHolder;
+  opts: DeployReleaseOptions;
+  lockTimeoutMs: number;
+}
+
 /**
- * deploy: preflight ─► locks ─► (abandoned release? decide) ─► record ─► init, plan, guard,
- * apply ─► health gate ─► healthy, or roll back to the last healthy release and gate again.
+ * deploy: preflight ─► locks ─► (unsaved state? abandoned release? decide) ─► record ─► init,
+ * plan, guard, apply ─► health gate ─► healthy, or roll back to the last healthy release and gate again.
  */
 export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions): Promise<DeployReleaseResult> {
   const env = resolveEnvironment(ctx.config, opts.environment);
   const remote = await openRemote(ctx, env);
   const holder = currentHolder(ctx.commandLine);
   const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
-  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, async ({ leaseAcquiredAt }) => {
-    let vars = opts.vars;
-    let resumed: ReleaseRecord[] = [];
-    if (remote) {
-      const abandoned = await abandonedReleases(ctx, remote);
-      const newest = abandoned[0];
-      if (newest && !opts.resume) throw new PendingReleaseError(env.name, newest);
-      if (newest) {
-        vars = { ...newest.inputs.vars, ...opts.vars };
-        resumed = abandoned;
-      }
-      vars = await withImages(remote, vars, opts.images);
-    } else if (Object.keys(opts.images).length > 0) {
-      vars = { ...vars, images: { ...imagesOf(vars), ...opts.images } };
-    }
+  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, async (locked) => {
+    const run: DeployRun = { ctx: locked, environment: env.name, remote, holder, opts, lockTimeoutMs };
     try {
-      const result = await runRelease(ctx, env, remote, holder, { kind: "deploy", inputs: { vars }, yes: opts.yes, allowDestroy: opts.allowDestroy, lockTimeoutMs, leaseAcquiredAt });
+      await assertStatePersisted(locked, env.name, remote);
+      const { vars, resumed } = await releaseVars(run);
+      const result = await runRelease(locked, env, remote, holder, { kind: "deploy", inputs: { vars }, yes: opts.yes, allowDestroy: opts.allowDestroy, lockTimeoutMs });
       if (remote && resumed.length > 0) await closeAbandoned(remote, resumed, "superseded", `resumed by ${result.release?.id ?? "a later deploy"}`);
-      if (result.health && !result.health.healthy) {
-        return await afterUnhealthy(ctx, env.name, remote, holder, result, opts, lockTimeoutMs, leaseAcquiredAt);
-      }
-      await audit(ctx, remote, holder, { environment: env.name, operation: "deploy", outcome: "ok", ...(result.release ? { releaseId: result.release.id } : {}) });
+      if (result.health && !result.health.healthy) return await afterUnhealthy(run, result);
+      await audit(locked, remote, holder, { environment: env.name, operation: "deploy", outcome: "ok", ...(result.release ? { releaseId: result.release.id } : {}) });
       const what = result.deploy.changed ? formatPlanCounts(result.deploy.summary) : "no changes";
       return { ...result, summary: `deployed ${env.name}${result.release ? ` (release ${result.release.id})` : ""}: ${what}${result.health ? ", healthy" : ""}` };
     } catch (err) {
-      if (!(err instanceof HealthGateError)) await audit(ctx, remote, holder, { environment: env.name, operation: "deploy", outcome: outcomeOf(err), detail: err instanceof Error ? err.message : String(err) });
+      if (!(err instanceof HealthGateError)) await audit(locked, remote, holder, { environment: env.name, operation: "deploy", outcome: outcomeOf(err), detail: err instanceof Error ? err.message : String(err) });
       throw err;
     }
   });
+}
+
+/** The release's variables: --var over a resumed release's, images carried over from the last healthy release. */
+async function releaseVars(run: DeployRun): Promise<{ vars: Record<string, unknown>; resumed: ReleaseRecord[] }> {
+  const { remote, opts } = run;
+  if (!remote) {
+    const vars = Object.keys(opts.images).length > 0 ? { ...opts.vars, images: { ...imagesOf(opts.vars), ...opts.images } } : opts.vars;
+    return { vars, resumed: [] };
+  }
+  const abandoned = await abandonedReleases(run.ctx, remote);
+  const newest = abandoned[0];
+  if (newest && !opts.resume) throw new PendingReleaseError(run.environment, newest);
+  const vars = newest ? { ...newest.inputs.vars, ...opts.vars } : opts.vars;
+  return { vars: await withImages(remote, vars, opts.images), resumed: abandoned };
 }
 
 /** Images carry forward: a deploy that names one service keeps the others as the last release had them. */
@@ -77,40 +89,40 @@ async function withImages(remote: EnvironmentRemote, vars: Record<string, unknow
   return Object.keys(merged).length > 0 ? { ...vars, images: merged } : vars;
 }
 
+/** Stops of the automatic rollback that say more than "the rollback failed", and need their own action. */
+const KEEPS_ITS_CODE = new Set(["lock_lost", "state_not_persisted", "state_lock_held", "interrupted", "backend_unavailable"]);
+
 /** The gate failed: roll back to the last healthy release (when allowed and possible), gate again. */
-async function afterUnhealthy(
-  ctx: RunContext,
-  envName: string,
-  remote: EnvironmentRemote | null,
-  holder: ReturnType<typeof currentHolder>,
-  failed: ReleaseResult,
-  opts: DeployReleaseOptions,
-  lockTimeoutMs: number,
-  leaseAcquiredAt: Date | null,
-): Promise<never> {
+async function afterUnhealthy(run: DeployRun, failed: ReleaseResult): Promise<never> {
+  const { ctx, environment, remote, holder, opts } = run;
   const reason = unhealthyReason(failed.health);
   const failedId = failed.release?.id;
+  const record = (outcome: "failed" | "rolled_back", operation: string, detail: string) =>
+    audit(ctx, remote, holder, { environment, operation, outcome, ...(failedId ? { releaseId: failedId } : {}), detail });
   const target = remote && opts.autoRollback ? await remote.ledger.lastHealthy(failedId ? { excluding: failedId } : {}) : null;
   if (!remote || !opts.autoRollback || !target) {
     const why = !remote ? "this environment has no release ledger (no remote)" : !opts.autoRollback ? "automatic rollback is off" : "there is no earlier healthy release";
-    await audit(ctx, remote, holder, { environment: envName, operation: "deploy", outcome: "failed", ...(failedId ? { releaseId: failedId } : {}), detail: `${reason}; not rolled back: ${why}` });
-    throw new HealthGateError(`${envName}: ${reason}; not rolled back: ${why}`, false, `fix the release and deploy again, or run \`evalap-infra rollback ${envName} --to <release>\``);
+    await record("failed", "deploy", `${reason}; not rolled back: ${why}`);
+    throw new HealthGateError(`${environment}: ${reason}; not rolled back: ${why}`, false, `fix the release and deploy again, or run \`evalap-infra rollback ${environment} --to <release>\``);
   }
-  ctx.events.emit({ type: "log", level: "warn", message: `${reason}: rolling back ${envName} to release ${target.id}` });
-  const env = resolveEnvironment(ctx.config, envName);
+  ctx.events.emit({ type: "log", level: "warn", message: `${reason}: rolling back ${environment} to release ${target.id}` });
   let rollback: ReleaseResult;
   try {
-    rollback = await runRelease(ctx, env, remote, holder, { kind: "rollback", rollbackOf: target.id, inputs: target.inputs, yes: true, allowDestroy: opts.allowDestroy, lockTimeoutMs, leaseAcquiredAt });
+    const env = resolveEnvironment(ctx.config, environment);
+    rollback = await runRelease(ctx, env, remote, holder, { kind: "rollback", rollbackOf: target.id, inputs: target.inputs, yes: true, allowDestroy: opts.allowDestroy, lockTimeoutMs: run.lockTimeoutMs });
   } catch (err) {
-    await audit(ctx, remote, holder, { environment: envName, operation: "rollback", outcome: "failed", ...(failedId ? { releaseId: failedId } : {}), detail: err instanceof Error ? err.message : String(err) });
-    throw new HealthGateError(`${envName}: ${reason}; the automatic rollback to ${target.id} failed: ${err instanceof Error ? err.message : String(err)}`, false, `run \`evalap-infra rollback ${envName} --to ${target.id}\` once the cause is fixed`);
+    const message = err instanceof Error ? err.message : String(err);
+    await record("failed", "rollback", message);
+    // A stop that has its own exit code (lease lost, unsaved state, interrupted) keeps it.
+    if (err instanceof EvalapError && KEEPS_ITS_CODE.has(err.code)) throw err;
+    throw new HealthGateError(`${environment}: ${reason}; the automatic rollback to ${target.id} failed: ${message}`, false, `run \`evalap-infra rollback ${environment} --to ${target.id}\` once the cause is fixed`);
   }
   const restored = rollback.health === null || rollback.health.healthy;
   if (failedId && rollback.release) {
     const to = rollback.release.id;
-    await remote.ledger.update(failedId, (r) => ({ ...r, status: "rolled_back", rolledBackTo: to }));
+    await remote.ledger.settle(failedId, { status: "rolled_back", rolledBackTo: to }, remote.journal);
   }
-  await audit(ctx, remote, holder, { environment: envName, operation: "deploy", outcome: restored ? "rolled_back" : "failed", ...(failedId ? { releaseId: failedId } : {}), detail: `${reason}; rolled back to ${target.id}` });
-  if (!restored) throw new HealthGateError(`${envName}: ${reason}; rolled back to ${target.id}, which is unhealthy too: ${unhealthyReason(rollback.health)}`, false, "the service is down: investigate now");
-  throw new HealthGateError(`${envName}: ${reason}; rolled back to release ${target.id}, which is healthy again`, true, "the failed release is marked rolled_back in `evalap-infra releases list`; fix it and deploy again");
+  await record(restored ? "rolled_back" : "failed", "deploy", `${reason}; rolled back to ${target.id}`);
+  if (!restored) throw new HealthGateError(`${environment}: ${reason}; rolled back to ${target.id}, which is unhealthy too: ${unhealthyReason(rollback.health)}`, false, "the service is down: investigate now");
+  throw new HealthGateError(`${environment}: ${reason}; rolled back to release ${target.id}, which is healthy again`, true, "the failed release is marked rolled_back in `evalap-infra releases list`; fix it and deploy again");
 }

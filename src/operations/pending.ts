@@ -2,18 +2,27 @@ import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { ReleaseRecord } from "../ledger/types.js";
 import type { RemoteLockRead } from "../lock/remote.js";
+import { listRecoveryFiles } from "../tofu/recovery.js";
 import type { EnvironmentRemote } from "./remote.js";
 import type { RunContext } from "./context.js";
 
 export class PendingReleaseError extends EvalapError {
   readonly release: ReleaseRecord;
   constructor(environment: string, release: ReleaseRecord) {
-    super("pending_release", `release ${release.id} of ${environment} (${release.kind} by ${release.actor}@${release.host}, ${release.createdAt}) was left pending: its run stopped before the health check`, {
+    super("pending_release", `release ${release.id} of ${environment} (${release.kind} by ${release.actor}@${release.host}, ${release.createdAt}) was left pending: its run stopped before the health check${release.statusReason ? ` (${release.statusReason})` : ""}`, {
       exitCode: ExitCode.PendingRelease,
       hint: `run \`evalap-infra deploy ${environment} --resume\` to finish it (re-apply its inputs and check health), or \`evalap-infra rollback ${environment}\` to return to the last healthy release`,
     });
     this.name = "PendingReleaseError";
     this.release = release;
+  }
+}
+
+/** tofu applied changes whose state is not in the backend yet: any plan now would be made against stale state. */
+export class StateNotPushedError extends EvalapError {
+  constructor(message: string, hint: string) {
+    super("state_not_persisted", message, { exitCode: ExitCode.StateNotPersisted, hint });
+    this.name = "StateNotPushedError";
   }
 }
 
@@ -28,6 +37,39 @@ export async function abandonedReleases(ctx: RunContext, remote: EnvironmentRemo
   }
   return pending;
 }
+
+/**
+ * Refuses to plan over a state that tofu could not save: the applied resources are only in a file
+ * on some machine (this one: `.evalap-infra/recovery/`, or the host the ledger names) until
+ * `evalap-infra state push` puts it in the backend.
+ */
+export async function assertStatePersisted(ctx: RunContext, environment: string, remote: EnvironmentRemote | null): Promise<void> {
+  const push = `evalap-infra state push ${environment}`;
+  const local = await listRecoveryFiles(ctx.config.projectDir, environment);
+  if (local.length > 0) {
+    throw new StateNotPushedError(`${environment}: tofu applied changes whose state it could not save; the state is kept in ${local.map((f) => f.file).join(", ")}`, `run \`${push}\` on this machine (under the lock; tofu refuses a stale or foreign state), then deploy again`);
+  }
+  const first = remote ? await newestUnpersisted(remote) : undefined;
+  if (first) {
+    throw new StateNotPushedError(
+      `${environment}: release ${first.id} applied changes whose state was not saved (${first.statusReason ?? `kept on ${first.host}`})`,
+      `run \`${push}\` on ${first.host}, where the state file is kept; do not deploy from elsewhere until then`,
+    );
+  }
+}
+
+/** The newest `unpersisted` release among the recent ones (a run resolves these before any other). */
+async function newestUnpersisted(remote: EnvironmentRemote): Promise<ReleaseRecord | undefined> {
+  let seen = 0;
+  for await (const r of remote.ledger.newestFirst()) {
+    if (r.status === "unpersisted") return r;
+    if (++seen >= RECENT_WINDOW) break;
+  }
+  return undefined;
+}
+
+/** How many of the newest releases are searched for unfinished business. */
+const RECENT_WINDOW = 50;
 
 /** Closes abandoned releases once the operator has decided (resume, rollback). */
 export async function closeAbandoned(remote: EnvironmentRemote, releases: ReleaseRecord[], status: "superseded" | "failed", reason: string): Promise<void> {

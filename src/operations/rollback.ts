@@ -2,16 +2,17 @@ import { resolveEnvironment } from "../config/load.js";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { currentHolder } from "../lock/holder.js";
+import { resolveReleaseId } from "../ledger/ledger.js";
 import type { ReleaseRecord } from "../ledger/types.js";
 import { formatDuration } from "../report/format.js";
-import { audit, HealthGateError, outcomeOf, runRelease, unhealthyReason, type ReleaseResult } from "./release.js";
-import { abandonedReleases, closeAbandoned } from "./pending.js";
-import { openRemote, withEnvironmentLocks } from "./remote.js";
+import { HealthGateError, outcomeOf, runRelease, unhealthyReason, type ReleaseResult } from "./release.js";
+import { abandonedReleases, assertStatePersisted, closeAbandoned } from "./pending.js";
+import { audit, openRemote, withEnvironmentLocks } from "./remote.js";
 import type { RunContext } from "./context.js";
 
 export interface RollbackOptions {
   environment: string;
-  /** The release to go back to; default: the newest earlier healthy release with other inputs than what runs now. */
+  /** The release to go back to; default: see chooseRollback. */
   to?: string;
   yes: boolean;
   allowDestroy: string[];
@@ -41,50 +42,68 @@ export async function rollback(ctx: RunContext, opts: RollbackOptions): Promise<
   }
   const holder = currentHolder(ctx.commandLine);
   const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
-  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, async ({ leaseAcquiredAt }) => {
-    const abandoned = await abandonedReleases(ctx, remote);
-    const releases = await remote.ledger.list();
-    const target = chooseTarget(releases, env.name, opts.to);
-    // What runs now: the newest healthy release. It is marked rolled_back once the rollback is healthy.
-    const current = releases.find((r) => r.status === "healthy");
+  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, async (locked) => {
     try {
-      const result = await runRelease(ctx, env, remote, holder, { kind: "rollback", rollbackOf: target.id, inputs: target.inputs, yes: opts.yes, allowDestroy: opts.allowDestroy, lockTimeoutMs, leaseAcquiredAt });
+      await assertStatePersisted(locked, env.name, remote);
+      const abandoned = await abandonedReleases(locked, remote);
+      const { target, replaced } = chooseRollback(await remote.ledger.list(), env.name, opts.to);
+      const result = await runRelease(locked, env, remote, holder, { kind: "rollback", rollbackOf: target.id, inputs: target.inputs, yes: opts.yes, allowDestroy: opts.allowDestroy, lockTimeoutMs });
       if (abandoned.length > 0) await closeAbandoned(remote, abandoned, "failed", `abandoned; rolled back to ${target.id} by ${result.release?.id ?? "a rollback"}`);
       if (result.health && !result.health.healthy) {
-        await audit(ctx, remote, holder, { environment: env.name, operation: "rollback", outcome: "failed", ...(result.release ? { releaseId: result.release.id } : {}), detail: unhealthyReason(result.health) });
+        await audit(locked, remote, holder, { environment: env.name, operation: "rollback", outcome: "failed", ...(result.release ? { releaseId: result.release.id } : {}), detail: unhealthyReason(result.health) });
         throw new HealthGateError(`${env.name}: rolled back to ${target.id}, but it is unhealthy: ${unhealthyReason(result.health)}`, false, "the service is down: investigate now, or roll back further with --to");
       }
-      if (current && current.id !== target.id && result.release) {
-        const to = result.release.id;
-        await remote.ledger.update(current.id, (r) => ({ ...r, status: "rolled_back", rolledBackTo: to }));
-      }
-      await audit(ctx, remote, holder, { environment: env.name, operation: "rollback", outcome: "ok", ...(result.release ? { releaseId: result.release.id } : {}), detail: `to ${target.id}` });
+      if (replaced && result.release) await remote.ledger.settle(replaced.id, { status: "rolled_back", rolledBackTo: result.release.id }, remote.journal);
+      await audit(locked, remote, holder, { environment: env.name, operation: "rollback", outcome: "ok", ...(result.release ? { releaseId: result.release.id } : {}), detail: `to ${target.id}` });
       const durationMs = Date.now() - started;
       return { ...result, target, durationMs, summary: `rolled ${env.name} back to release ${target.id} in ${formatDuration(durationMs)}` };
     } catch (err) {
-      if (!(err instanceof HealthGateError)) await audit(ctx, remote, holder, { environment: env.name, operation: "rollback", outcome: outcomeOf(err), detail: err instanceof Error ? err.message : String(err) });
+      if (!(err instanceof HealthGateError)) await audit(locked, remote, holder, { environment: env.name, operation: "rollback", outcome: outcomeOf(err), detail: err instanceof Error ? err.message : String(err) });
       throw err;
     }
   });
 }
 
-function chooseTarget(releases: ReleaseRecord[], environment: string, to: string | undefined): ReleaseRecord {
+export interface RollbackChoice {
+  /** The healthy release whose inputs are re-applied. */
+  target: ReleaseRecord;
+  /** The release that is live now and is replaced (marked rolled_back once the rollback is healthy). */
+  replaced: ReleaseRecord | null;
+}
+
+/**
+ * Which release a rollback returns to, from the history newest first (pure: unit-tested).
+ * - `--to`: that release, which must be healthy.
+ * - The newest release that may have changed the infrastructure is healthy: it is what runs, and
+ *   the target is the newest earlier healthy release with other inputs.
+ * - Otherwise (it failed its gate, or its run stopped while applying: pending, unpersisted), what
+ *   runs is not a healthy release: the target is the newest healthy release, the last known good.
+ * A release that failed before any apply (no plan recorded) changed nothing and is passed over.
+ */
+export function chooseRollback(releases: ReleaseRecord[], environment: string, to: string | undefined): RollbackChoice {
+  const mayHaveApplied = releases.filter((r) => !(r.status === "failed" && r.plan === undefined));
+  const live = mayHaveApplied[0];
   if (to !== undefined) {
-    const chosen = releases.find((r) => r.id === to);
+    const id = resolveReleaseId(to);
+    const chosen = id === null ? undefined : releases.find((r) => r.id === id);
     if (!chosen) throw new EvalapError("release_not_found", `release ${to} does not exist in ${environment}`, { exitCode: ExitCode.Usage, hint: `list them with \`evalap-infra releases list ${environment}\`` });
     if (chosen.status !== "healthy") {
       throw new EvalapError("release_not_healthy", `release ${to} is ${chosen.status}: only a healthy release can be rolled back to`, { exitCode: ExitCode.Usage, hint: `pick a healthy release from \`evalap-infra releases list ${environment}\`` });
     }
-    return chosen;
+    return { target: chosen, replaced: replacedBy(live, chosen) };
   }
-  // The previous good state: the newest healthy release other than the newest release, whose
-  // inputs differ from what runs now (rolling back to the same inputs would change nothing).
-  const newest = releases[0];
-  const running = releases.find((r) => r.status === "healthy");
-  const same = (a: ReleaseRecord, b: ReleaseRecord | undefined) => b !== undefined && JSON.stringify(a.inputs) === JSON.stringify(b.inputs);
-  const target = releases.find((r) => r.status === "healthy" && r.id !== newest?.id && r.id !== running?.id && !same(r, running));
+  const same = (a: ReleaseRecord, b: ReleaseRecord) => JSON.stringify(a.inputs) === JSON.stringify(b.inputs);
+  const target =
+    live?.status === "healthy"
+      ? releases.find((r) => r.status === "healthy" && r.id !== live.id && !same(r, live))
+      : releases.find((r) => r.status === "healthy");
   if (!target) {
     throw new EvalapError("no_rollback_target", `${environment} has no earlier healthy release to roll back to`, { exitCode: ExitCode.Usage, hint: `list them with \`evalap-infra releases list ${environment}\` and pass --to <release>` });
   }
-  return target;
+  return { target, replaced: replacedBy(live, target) };
+}
+
+/** The live release is marked rolled_back when it ran (healthy, or failed its gate); pending ones are closed apart. */
+function replacedBy(live: ReleaseRecord | undefined, target: ReleaseRecord): ReleaseRecord | null {
+  return live && live.id !== target.id && (live.status === "healthy" || live.status === "failed") ? live : null;
 }

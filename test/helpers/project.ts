@@ -110,10 +110,10 @@ export function resultOf(run: CliRun): Record<string, unknown> {
 }
 
 /** Runs the toolchain's tofu directly (to inspect state the way an operator would). */
-export async function tofuIn(dir: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export async function tofuIn(dir: string, args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const bin = process.env.EVALAP_TOFU_BIN ?? path.join(os.homedir(), ".cache", "evalap-infra", "toolchain", "bin", "tofu");
   const rc = path.join(os.homedir(), ".cache", "evalap-infra", "toolchain", "tofurc");
-  const r = await execa(bin, args, { cwd: dir, reject: false, env: { TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: process.env.EVALAP_TOOLCHAIN_DIR ? path.join(process.env.EVALAP_TOOLCHAIN_DIR, "tofurc") : rc } });
+  const r = await execa(bin, args, { cwd: dir, reject: false, env: { ...env, TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: process.env.EVALAP_TOOLCHAIN_DIR ? path.join(process.env.EVALAP_TOOLCHAIN_DIR, "tofurc") : rc } });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
