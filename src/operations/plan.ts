@@ -64,8 +64,11 @@ export async function planStep(ctx: RunContext, env: ResolvedEnvironment, inputs
         classify: classifyTofuError,
         events: ctx.events,
         signal: ctx.signal,
-      }).catch((err: unknown) => {
+      }).catch(async (err: unknown) => {
         reportDiagnostics(ctx, err);
+        // A plan cut short (SIGTERM after tofu wrote it, a failed retry) must not leave its file:
+        // plan files can hold secrets. One the caller asked to keep (--out) is theirs.
+        if (inputs.out === undefined) await tofu.removePlanFile(out);
         throw err;
       }),
     (r) => ({ detail: formatPlanCounts(r.summary) }),
