@@ -46,6 +46,9 @@ export async function procStartTime(pid: number): Promise<number | null> {
   if (stat === null) return null;
   // The command name (field 2) may hold spaces and parentheses: count fields after its last ")".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // A zombie (Z) or dead (X) process has exited: it holds nothing and writes nothing, even if its
+  // parent never reaps it (a container without an init). It counts as gone.
+  if (fields[0] === "Z" || fields[0] === "X") return null;
   const value = Number(fields[22 - 3]);
   return Number.isFinite(value) ? value : null;
 }
