@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import lockfile from "proper-lockfile";
@@ -6,6 +6,7 @@ import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { EventSink } from "../events/types.js";
 import { abortableSleep } from "../retry/retry.js";
+import { makeDirectory, toFileSystemError, withFileSystemErrors } from "../tofu/fs-errors.js";
 import { isLockHolder, processIsGone, type LockHolder } from "./holder.js";
 
 export interface LocalLockOptions {
@@ -45,15 +46,19 @@ export class LockHeldError extends EvalapError {
  * gone is taken over at once on the same host, or after `staleMs` without refresh elsewhere.
  */
 export async function acquireLocalLock(opts: LocalLockOptions): Promise<LockHandle> {
-  await mkdir(opts.dir, { recursive: true });
   const target = path.join(opts.dir, opts.environment);
   const holderFile = localHolderFile(opts.dir, opts.environment);
-  await writeFile(target, "", { flag: "a" });
+  // A full or read-only disk is said as such, naming the file, rather than as an internal error.
+  await withFileSystemErrors(target, "take the local lock", async () => {
+    await makeDirectory(opts.dir);
+    await writeFile(target, "", { flag: "a" });
+  });
   const started = Date.now();
   let announced = false;
   for (;;) {
+    let release: (() => Promise<void>) | null = null;
     try {
-      const release = await lockfile.lock(target, {
+      release = await lockfile.lock(target, {
         stale: Math.max(opts.staleMs, 2000),
         update: Math.max(1000, Math.floor(Math.max(opts.staleMs, 2000) / 3)),
         retries: 0,
@@ -62,22 +67,10 @@ export async function acquireLocalLock(opts: LocalLockOptions): Promise<LockHand
           opts.events.emit({ type: "log", level: "warn", message: `the local lock of ${opts.environment} was removed by someone else` });
         },
       });
-      await writeFile(holderFile, JSON.stringify(opts.holder, null, 2) + "\n");
-      opts.events.emit({ type: "lock.acquired", environment: opts.environment, scope: "local" });
-      let released = false;
-      return {
-        holder: opts.holder,
-        release: async () => {
-          if (released) return;
-          released = true;
-          await rm(holderFile, { force: true });
-          await release().catch(() => undefined);
-          opts.events.emit({ type: "lock.released", environment: opts.environment, scope: "local" });
-        },
-      };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
+      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw toFileSystemError(err, `${target}.lock`, "take the local lock") ?? err;
     }
+    if (release) return held(opts, holderFile, release);
     const holder = await readHolder(holderFile);
     if (holder && holder.host === os.hostname() && holder.pid !== process.pid && processIsGone(holder.pid)) {
       // The holder died without releasing (kill -9, power loss): its lock protects nothing.
@@ -94,6 +87,28 @@ export async function acquireLocalLock(opts: LocalLockOptions): Promise<LockHand
     }
     await abortableSleep(Math.min(opts.pollMs, Math.max(50, opts.timeoutMs - waitedMs)), opts.signal);
   }
+}
+
+/** The lock is ours: record its holder (or give it back at once when that fails), and hand it over. */
+async function held(opts: LocalLockOptions, holderFile: string, release: () => Promise<void>): Promise<LockHandle> {
+  await writeFile(holderFile, JSON.stringify(opts.holder, null, 2) + "\n").catch(async (err: unknown) => {
+    // Taken but not recorded: a lock nobody can name would hold the next run until it goes stale.
+    await rm(holderFile, { force: true }).catch(() => undefined);
+    await release().catch(() => undefined);
+    throw toFileSystemError(err, holderFile, "record the holder of the local lock") ?? err;
+  });
+  opts.events.emit({ type: "lock.acquired", environment: opts.environment, scope: "local" });
+  let released = false;
+  return {
+    holder: opts.holder,
+    release: async () => {
+      if (released) return;
+      released = true;
+      await rm(holderFile, { force: true });
+      await release().catch(() => undefined);
+      opts.events.emit({ type: "lock.released", environment: opts.environment, scope: "local" });
+    },
+  };
 }
 
 /** Where the holder of an environment's local lock is recorded (lock status reads it). */

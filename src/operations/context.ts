@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { ProjectConfig } from "../config/load.js";
 import type { EventSink } from "../events/types.js";
@@ -7,6 +6,7 @@ import type { RetryPolicy } from "../retry/backoff.js";
 import type { Transient } from "../retry/retry.js";
 import { TofuError } from "../tofu/errors.js";
 import { TRANSIENT_DESCRIPTIONS } from "../tofu/classify.js";
+import { makeDirectory, withFileSystemErrors } from "../tofu/fs-errors.js";
 import type { TofuContext } from "../tofu/process.js";
 
 /** Everything an operation needs from the outside world, passed in so tests can build one. */
@@ -61,9 +61,12 @@ export function reportDiagnostics(ctx: Pick<RunContext, "events">, err: unknown)
   }
 }
 
-/** The tool's working directory inside the project (locks, plans); never committed. */
+/**
+ * The tool's working directory inside the project (locks, plans); never committed. A full or
+ * read-only disk is a FileSystemError naming the directory, not an internal error.
+ */
 export async function stateDir(config: ProjectConfig, ...parts: string[]): Promise<string> {
   const dir = path.join(config.projectDir, ".evalap-infra", ...parts);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await withFileSystemErrors(dir, "create the directory", () => makeDirectory(dir, 0o700));
   return dir;
 }

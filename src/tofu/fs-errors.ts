@@ -1,3 +1,4 @@
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
@@ -78,4 +79,32 @@ export async function withFileSystemErrors<T>(file: string, action: string, fn: 
   } catch (err) {
     throw toFileSystemError(err, file, action) ?? err;
   }
+}
+
+/**
+ * mkdir -p that reports the real cause: Node's recursive mkdir says ENOENT when a level cannot be
+ * created (on a read-only file system, for one), so the missing levels are then created one by one,
+ * and the first refusal (EROFS, ENOSPC, EACCES...) is what is thrown.
+ */
+export async function makeDirectory(dir: string, mode?: number): Promise<void> {
+  const opts = mode === undefined ? {} : { mode };
+  try {
+    await mkdir(dir, { recursive: true, ...opts });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    const missing: string[] = [];
+    for (let d = path.resolve(dir); path.dirname(d) !== d && !(await exists(d)); d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      await mkdir(d, opts).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      });
+    }
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
