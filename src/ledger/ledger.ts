@@ -70,7 +70,8 @@ export class ReleaseNotFoundError extends EvalapError {
 }
 
 export type SettleResult =
-  | { recorded: true; record: ReleaseRecord }
+  /** `closed`: asked to settle only a pending release, it found another run had closed it; nothing was set. */
+  | { recorded: true; record: ReleaseRecord; closed?: boolean }
   /** The bucket stayed unreachable: the outcome waits in the journal for `reconcile`. */
   | { recorded: false; journalFile: string; error: BackendUnavailableError };
 
@@ -173,11 +174,18 @@ export class Ledger {
   /**
    * Sets a run's outcome on its release. When the bucket stays unreachable and a journal is given,
    * the outcome goes to the journal instead (replayed by `reconcile`), so it is never lost.
+   * `whilePending`: only a pending release is set; one another run closed meanwhile is returned as is (`closed`).
    */
-  async settle(id: string, set: ReleaseSet, journal?: OutcomeJournal): Promise<SettleResult> {
+  async settle(id: string, set: ReleaseSet, journal?: OutcomeJournal, opts: { whilePending?: boolean } = {}): Promise<SettleResult> {
     assertValid(releaseSetSchema, set, `the outcome of release ${id}`);
     try {
-      return { recorded: true, record: await this.update(id, (r) => ({ ...r, ...set })) };
+      // whilePending: a run that lost its lease must not overwrite how the new holder closed its release.
+      let closed = false;
+      const record = await this.update(id, (r) => {
+        closed = opts.whilePending === true && r.status !== "pending";
+        return closed ? r : { ...r, ...set };
+      });
+      return closed ? { recorded: true, record, closed } : { recorded: true, record };
     } catch (err) {
       if (!(err instanceof BackendUnavailableError) || !journal) throw err;
       const entry: JournalEntry = { kind: "release", environment: this.environment, releaseId: id, set, at: this.now().toISOString() };

@@ -92,6 +92,27 @@ async function withImages(remote: EnvironmentRemote, vars: Record<string, unknow
 /** Stops of the automatic rollback that say more than "the rollback failed", and need their own action. */
 const KEEPS_ITS_CODE = new Set(["lock_lost", "state_not_persisted", "state_lock_held", "interrupted", "backend_unavailable"]);
 
+/**
+ * The newest healthy release other than the failed one. The rollback needs tofu, hence the lease: it is
+ * proven first, so that a bucket down since the gate (or a lease lost meanwhile) stops the run as that
+ * (exit 13, no tofu step started) rather than as a failed ledger read; the message keeps the health failure.
+ */
+async function rollbackTarget(run: DeployRun, remote: EnvironmentRemote, reason: string, failedId: string | undefined): Promise<ReleaseRecord | null> {
+  try {
+    await run.ctx.tofu.beforeRun?.("rollback");
+    return await remote.ledger.lastHealthy(failedId ? { excluding: failedId } : {});
+  } catch (err) {
+    if (!(err instanceof EvalapError)) throw err;
+    const release = failedId ? `release ${failedId}` : "the release";
+    const back = `the unhealthy ${release} is still applied: \`evalap-infra rollback ${run.environment}\` returns to the last healthy release`;
+    throw new EvalapError(err.code, `${run.environment}: ${reason}; not rolled back: ${err.message}`, {
+      exitCode: err.exitCode,
+      hint: err.hint ? `${err.hint}; ${back}` : back,
+      cause: err,
+    });
+  }
+}
+
 /** The gate failed: roll back to the last healthy release (when allowed and possible), gate again. */
 async function afterUnhealthy(run: DeployRun, failed: ReleaseResult): Promise<never> {
   const { ctx, environment, remote, holder, opts } = run;
@@ -99,7 +120,7 @@ async function afterUnhealthy(run: DeployRun, failed: ReleaseResult): Promise<ne
   const failedId = failed.release?.id;
   const record = (outcome: "failed" | "rolled_back", operation: string, detail: string) =>
     audit(ctx, remote, holder, { environment, operation, outcome, ...(failedId ? { releaseId: failedId } : {}), detail });
-  const target = remote && opts.autoRollback ? await remote.ledger.lastHealthy(failedId ? { excluding: failedId } : {}) : null;
+  const target = remote && opts.autoRollback ? await rollbackTarget(run, remote, reason, failedId) : null;
   if (!remote || !opts.autoRollback || !target) {
     const why = !remote ? "this environment has no release ledger (no remote)" : !opts.autoRollback ? "automatic rollback is off" : "there is no earlier healthy release";
     await record("failed", "deploy", `${reason}; not rolled back: ${why}`);

@@ -8,6 +8,7 @@ import { servicesFromOutputs } from "../health/services.js";
 import type { HealthReport, ServiceHealth } from "../health/types.js";
 import type { AuditEntry, ReleaseInputs, ReleaseRecord } from "../ledger/types.js";
 import type { LockHolder } from "../lock/holder.js";
+import { LeaseLostError } from "../lock/remote.js";
 import { StateNotPersistedError } from "../tofu/errors.js";
 import * as tofu from "../tofu/commands.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
@@ -58,12 +59,15 @@ export async function runRelease(ctx: RunContext, env: ResolvedEnvironment, remo
   let release: ReleaseRecord | null = remote ? await remote.ledger.create(await releaseFields(ctx, env, holder, run)) : null;
   if (release) announce(ctx, release);
   let applyMayHaveRun = false;
+  // How the run that took our lease over closed this release (superseded, failed): then it is theirs, we write no more.
+  const closed: { by: string | null } = { by: null };
   const settle = async (set: Partial<ReleaseRecord>): Promise<void> => {
-    if (!remote || !release) return;
-    const settled = await remote.ledger.settle(release.id, set, remote.journal);
+    if (!remote || !release || closed.by !== null) return;
+    const settled = await remote.ledger.settle(release.id, set, remote.journal, { whilePending: true });
     if (settled.recorded) {
       release = settled.record;
       announce(ctx, release);
+      if (settled.closed) closed.by = `${release.status}${release.statusReason ? `: ${release.statusReason}` : ""}`;
     } else {
       ctx.events.emit({ type: "log", level: "warn", message: `the state bucket is unreachable: the outcome of release ${release.id} (${set.status ?? "update"}) is kept in ${settled.journalFile} and recorded by the next run` });
       release = { ...release, ...set };
@@ -87,6 +91,11 @@ export async function runRelease(ctx: RunContext, env: ResolvedEnvironment, remo
       ...(health ? { health: healthRecord(health) } : {}),
       ...(healthy ? {} : { statusReason: unhealthyReason(health) }),
     });
+    if (closed.by !== null) {
+      const outcome = healthy ? "healthy" : "failed";
+      const why = `release ${release?.id ?? ""} was closed meanwhile by the run that took it over (${closed.by}); its outcome (${outcome}) is not recorded`;
+      throw new LeaseLostError(env.name, "lost", why);
+    }
     return { release, deploy: deployed, health };
   } catch (err) {
     await settle(outcomeOfStop(err, applyMayHaveRun)).catch((e: unknown) => {

@@ -12,18 +12,25 @@ export function heldStateLock(err: unknown): StateLockInfo | null {
   return parseStateLockInfo([...err.diagnostics.map((d) => `${d.summary}\n${d.detail ?? ""}`), err.stderr].join("\n"));
 }
 
+/** While a state lock is waited for, how often its holder is checked again (tofu waits this long per attempt). */
+const RECHECK_MS = 5000;
+
 /**
  * Runs a tofu step that takes the state lock. The first attempt does not wait for the lock: a
  * lock whose holder is proven dead is broken at once (force-unlock, `lock.recovered`) and the step
- * runs again. A lock not proven dead is waited for, the run's whole lock timeout (tofu's own
- * -lock-timeout); if it is still held then, StateLockHeldError: never broken on a guess.
+ * runs again. A lock not proven dead is waited for up to the run's lock timeout, in attempts of
+ * RECHECK_MS (tofu's own -lock-timeout) with the proof tried again after each: a holder that dies
+ * while we wait (a killed run's tofu, dead of SIGPIPE once it writes) leaves its lock behind, which
+ * tofu alone would wait on to the end. Still held at the timeout: StateLockHeldError, never broken on a guess.
  */
 export async function withStateLock<T>(ctx: RunContext, env: ResolvedEnvironment, lockTimeoutMs: number, run: (lockTimeoutMs: number) => Promise<T>): Promise<T> {
   const broken = new Set<string>();
-  let waited = lockTimeoutMs <= 0;
+  // Set when the lock is first found held: the wait is the lock timeout from then.
+  let deadline: number | null = null;
   for (;;) {
+    const left = deadline === null ? 0 : deadline - performance.now();
     try {
-      return await run(waited ? lockTimeoutMs : 0);
+      return await run(Math.max(0, Math.min(left, RECHECK_MS)));
     } catch (err) {
       const lock = heldStateLock(err);
       if (lock === null) throw err;
@@ -31,9 +38,10 @@ export async function withStateLock<T>(ctx: RunContext, env: ResolvedEnvironment
       if (proof.dead && !broken.has(lock.id)) {
         await breakDeadStateLock(ctx, env, lock, proof);
         broken.add(lock.id);
-      } else if (!waited) {
-        waited = true;
-      } else {
+      } else if (deadline === null) {
+        deadline = performance.now() + lockTimeoutMs;
+        if (lockTimeoutMs <= 0) throw new StateLockHeldError(env.name, lock, proof.reason, err);
+      } else if (performance.now() >= deadline) {
         throw new StateLockHeldError(env.name, lock, proof.reason, err);
       }
     }

@@ -129,6 +129,23 @@ describe("release ledger", () => {
     await expect(ledger.update(r.id, (cur) => ({ ...cur, status: "bogus" as never }))).rejects.toThrow(/refusing to write/);
   });
 
+  it("settles only a pending release when asked (whilePending): a release another run closed keeps its status", async () => {
+    const ledger = newLedger();
+    const open = await ledger.create(fields());
+    const plan = { counts: { create: 1, update: 0, delete: 0, replace: 0 }, changes: [] };
+    const settled = await ledger.settle(open.id, { plan }, undefined, { whilePending: true });
+    expect(settled).toMatchObject({ recorded: true, record: { status: "pending", plan: { counts: { create: 1 } } } });
+    expect(settled.recorded && settled.closed).toBeFalsy();
+    // The run that took the lease over closed it; the stalled run that wakes up must not overwrite that.
+    const closed = await ledger.create(fields());
+    await ledger.update(closed.id, (cur) => ({ ...cur, status: "superseded", statusReason: "resumed by 00000009" }));
+    const late = await ledger.settle(closed.id, { status: "healthy" }, undefined, { whilePending: true });
+    expect(late).toMatchObject({ recorded: true, closed: true, record: { status: "superseded", statusReason: "resumed by 00000009" } });
+    expect(await ledger.get(closed.id)).toMatchObject({ status: "superseded", statusReason: "resumed by 00000009" });
+    // Without the option, settle sets what it is given (rolled_back over healthy, for instance).
+    expect(await ledger.settle(closed.id, { status: "rolled_back" })).toMatchObject({ recorded: true, record: { status: "rolled_back" } });
+  });
+
   it("loses no update with 10 concurrent writers, each creating and updating its release", async () => {
     const prefix = nextPrefix();
     const ids = await Promise.all(
