@@ -231,8 +231,9 @@ describe("release ledger", () => {
     expect((await ledger.pending()).map((r) => r.id)).toEqual([p.id]);
 
     for (const [id, key] of [["00000002", notJson], ["00000003", partial]] as const) {
-      for (const attempt of [ledger.get(id), ledger.update(id, (r) => ({ ...r, status: "failed" }))]) {
-        const err = await rejection(attempt);
+      // Thunks: a promise started before the loop awaits it would reject unhandled meanwhile.
+      for (const attempt of [() => ledger.get(id), () => ledger.update(id, (r) => ({ ...r, status: "failed" }))]) {
+        const err = await rejection(attempt());
         expect(err).toBeInstanceOf(LedgerUnreadableError);
         expect(err).toBeInstanceOf(EvalapError);
         expect((err as EvalapError).exitCode).toBe(ExitCode.Failure);
