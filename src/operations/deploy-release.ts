@@ -1,12 +1,12 @@
 import { resolveEnvironment } from "../config/load.js";
 import { EvalapError } from "../core/errors.js";
-import { currentHolder, type LockHolder } from "../lock/holder.js";
+import type { LockHolder } from "../lock/holder.js";
 import type { ReleaseRecord } from "../ledger/types.js";
 import { formatPlanCounts } from "../report/format.js";
 import { imagesOf } from "./release-inputs.js";
 import { HealthGateError, outcomeOf, runRelease, unhealthyReason, type ReleaseResult } from "./release.js";
 import { abandonedReleases, assertStatePersisted, closeAbandoned, PendingReleaseError } from "./pending.js";
-import { audit, openRemote, withEnvironmentLocks, type EnvironmentRemote } from "./remote.js";
+import { audit, withEnvironment, type EnvironmentRemote } from "./remote.js";
 import type { RunContext } from "./context.js";
 
 export interface DeployReleaseOptions {
@@ -44,11 +44,7 @@ interface DeployRun {
  * plan, guard, apply ─► health gate ─► healthy, or roll back to the last healthy release and gate again.
  */
 export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions): Promise<DeployReleaseResult> {
-  const env = resolveEnvironment(ctx.config, opts.environment);
-  const remote = await openRemote(ctx, env);
-  const holder = currentHolder(ctx.commandLine);
-  const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
-  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, async (locked) => {
+  return withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, async (locked, { env, remote, holder, lockTimeoutMs }) => {
     const run: DeployRun = { ctx: locked, environment: env.name, remote, holder, opts, lockTimeoutMs };
     try {
       await assertStatePersisted(locked, env.name, remote);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { ResolvedEnvironment } from "../config/load.js";
+import { resolveEnvironment, type ResolvedEnvironment } from "../config/load.js";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { AuditEntry } from "../ledger/types.js";
@@ -7,7 +7,7 @@ import { Ledger } from "../ledger/ledger.js";
 import { OutcomeJournal } from "../ledger/journal.js";
 import { acquireLocalLock, LockHeldError } from "../lock/local.js";
 import { acquireRemoteLock, type RemoteLockHandle } from "../lock/remote.js";
-import type { LockHolder } from "../lock/holder.js";
+import { currentHolder, type LockHolder } from "../lock/holder.js";
 import { BackendUnavailableError } from "../objectstore/errors.js";
 import { createObjectStore } from "../objectstore/s3.js";
 import type { ObjectStore } from "../objectstore/types.js";
@@ -136,6 +136,27 @@ export async function withEnvironmentLocks<T>(
   } finally {
     await local.release();
   }
+}
+
+/** What a locked operation works on. */
+export interface EnvironmentRun {
+  env: ResolvedEnvironment;
+  remote: EnvironmentRemote | null;
+  holder: LockHolder;
+  lockTimeoutMs: number;
+}
+
+/** The common start of an operation on one environment: resolve it, open its bucket, then run `fn` under its locks. */
+export async function withEnvironment<T>(
+  ctx: RunContext,
+  environment: string,
+  lockTimeoutMs: number | undefined,
+  fn: (locked: RunContext, run: EnvironmentRun) => Promise<T>,
+): Promise<T> {
+  const env = resolveEnvironment(ctx.config, environment);
+  const remote = await openRemote(ctx, env);
+  const run: EnvironmentRun = { env, remote, holder: currentHolder(ctx.commandLine), lockTimeoutMs: lockTimeoutMs ?? ctx.config.lock.timeout };
+  return withEnvironmentLocks(ctx, env, remote, run.holder, run.lockTimeoutMs, (locked) => fn(locked, run));
 }
 
 /** The context of a run under the lease: tofu starts only while the lease is provably ours. */

@@ -1,11 +1,9 @@
 import os from "node:os";
-import { resolveEnvironment } from "../config/load.js";
-import { currentHolder } from "../lock/holder.js";
 import type { ReleaseRecord } from "../ledger/types.js";
 import * as tofu from "../tofu/commands.js";
 import { listRecoveryFiles, pushRecoveredState } from "../tofu/recovery.js";
 import { initStep } from "./plan.js";
-import { audit, openRemote, withEnvironmentLocks, type EnvironmentRemote } from "./remote.js";
+import { audit, withEnvironment, type EnvironmentRemote } from "./remote.js";
 import { step, type RunContext } from "./context.js";
 
 export interface StateCommandOptions {
@@ -27,11 +25,7 @@ export interface StatePushResult {
  * `pending`: the next deploy asks to resume (check health) or roll back.
  */
 export async function pushState(ctx: RunContext, opts: StateCommandOptions): Promise<StatePushResult> {
-  const env = resolveEnvironment(ctx.config, opts.environment);
-  const remote = await openRemote(ctx, env);
-  const holder = currentHolder(ctx.commandLine);
-  const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
-  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, async (locked) => {
+  return withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, async (locked, { env, remote, holder, lockTimeoutMs }) => {
     const files = await listRecoveryFiles(ctx.config.projectDir, env.name);
     if (files.length === 0) return { pushed: [], reopened: [], summary: `${env.name} has no unsaved state on this machine: nothing to push` };
     await initStep(locked, env);
@@ -77,11 +71,7 @@ export interface StateUnlockOptions extends StateCommandOptions {
  * step) and is recorded in the audit trail.
  */
 export async function forceUnlockState(ctx: RunContext, opts: StateUnlockOptions): Promise<{ summary: string }> {
-  const env = resolveEnvironment(ctx.config, opts.environment);
-  const remote = await openRemote(ctx, env);
-  const holder = currentHolder(ctx.commandLine);
-  const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
-  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, async (locked) => {
+  return withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, async (locked, { env, remote, holder }) => {
     await initStep(locked, env);
     try {
       await step(locked, "force-unlock", () => tofu.forceUnlock(locked.tofu, env.rootDir, opts.lockId));
