@@ -4,6 +4,9 @@ import { createObjectStore, type S3ObjectStore } from "../../src/objectstore/ind
 import type { RetryPolicy } from "../../src/retry/index.js";
 import type { S3Server } from "../support/s3-server.js";
 
+// One definition of "the rejection of a promise that must reject", shared with the store tests.
+export { rejection } from "../objectstore/helpers.js";
+
 /** Fast retries: a test of a failure must not wait the production backoff. */
 export const FAST_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50, budgetMs: 2_000 };
 /** One attempt: an unreachable bucket fails at once. */
@@ -51,12 +54,3 @@ export function fields(overrides: Partial<NewRelease> = {}): NewRelease {
   };
 }
 
-/** The rejection of a promise that must reject (fails the test if it resolves). */
-export async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
