@@ -51,7 +51,9 @@ export function lockTimeoutOption(description = "how long to wait for the deploy
 }
 
 export function allowDestroyOption(): Option {
-  return new Option("--allow-destroy <address>", "allow deleting or replacing this stateful resource (repeatable)").argParser(collect).default([]);
+  return new Option("--allow-destroy <address>", "allow deleting or replacing this stateful resource (repeatable)")
+    .argParser(collect)
+    .default([]);
 }
 
 export function varOption(): Option {

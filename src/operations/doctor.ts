@@ -24,19 +24,33 @@ const API_KEY = `create an API key in the Scaleway console > IAM > API keys (${A
 
 /** Credentials by name only: their values are never read into the report. Each says where to get it. */
 const CREDENTIALS: ReadonlyArray<{ name: string; purpose: string; required: boolean; fix: string }> = [
-  { name: "SCW_ACCESS_KEY", purpose: "Scaleway API access key", required: true, fix: `${API_KEY}, then export SCW_ACCESS_KEY=<its access key ID> (${NEVER_COMMIT})` },
-  { name: "SCW_SECRET_KEY", purpose: "Scaleway API secret key", required: true, fix: `${API_KEY} (its secret key is shown once), then export SCW_SECRET_KEY=<its secret key> (${NEVER_COMMIT})` },
+  {
+    name: "SCW_ACCESS_KEY",
+    purpose: "Scaleway API access key",
+    required: true,
+    fix: `${API_KEY}, then export SCW_ACCESS_KEY=<its access key ID> (${NEVER_COMMIT})`,
+  },
+  {
+    name: "SCW_SECRET_KEY",
+    purpose: "Scaleway API secret key",
+    required: true,
+    fix: `${API_KEY} (its secret key is shown once), then export SCW_SECRET_KEY=<its secret key> (${NEVER_COMMIT})`,
+  },
   {
     name: "SCW_DEFAULT_PROJECT_ID",
     purpose: "Scaleway project",
     required: true,
-    fix: "export SCW_DEFAULT_PROJECT_ID=<project ID> (the Scaleway console > Project settings, https://console.scaleway.com/project/settings; also offered when you create the API key)",
+    fix:
+      "export SCW_DEFAULT_PROJECT_ID=<project ID> (the Scaleway console > Project settings, " +
+      "https://console.scaleway.com/project/settings; also offered when you create the API key)",
   },
   {
     name: "SCW_DEFAULT_ORGANIZATION_ID",
     purpose: "Scaleway organization (IAM resources)",
     required: false,
-    fix: "export SCW_DEFAULT_ORGANIZATION_ID=<organization ID> (the Scaleway console > Organization settings, https://console.scaleway.com/organization/settings)",
+    fix:
+      "export SCW_DEFAULT_ORGANIZATION_ID=<organization ID> " +
+      "(the Scaleway console > Organization settings, https://console.scaleway.com/organization/settings)",
   },
   {
     name: "AWS_ACCESS_KEY_ID",
@@ -54,7 +68,7 @@ const CREDENTIALS: ReadonlyArray<{ name: string; purpose: string; required: bool
     name: "TF_VAR_state_passphrase",
     purpose: "OpenTofu state encryption passphrase",
     required: true,
-    fix: `export TF_VAR_state_passphrase=<a long random passphrase, the same for every run> (${NEVER_COMMIT}: without it the state cannot be read)`,
+    fix: `export TF_VAR_state_passphrase=<a long random passphrase, the same for every run> (${NEVER_COMMIT}: the state cannot be read without it)`,
   },
 ];
 

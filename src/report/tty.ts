@@ -221,8 +221,12 @@ export class HumanReporter implements Reporter {
 
   private setSpinnerText(text: string): void {
     const safe = this.redactor.redact(text);
-    if (this.running) this.running.text = safe;
-    if (this.spinner) this.spinner.text = this.running ? `${safe} ${this.deps.colors.dim(formatElapsed(this.timing.now() - this.running.started))}` : safe;
+    if (!this.running) {
+      if (this.spinner) this.spinner.text = safe;
+      return;
+    }
+    this.running.text = safe;
+    if (this.spinner) this.spinner.text = `${safe} ${this.deps.colors.dim(formatElapsed(this.timing.now() - this.running.started))}`;
   }
 
   /** What the command produced (listings, outputs): stdout, so it can be piped. */

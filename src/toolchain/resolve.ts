@@ -22,7 +22,11 @@ export interface ResolvedToolchain {
  * Which tofu to run: `configured` (the config's tofu.binary; a path is relative to `baseDir`, the
  * project), else $EVALAP_TOFU_BIN, else the toolchain cache, else `tofu` on PATH.
  */
-export async function resolveToolchain(configured: string | undefined, env: NodeJS.ProcessEnv = process.env, baseDir?: string): Promise<ResolvedToolchain> {
+export async function resolveToolchain(
+  configured: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  baseDir?: string,
+): Promise<ResolvedToolchain> {
   const dir = toolchainDir(env);
   const tofuEnv: Record<string, string> = {};
   const rc = path.join(dir, "tofurc");

@@ -103,7 +103,10 @@ describe("commands as data", () => {
     for (const file of files) {
       const text = await readFile(path.join(COMMANDS_DIR, file), "utf8");
       const imports = [...text.matchAll(/^import (?!type )[^;]*? from "([^"]+)";$/gms)].map((m) => m[1]);
-      for (const from of imports) expect([`commander`, "../command.js", "../flags.js"].includes(from ?? "") || /^\.\/[a-z-]+\.command\.js$/.test(from ?? ""), `${file} imports ${from}`).toBe(true);
+      for (const from of imports) {
+        const light = ["commander", "../command.js", "../flags.js"].includes(from ?? "") || /^\.\/[a-z-]+\.command\.js$/.test(from ?? "");
+        expect(light, `${file} imports ${from}`).toBe(true);
+      }
     }
   });
 });

@@ -63,7 +63,8 @@ describe("doctor", () => {
     expect(tofu?.detail).toContain(`(${path.join(p.dir, "tools", "tofu")}, from config)`);
 
     // And a configured binary that is missing is reported as such, not replaced by the default one.
-    await writeFile(path.join(p.dir, "evalap-infra.json"), JSON.stringify({ environments: { staging: { root: "infra/staging" } }, tofu: { binary: "/nowhere/tofu" } }));
+    const config = { environments: { staging: { root: "infra/staging" } }, tofu: { binary: "/nowhere/tofu" } };
+    await writeFile(path.join(p.dir, "evalap-infra.json"), JSON.stringify(config));
     const missing = await p.run(["doctor", "--json"]);
     expect(checksOf(missing).tofu).toMatchObject({ ok: false, detail: expect.stringContaining("/nowhere/tofu") });
     expect(missing.exitCode).toBe(9);

@@ -16,7 +16,8 @@ export function doctorCommand(globals: GlobalOptions): Promise<number> {
     // One line per check, with its own mark: a report (stdout), not warnings that would add a second one.
     for (const c of checks) {
       const mark = c.ok ? "✔" : c.required ? "✖" : "–";
-      cmd.events.emit({ type: "log", level: "info", message: `${mark} ${c.name}: ${c.detail}${!c.ok && c.fix ? `\n    fix: ${c.fix}` : ""}` });
+      const fix = !c.ok && c.fix ? `\n    fix: ${c.fix}` : "";
+      cmd.events.emit({ type: "log", level: "info", message: `${mark} ${c.name}: ${c.detail}${fix}` });
     }
     const failed = checks.filter((c) => c.required && !c.ok);
     if (failed.length > 0) {

@@ -11,7 +11,9 @@ export function scanCommand(globals: GlobalOptions): Promise<number> {
     cmd.events.emit({ type: "data", kind: "scan", data: report });
     for (const f of report.findings) cmd.events.emit({ type: "diagnostic", severity: "error", summary: `${f.file}:${f.line}: ${f.message}`, detail: `rule ${f.rule}` });
     if (!report.ok) {
-      throw new EvalapError("scan_failed", `scan found ${report.findings.length} problem(s)`, { hint: "move secrets to Secret Manager or the CI secret store, and use only the Scaleway provider and OpenTofu built-ins" });
+      throw new EvalapError("scan_failed", `scan found ${report.findings.length} problem(s)`, {
+        hint: "move secrets to Secret Manager or the CI secret store, and use only the Scaleway provider and OpenTofu built-ins",
+      });
     }
     return { summary: "scan passed: no hard-coded secrets, only Scaleway and built-in providers" };
   });
