@@ -16,6 +16,9 @@ interface PtyRun {
   /** Whether Ctrl-C was typed (the trigger appeared). */
   sent: boolean;
   output: string;
+  /** When Ctrl-C was typed: the process group the terminal signals, and the CLI's processes. */
+  foreground: number | null;
+  processes: Array<{ pid: number; pgid: number; command: string }>;
 }
 
 /** Runs the CLI in a pseudo-terminal; types Ctrl-C once the output matches `ctrlCAfter` (never with null). */
@@ -44,6 +47,11 @@ describe("in a terminal", () => {
     expect(run.sent, run.output).toBe(true);
     expect(run.exitCode, run.output).toBe(130);
     expect(run.output).toContain("interrupted by SIGINT");
+    // The terminal's SIGINT went to the CLI only: tofu, in its own process group, got the one the CLI forwarded.
+    const tofu = run.processes.filter((proc) => /\btofu apply\b/.test(proc.command));
+    expect(tofu.length, JSON.stringify(run.processes)).toBeGreaterThan(0);
+    expect(run.processes.find((proc) => proc.command.includes(CLI))?.pgid).toBe(run.foreground);
+    for (const proc of tofu) expect(proc.pgid).not.toBe(run.foreground);
     expect(run.output.match(/SIGINT received/g)).toHaveLength(1);
     expect(run.output).not.toContain("still stopping");
     expect(await exists(path.join(p.dir, ".evalap-infra", "locks", "staging.lock"))).toBe(false);
