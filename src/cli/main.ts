@@ -1,19 +1,15 @@
-import { Command, CommanderError } from "commander";
-import { ExitCode } from "../core/exit-codes.js";
+import { Argument, Command, CommanderError } from "commander";
+import { EXIT_CODE_DESCRIPTIONS, ExitCode } from "../core/exit-codes.js";
+import { type CommandDefinition, type GlobalOptions } from "./command.js";
+import { COMMANDS, GROUPS } from "./commands/index.js";
 import { VERSION } from "./version.js";
-import type { GlobalOptions } from "./run.js";
 
 /**
- * The command line. Kept light: command bodies, the config schema, reporters and tofu code are
- * imported only when a command runs, so `--help` and `--version` start fast.
+ * The command line: registers the command definitions (commands/*.command.ts). Kept light:
+ * command bodies, the config schema, reporters and tofu code are imported only when a command
+ * runs, so `--help` and `--version` start fast.
  */
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
-}
-
-export function buildProgram(): Command {
+export function buildProgram(commands: ReadonlyArray<CommandDefinition<never>> = COMMANDS): Command {
   const program = new Command("evalap-infra")
     .description("Deploy and operate EvalAP on Scaleway: OpenTofu with locks, retries, plan guards and health checks")
     .version(VERSION, "-V, --version")
@@ -21,213 +17,83 @@ export function buildProgram(): Command {
     .option("-c, --config <file>", "project config file (default: evalap-infra.json in this or a parent directory)")
     .option("--no-color", "disable colours (NO_COLOR is honoured too)")
     .option("-v, --verbose", "show more detail, and stack traces of internal errors")
+    // Set before the subcommands are added: they inherit it, so their help lists --json and the rest.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .addHelpText(
-      "after",
-      examples([
-        "evalap-infra doctor",
-        "evalap-infra validate",
-        "evalap-infra plan staging",
-        "evalap-infra deploy staging",
-        "evalap-infra deploy production --yes --json",
-        "evalap-infra rollback production --yes",
-        "evalap-infra releases list staging",
-      ]) + "\nExit codes: 0 ok, 1 failure, 2 changes present (plan --detailed-exitcode), 3 usage or config error,\n4 lock held, 5 guard refused, 6 retries exhausted, 7 rolled back, 8 health check failed,\n9 prerequisite missing, 10 state backend unavailable, 11 pending release,\n130 interrupted, 143 terminated.\n",
-    );
-  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
+    .addHelpText("after", rootHelpText(commands));
 
-  program
-    .command("deploy")
-    .description("lock, init, plan, check the plan, apply it")
-    .argument("<environment>", "environment to deploy (as named in evalap-infra.json)")
-    .option("-y, --yes", "confirm the plan without a prompt (required for protected environments in CI)")
-    .option("--allow-destroy <address>", "allow deleting or replacing this stateful resource (repeatable)", collect, [])
-    .option("--lock-timeout <duration>", "how long to wait for the deployment lock, e.g. 30s, 10m")
-    .option("--var <name=value>", "set an input variable for this run (repeatable)", collect, [])
-    .option("--image <service=ref>", "image reference of a service for this release (repeatable; others carry over)", collect, [])
-    .option("--no-rollback", "do not roll back automatically when the health check fails")
-    .option("--resume", "finish a release left pending by a run that died, with its inputs")
-    .addHelpText(
-      "after",
-      examples([
-        "evalap-infra deploy staging",
-        "evalap-infra deploy staging --image evalap=rg.fr-par.scw.cloud/evalap/evalap:1.4.0",
-        "evalap-infra deploy production --yes --json",
-        "evalap-infra deploy staging --allow-destroy module.platform.module.database.scaleway_rdb_instance.this",
-        "evalap-infra deploy staging --lock-timeout 2m",
-      ]),
-    )
-    .action(async (environment: string, opts: DeployFlags, cmd: Command) => {
-      const { deployCommand } = await import("./commands/deploy.js");
-      await finish(deployCommand(environment, opts, globals(cmd)));
-    });
-
-  program
-    .command("rollback")
-    .description("re-apply an earlier healthy release (the previous one by default), then check health")
-    .argument("<environment>", "environment to roll back")
-    .option("--to <release>", "the release to go back to (see `releases list`)")
-    .option("-y, --yes", "confirm the plan without a prompt (required for protected environments in CI)")
-    .option("--allow-destroy <address>", "allow deleting or replacing this stateful resource (repeatable)", collect, [])
-    .option("--lock-timeout <duration>", "how long to wait for the deployment lock, e.g. 30s, 10m")
-    .addHelpText(
-      "after",
-      examples(["evalap-infra rollback staging", "evalap-infra rollback production --yes --json", "evalap-infra rollback production --to 20261125T101500123Z-4f2a1c --yes"]),
-    )
-    .action(async (environment: string, opts: RollbackFlags, cmd: Command) => {
-      const { rollbackCommand } = await import("./commands/rollback.js");
-      await finish(rollbackCommand(environment, opts, globals(cmd)));
-    });
-
-  const releases = program.command("releases").description("the release history of an environment");
-  releases
-    .command("list")
-    .description("list the releases of an environment, newest first")
-    .argument("<environment>", "environment")
-    .option("-n, --limit <count>", "show at most this many", "20")
-    .addHelpText("after", examples(["evalap-infra releases list staging", "evalap-infra releases list production --json"]))
-    .action(async (environment: string, opts: { limit: string }, cmd: Command) => {
-      const { releasesListCommand } = await import("./commands/releases.js");
-      await finish(releasesListCommand(environment, opts, globals(cmd)));
-    });
-
-  program
-    .command("history")
-    .description("the audit trail of an environment: who did what, when, with what outcome")
-    .argument("<environment>", "environment")
-    .option("-n, --limit <count>", "show at most this many, newest last", "50")
-    .addHelpText("after", examples(["evalap-infra history production", "evalap-infra history staging --json"]))
-    .action(async (environment: string, opts: { limit: string }, cmd: Command) => {
-      const { historyCommand } = await import("./commands/releases.js");
-      await finish(historyCommand(environment, opts, globals(cmd)));
-    });
-
-  const lock = program.command("lock").description("inspect or break the deployment lock of an environment");
-  lock
-    .command("status")
-    .description("show who holds the lock of an environment, and since when")
-    .argument("<environment>", "environment")
-    .addHelpText("after", examples(["evalap-infra lock status production"]))
-    .action(async (environment: string, _opts: unknown, cmd: Command) => {
-      const { lockStatusCommand } = await import("./commands/lock.js");
-      await finish(lockStatusCommand(environment, globals(cmd)));
-    });
-  lock
-    .command("release")
-    .description("break the remote lock of an environment, or a tofu state lock (recorded in the audit trail)")
-    .argument("<environment>", "environment")
-    .option("--force", "required: breaking a lock can let two deploys overlap")
-    .option("-y, --yes", "required: confirm after reading who holds it")
-    .option("--state <lock-id>", "release this tofu state lock (tofu force-unlock under the lease) instead of the remote lock")
-    .option("--lock-timeout <duration>", "with --state: how long to wait for the deployment lock, e.g. 30s, 10m")
-    .addHelpText("after", examples(["evalap-infra lock release staging --force --yes", "evalap-infra lock release staging --state 3f1c…-uuid --force --yes"]))
-    .action(async (environment: string, opts: { force?: boolean; yes?: boolean; state?: string; lockTimeout?: string }, cmd: Command) => {
-      const { lockReleaseCommand } = await import("./commands/lock.js");
-      await finish(lockReleaseCommand(environment, opts, globals(cmd)));
-    });
-
-  const state = program.command("state").description("the OpenTofu state of an environment");
-  state
-    .command("push")
-    .description("push the state tofu applied but could not save (kept in .evalap-infra/recovery/), under the lock")
-    .argument("<environment>", "environment")
-    .option("--lock-timeout <duration>", "how long to wait for the deployment lock, e.g. 30s, 10m")
-    .addHelpText("after", examples(["evalap-infra state push staging", "evalap-infra state push production --json"]))
-    .action(async (environment: string, opts: { lockTimeout?: string }, cmd: Command) => {
-      const { statePushCommand } = await import("./commands/state.js");
-      await finish(statePushCommand(environment, opts, globals(cmd)));
-    });
-
-  program
-    .command("plan")
-    .description("show what a deploy would change, without applying")
-    .argument("<environment>", "environment to plan")
-    .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are changes")
-    .option("--out <file>", "keep the plan file at this path")
-    .option("--lock-timeout <duration>", "how long tofu waits for the state lock")
-    .option("--var <name=value>", "set an input variable for this run (repeatable)", collect, [])
-    .addHelpText("after", examples(["evalap-infra plan staging", "evalap-infra plan production --detailed-exitcode --json"]))
-    .action(async (environment: string, opts: PlanFlags, cmd: Command) => {
-      const { planCommand } = await import("./commands/plan.js");
-      await finish(planCommand(environment, opts, globals(cmd)));
-    });
-
-  program
-    .command("validate")
-    .description("check formatting and validate every environment root and module")
-    .addHelpText("after", examples(["evalap-infra validate", "evalap-infra validate --json"]))
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { validateCommand } = await import("./commands/validate.js");
-      await finish(validateCommand(globals(cmd)));
-    });
-
-  program
-    .command("doctor")
-    .description("check the tofu toolchain, the Scaleway provider, credentials (names only) and the config")
-    .addHelpText("after", examples(["evalap-infra doctor", "evalap-infra doctor --json"]))
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { doctorCommand } = await import("./commands/doctor.js");
-      await finish(doctorCommand(globals(cmd)));
-    });
-
-  program
-    .command("audit")
-    .description("scan infra/, templates/ and .github/ for hard-coded secrets and non-Scaleway providers")
-    .addHelpText("after", examples(["evalap-infra audit", "evalap-infra audit --json"]))
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { auditCommand } = await import("./commands/audit.js");
-      await finish(auditCommand(globals(cmd)));
-    });
-
-  const config = program.command("config").description("inspect the project configuration");
-  config
-    .command("schema")
-    .description("print the JSON Schema of evalap-infra.json (for editor completion)")
-    .addHelpText("after", examples(["evalap-infra config schema > evalap-infra.schema.json"]))
-    .action(async () => {
-      const { configJsonSchema } = await import("../config/schema.js");
-      process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + "\n");
-    });
-  config
-    .command("check")
-    .description("validate evalap-infra.json and list its environments")
-    .addHelpText("after", examples(["evalap-infra config check"]))
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { configCheckCommand } = await import("./commands/config.js");
-      await finish(configCheckCommand(globals(cmd)));
-    });
-
+  const groups = new Map<string, Command>();
+  for (const def of commands) {
+    let parent = program;
+    if (def.group) {
+      const group = groups.get(def.group) ?? program.command(def.group).description(GROUPS[def.group]);
+      groups.set(def.group, group);
+      parent = group;
+    }
+    register(parent, def);
+  }
   return program;
 }
 
-export interface DeployFlags {
-  yes?: boolean;
-  allowDestroy: string[];
-  lockTimeout?: string;
-  var: string[];
-  image: string[];
-  /** false with --no-rollback */
-  rollback: boolean;
-  resume?: boolean;
+function register(parent: Command, def: CommandDefinition<never>): void {
+  const cmd = parent.command(def.name).description(def.description);
+  for (const arg of def.arguments ?? []) cmd.addArgument(new Argument(arg.name, arg.description));
+  for (const option of def.options?.() ?? []) cmd.addOption(option);
+  if (def.examples.length > 0) cmd.addHelpText("after", examples(def.examples));
+  cmd.action(async (...actionArgs: unknown[]) => {
+    const self = actionArgs.at(-1) as Command;
+    process.exitCode = await def.run({
+      args: self.processedArgs.map(String),
+      // commander built these from the definition's own options: they have its option type.
+      options: self.opts<never>(),
+      globals: self.optsWithGlobals<GlobalOptions>(),
+    });
+  });
 }
 
-export interface RollbackFlags {
-  to?: string;
-  yes?: boolean;
-  allowDestroy: string[];
-  lockTimeout?: string;
+function examples(lines: readonly string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 }
 
-export interface PlanFlags {
-  detailedExitcode?: boolean;
-  out?: string;
-  lockTimeout?: string;
-  var: string[];
+/** The root help's tail: one example per command, then every exit code with its meaning. */
+export function rootHelpText(commands: ReadonlyArray<CommandDefinition<never>>): string {
+  const first = commands.map((def) => def.examples[0]).filter((l): l is string => l !== undefined);
+  const codes = Object.entries(EXIT_CODE_DESCRIPTIONS)
+    .map(([code, text]) => ({ code: Number(code), text }))
+    .sort((a, b) => a.code - b.code)
+    .map(({ code, text }) => `  ${String(code).padEnd(4)} ${text}`);
+  return `${examples(first)}\nExit codes:\n${codes.join("\n")}\n`;
 }
 
-async function finish(code: Promise<number>): Promise<void> {
-  process.exitCode = await code;
+/**
+ * The command a command line names ("releases list"), read the way commander reads it: options
+ * (and the value of those that take one) are skipped. "evalap-infra" when it names none.
+ */
+export function commandPathOf(program: Command, args: readonly string[]): string {
+  const words: string[] = [];
+  let current = program;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    if (arg === "--") break;
+    if (arg.startsWith("-")) {
+      if (!arg.includes("=") && takesValue(current, arg)) i++;
+      continue;
+    }
+    const sub = current.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    words.push(sub.name());
+    current = sub;
+  }
+  return words.length > 0 ? words.join(" ") : program.name();
+}
+
+function takesValue(cmd: Command, flag: string): boolean {
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    const option = c.options.find((o) => o.short === flag || o.long === flag);
+    if (option) return option.required || option.optional;
+  }
+  return false;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -239,7 +105,17 @@ export async function main(argv: string[]): Promise<void> {
       // --help and --version end here with code 0; usage errors get ours.
       process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
       if (err.exitCode !== 0 && argv.includes("--json")) {
-        process.stdout.write(JSON.stringify({ schemaVersion: 1, time: new Date().toISOString(), type: "result", command: argv[2] ?? "", ok: false, exitCode: ExitCode.Usage, durationMs: 0, error: { code: "usage", message: err.message } }) + "\n");
+        const result = {
+          schemaVersion: 1,
+          time: new Date().toISOString(),
+          type: "result",
+          command: commandPathOf(program, argv.slice(2)),
+          ok: false,
+          exitCode: ExitCode.Usage,
+          durationMs: 0,
+          error: { code: "usage", message: err.message },
+        };
+        process.stdout.write(JSON.stringify(result) + "\n");
       }
       return;
     }

@@ -11,14 +11,10 @@ import { HumanReporter, plainColors, type TtyDeps } from "../report/tty.js";
 import { resolveToolchain, type ResolvedToolchain } from "../toolchain/resolve.js";
 import type { TofuContext } from "../tofu/process.js";
 import type { RunContext } from "../operations/context.js";
+import type { GlobalOptions } from "./command.js";
 import { VERSION } from "./version.js";
 
-export interface GlobalOptions {
-  json?: boolean;
-  config?: string;
-  color?: boolean;
-  verbose?: boolean;
-}
+export type { GlobalOptions } from "./command.js";
 
 export interface CommandOutcome {
   /** One line for the result, shown to humans and put in the NDJSON result. */
@@ -32,9 +28,17 @@ export interface CommandEnv {
   events: EventSink;
   redactor: Redactor;
   signal: AbortSignal;
+  loadContext(): Promise<RunContext>;
+  /**
+   * The tofu every command of this run uses: resolved once, after the config when loadContext()
+   * succeeded (its tofu.binary wins), else without one (doctor runs without a config file).
+   */
+  tooling(): Promise<Tooling>;
+}
+
+export interface Tooling {
   toolchain: ResolvedToolchain;
   tofu: TofuContext;
-  loadContext(): Promise<RunContext>;
 }
 
 /**
@@ -73,27 +77,33 @@ export async function runCommand(
   bus.emit({ type: "run.started", command: name, version: VERSION, ...(environment ? { environment } : {}) });
   let exitCode: number = ExitCode.Ok;
   try {
-    const toolchain = await resolveToolchain(undefined);
     let config: ProjectConfig | undefined;
-    const tofuFor = (cfg?: ProjectConfig): TofuContext => ({
-      bin: cfg?.tofu.binary ?? toolchain.bin,
-      env: toolchain.env,
-      signal: controller.signal,
-      interruptGraceMs: cfg?.tofu.interruptGrace ?? 60_000,
-    });
+    // One resolution per config state: a body that asks before loading the config gets it again after.
+    let tooling: { for: ProjectConfig | undefined; value: Promise<Tooling> } | undefined;
+    const resolveTooling = (): Promise<Tooling> => {
+      if (tooling === undefined || tooling.for !== config) {
+        const cfg = config;
+        const value = resolveToolchain(cfg?.tofu.binary, process.env, cfg?.projectDir).then((toolchain) => ({
+          toolchain,
+          tofu: { bin: toolchain.bin, env: toolchain.env, signal: controller.signal, interruptGraceMs: cfg?.tofu.interruptGrace ?? 60_000 },
+        }));
+        tooling = { for: cfg, value };
+      }
+      return tooling.value;
+    };
     const env: CommandEnv = {
       events: bus,
       redactor,
       signal: controller.signal,
-      toolchain,
-      tofu: tofuFor(),
+      tooling: resolveTooling,
       loadContext: async () => {
         config ??= await loadConfig(process.cwd(), globals.config);
+        const { tofu } = await resolveTooling();
         return {
           config,
           events: bus,
           redactor,
-          tofu: tofuFor(config),
+          tofu,
           signal: controller.signal,
           confirm: makeConfirm(globals),
           commandLine: ["evalap-infra", ...process.argv.slice(2)].join(" "),
@@ -138,8 +148,11 @@ function toEvalapError(err: unknown, verbose: boolean): EvalapError {
 
 async function makeReporter(globals: GlobalOptions, redactor: Redactor): Promise<Reporter> {
   if (globals.json) return new JsonReporter(redactor);
-  const interactive = process.stderr.isTTY === true && !process.env.CI;
-  const useColor = globals.color !== false && !process.env.NO_COLOR && process.stderr.isTTY === true;
+  const stderr = process.stderr;
+  // A terminal that reports no width (some CI pseudo-terminals) gets plain lines: a spinner there
+  // redraws endlessly.
+  const interactive = stderr.isTTY === true && (stderr.columns ?? 0) > 0 && !process.env.CI;
+  const useColor = wantsColor(globals, process.env) && stderr.isTTY === true;
   const deps: TtyDeps = { colors: plainColors, spinner: null };
   if (useColor) {
     const { Chalk } = await import("chalk");
@@ -148,9 +161,25 @@ async function makeReporter(globals: GlobalOptions, redactor: Redactor): Promise
   }
   if (interactive) {
     const { default: ora } = await import("ora");
-    deps.spinner = (text) => ora({ text, stream: process.stderr, color: useColor ? "cyan" : "white" }).start();
+    deps.spinner = (text) =>
+      ora({
+        text,
+        stream: stderr,
+        // No colour codes at all without colours (ora's "white" is still one).
+        color: useColor ? "cyan" : false,
+        // ora's default puts the terminal in raw mode to swallow keystrokes, so Ctrl-C no longer
+        // sends SIGINT, and it reads the ^C byte only if stdin flows, which it never does here:
+        // Ctrl-C was ignored. Left cooked, the terminal sends SIGINT to our process group (tofu
+        // has its own), and runCommand forwards it once.
+        discardStdin: false,
+      }).start();
   }
   return new HumanReporter(redactor, deps, undefined, undefined, globals.verbose === true);
+}
+
+/** --no-color, or NO_COLOR set to anything non-empty (no-color.org). */
+export function wantsColor(globals: Pick<GlobalOptions, "color">, env: NodeJS.ProcessEnv): boolean {
+  return globals.color !== false && !env.NO_COLOR;
 }
 
 function makeConfirm(globals: GlobalOptions): ((question: string) => Promise<boolean>) | null {

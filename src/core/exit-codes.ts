@@ -37,3 +37,23 @@ export const ExitCode = {
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** One line per code: the root help's list; README's table says the same (a test compares them). */
+export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
+  [ExitCode.Ok]: "success",
+  [ExitCode.Failure]: "the operation failed (a tofu error, a permanent failure, validation or scan problems)",
+  [ExitCode.ChangesPresent]: "plan --detailed-exitcode: the plan has changes",
+  [ExitCode.Usage]: "usage error or invalid configuration",
+  [ExitCode.LockHeld]: "the deployment lock, or a tofu state lock whose holder is not proven dead, stayed held past --lock-timeout",
+  [ExitCode.GuardRefused]: "the plan guard refused (stateful destroy, protected environment without confirmation)",
+  [ExitCode.RetriesExhausted]: "a transient failure outlived every retry or the retry budget",
+  [ExitCode.RolledBack]: "health check failed; the previous release was restored",
+  [ExitCode.HealthFailed]: "health check failed and service was not restored",
+  [ExitCode.Prerequisite]: "a prerequisite is missing (doctor, Object Storage credentials)",
+  [ExitCode.BackendUnavailable]: "the state backend (bucket) is unreachable (at the preflight: nothing was written)",
+  [ExitCode.PendingRelease]: "a release left pending by a run that died needs deploy --resume or rollback",
+  [ExitCode.StateNotPersisted]: "tofu applied but could not save the state: it is kept locally; run state push",
+  [ExitCode.LockLost]: "the run lost its lease (or could not prove it held it): no further tofu step ran",
+  [ExitCode.Interrupted]: "interrupted (SIGINT): tofu was stopped gracefully, locks released",
+  [ExitCode.Terminated]: "terminated (SIGTERM), likewise",
+};

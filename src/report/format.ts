@@ -9,6 +9,15 @@ export function formatDuration(ms: number): string {
   return `${m}m${Math.round(s - m * 60)}s`;
 }
 
+/** Whole seconds for a running step: "42s", "1m30s", "1h05m". */
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  if (total < 60) return `${total}s`;
+  const m = Math.floor(total / 60);
+  if (m < 60) return `${m}m${String(total % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
 export function formatHolder(holder: LockHolder | null): string {
   if (holder === null) return "an unknown holder";
   const since = new Date(holder.startedAt);

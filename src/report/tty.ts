@@ -1,5 +1,5 @@
 import type { EvalapEvent } from "../events/types.js";
-import { formatDuration, formatHolder, formatPlanCounts } from "./format.js";
+import { formatDuration, formatElapsed, formatHolder, formatPlanCounts } from "./format.js";
 import type { Redactor } from "./redact.js";
 import type { Reporter } from "./reporter.js";
 
@@ -7,7 +7,19 @@ import type { Reporter } from "./reporter.js";
 export interface TtyDeps {
   colors: Colors;
   spinner: ((text: string) => Spinner) | null;
+  /** How often a running step shows its elapsed time; tests shorten them. */
+  timing?: Partial<Timing>;
 }
+
+export interface Timing {
+  /** With a spinner: its text gets the elapsed time this often. */
+  spinnerTickMs: number;
+  /** Without one (CI logs, pipes): a "still running" line this often. */
+  plainTickMs: number;
+  now: () => number;
+}
+
+const DEFAULT_TIMING: Timing = { spinnerTickMs: 1000, plainTickMs: 30_000, now: () => Date.now() };
 
 export interface Colors {
   green(s: string): string;
@@ -18,11 +30,10 @@ export interface Colors {
   cyan(s: string): string;
 }
 
+/** The part of ora used: symbols are ours (ora's own ignore --no-color). */
 export interface Spinner {
   text: string;
-  succeed(text: string): void;
-  fail(text: string): void;
-  info(text: string): void;
+  stopAndPersist(options: { symbol: string; text: string }): void;
   stop(): void;
 }
 
@@ -45,6 +56,9 @@ const ACTION_SIGN: Record<string, string> = { create: "+", update: "~", delete: 
  */
 export class HumanReporter implements Reporter {
   private spinner: Spinner | null = null;
+  /** The step that runs now: its text (without the elapsed time), since when, and its ticker. */
+  private running: { text: string; started: number; ticker: NodeJS.Timeout } | null = null;
+  private readonly timing: Timing;
 
   constructor(
     private readonly redactor: Redactor,
@@ -52,7 +66,9 @@ export class HumanReporter implements Reporter {
     private readonly out: (text: string) => void = (t) => process.stdout.write(t),
     private readonly err: (text: string) => void = (t) => process.stderr.write(t),
     private readonly verbose = false,
-  ) {}
+  ) {
+    this.timing = { ...DEFAULT_TIMING, ...deps.timing };
+  }
 
   handle(event: EvalapEvent): void {
     const c = this.deps.colors;
@@ -158,46 +174,84 @@ export class HumanReporter implements Reporter {
 
   private startStep(text: string): void {
     this.stopSpinner();
-    if (this.deps.spinner) this.spinner = this.deps.spinner(this.redactor.redact(text));
-    else this.err(this.redactor.redact(`… ${text}\n`));
+    const safe = this.redactor.redact(text);
+    if (this.deps.spinner) this.spinner = this.deps.spinner(safe);
+    else this.err(`… ${safe}\n`);
+    this.startTicker(safe);
+  }
+
+  /**
+   * Long steps (an apply can take minutes) show they are alive: the spinner's text gets the elapsed
+   * time every second; without a spinner, a line every 30 s or so.
+   */
+  private startTicker(text: string): void {
+    const started = this.timing.now();
+    const withSpinner = this.spinner !== null;
+    const ticker = setInterval(
+      () => {
+        if (!this.running) return;
+        const elapsed = formatElapsed(this.timing.now() - this.running.started);
+        if (this.spinner) this.spinner.text = `${this.running.text} ${this.deps.colors.dim(elapsed)}`;
+        else if (!withSpinner) this.err(`… ${this.running.text}: still running, ${elapsed}\n`);
+      },
+      withSpinner ? this.timing.spinnerTickMs : this.timing.plainTickMs,
+    );
+    // A ticker never keeps the process alive.
+    ticker.unref();
+    this.running = { text, started, ticker };
+  }
+
+  private stopTicker(): void {
+    if (this.running) clearInterval(this.running.ticker);
+    this.running = null;
   }
 
   private endStep(kind: "succeed" | "fail" | "info", text: string): void {
+    this.stopTicker();
+    const c = this.deps.colors;
     const safe = this.redactor.redact(text);
+    const symbol = kind === "succeed" ? c.green("✔") : kind === "fail" ? c.red("✖") : c.dim("–");
     if (this.spinner) {
-      this.spinner[kind](safe);
+      this.spinner.stopAndPersist({ symbol, text: safe });
       this.spinner = null;
     } else {
-      const sign = kind === "succeed" ? "✔" : kind === "fail" ? "✖" : "–";
-      this.err(`${sign} ${safe}\n`);
+      this.err(`${symbol} ${safe}\n`);
     }
   }
 
   private setSpinnerText(text: string): void {
-    if (this.spinner) this.spinner.text = this.redactor.redact(text);
+    const safe = this.redactor.redact(text);
+    if (!this.running) {
+      if (this.spinner) this.spinner.text = safe;
+      return;
+    }
+    this.running.text = safe;
+    if (this.spinner) this.spinner.text = `${safe} ${this.deps.colors.dim(formatElapsed(this.timing.now() - this.running.started))}`;
   }
 
   /** What the command produced (listings, outputs): stdout, so it can be piped. */
   private data(text: string): void {
-    this.stopSpinner();
-    this.out(this.redactor.redact(text) + "\n");
+    const safe = this.redactor.redact(text);
+    this.aboveSpinner(() => this.out(safe + "\n"));
   }
 
   /** Progress and warnings: stderr, above the spinner. */
   private line(text: string): void {
     const safe = this.redactor.redact(text);
-    if (this.spinner) {
-      // Print above the spinner without losing it.
-      const current = this.spinner.text;
-      this.spinner.stop();
-      this.err(safe + "\n");
-      this.spinner = this.deps.spinner ? this.deps.spinner(current) : null;
-    } else {
-      this.err(safe + "\n");
-    }
+    this.aboveSpinner(() => this.err(safe + "\n"));
+  }
+
+  /** Prints without losing the spinner (nor the elapsed time of the running step). */
+  private aboveSpinner(write: () => void): void {
+    if (!this.spinner) return write();
+    const current = this.spinner.text;
+    this.spinner.stop();
+    write();
+    this.spinner = this.deps.spinner ? this.deps.spinner(current) : null;
   }
 
   private stopSpinner(): void {
+    this.stopTicker();
     if (this.spinner) {
       this.spinner.stop();
       this.spinner = null;

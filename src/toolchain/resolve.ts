@@ -18,7 +18,15 @@ export interface ResolvedToolchain {
   env: Record<string, string>;
 }
 
-export async function resolveToolchain(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedToolchain> {
+/**
+ * Which tofu to run: `configured` (the config's tofu.binary; a path is relative to `baseDir`, the
+ * project), else $EVALAP_TOFU_BIN, else the toolchain cache, else `tofu` on PATH.
+ */
+export async function resolveToolchain(
+  configured: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  baseDir?: string,
+): Promise<ResolvedToolchain> {
   const dir = toolchainDir(env);
   const tofuEnv: Record<string, string> = {};
   const rc = path.join(dir, "tofurc");
@@ -27,7 +35,11 @@ export async function resolveToolchain(configured: string | undefined, env: Node
   const userConfig = env.TF_CLI_CONFIG_FILE;
   const userConfigUsable = userConfig !== undefined && userConfig !== "" && (await isExecutableOrFile(userConfig, false));
   if (!userConfigUsable && (await isExecutableOrFile(rc, false))) tofuEnv.TF_CLI_CONFIG_FILE = rc;
-  if (configured) return { bin: configured, source: "config", env: tofuEnv };
+  if (configured) {
+    // A bare name ("tofu") is looked up on PATH; a path must not depend on the root tofu runs in.
+    const bin = configured.includes("/") && baseDir !== undefined ? path.resolve(baseDir, configured) : configured;
+    return { bin, source: "config", env: tofuEnv };
+  }
   if (env.EVALAP_TOFU_BIN) return { bin: env.EVALAP_TOFU_BIN, source: "EVALAP_TOFU_BIN", env: tofuEnv };
   const cached = path.join(dir, "bin", "tofu");
   if (await isExecutableOrFile(cached, true)) return { bin: cached, source: "toolchain cache", env: tofuEnv };

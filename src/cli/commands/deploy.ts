@@ -1,8 +1,18 @@
 import { UsageError } from "../../core/errors.js";
 import { deployRelease } from "../../operations/deploy-release.js";
 import { parseLockTimeout, parseVars } from "../flags.js";
-import type { DeployFlags } from "../main.js";
 import { runCommand, type GlobalOptions } from "../run.js";
+
+export interface DeployFlags {
+  yes?: boolean;
+  allowDestroy: string[];
+  lockTimeout?: string;
+  var: string[];
+  image: string[];
+  /** false with --no-rollback */
+  rollback: boolean;
+  resume?: boolean;
+}
 
 export function deployCommand(environment: string, flags: DeployFlags, globals: GlobalOptions): Promise<number> {
   return runCommand("deploy", environment, globals, async (cmd) => {

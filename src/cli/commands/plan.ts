@@ -5,8 +5,14 @@ import { initStep, planStep } from "../../operations/plan.js";
 import { formatPlanCounts } from "../../report/format.js";
 import { removePlanFile } from "../../tofu/commands.js";
 import { parseLockTimeout, parseVars } from "../flags.js";
-import type { PlanFlags } from "../main.js";
 import { runCommand, type GlobalOptions } from "../run.js";
+
+export interface PlanFlags {
+  detailedExitcode?: boolean;
+  out?: string;
+  lockTimeout?: string;
+  var: string[];
+}
 
 export function planCommand(environment: string, flags: PlanFlags, globals: GlobalOptions): Promise<number> {
   return runCommand("plan", environment, globals, async (cmd) => {

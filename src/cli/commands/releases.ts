@@ -6,12 +6,11 @@ import { readRemoteLock } from "../../lock/remote.js";
 import { abandonedWarning, isAbandoned } from "../../operations/pending.js";
 import { openRemote, type EnvironmentRemote } from "../../operations/remote.js";
 import type { RunContext } from "../../operations/context.js";
-import { UsageError } from "../../core/errors.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 
-export function releasesListCommand(environment: string, opts: { limit: string }, globals: GlobalOptions): Promise<number> {
+export function releasesListCommand(environment: string, opts: { limit: number }, globals: GlobalOptions): Promise<number> {
   return runCommand("releases list", environment, globals, async (cmd) => {
-    const limit = parseLimit(opts.limit);
+    const limit = opts.limit;
     const ctx = await cmd.loadContext();
     const remote = await requireRemote(ctx, environment);
     const releases = (await remote.ledger.list()).slice(0, limit);
@@ -25,9 +24,9 @@ export function releasesListCommand(environment: string, opts: { limit: string }
   });
 }
 
-export function historyCommand(environment: string, opts: { limit: string }, globals: GlobalOptions): Promise<number> {
+export function historyCommand(environment: string, opts: { limit: number }, globals: GlobalOptions): Promise<number> {
   return runCommand("history", environment, globals, async (cmd) => {
-    const limit = parseLimit(opts.limit);
+    const limit = opts.limit;
     const ctx = await cmd.loadContext();
     const remote = await requireRemote(ctx, environment);
     const entries = (await remote.ledger.listAudit()).slice(-limit);
@@ -49,12 +48,6 @@ export async function requireRemote(ctx: RunContext, environment: string): Promi
     });
   }
   return remote;
-}
-
-function parseLimit(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit "${text}" is not a positive whole number`, "for example --limit 20");
-  return n;
 }
 
 function table(rows: Array<ReleaseRecord & { abandoned: boolean }>): string[] {

@@ -1,7 +1,13 @@
 import { rollback } from "../../operations/rollback.js";
 import { parseLockTimeout } from "../flags.js";
-import type { RollbackFlags } from "../main.js";
 import { runCommand, type GlobalOptions } from "../run.js";
+
+export interface RollbackFlags {
+  to?: string;
+  yes?: boolean;
+  allowDestroy: string[];
+  lockTimeout?: string;
+}
 
 export function rollbackCommand(environment: string, flags: RollbackFlags, globals: GlobalOptions): Promise<number> {
   return runCommand("rollback", environment, globals, async (cmd) => {

@@ -1,0 +1,35 @@
+import type { CommandDefinition, GroupName } from "../command.js";
+import { configCheckDefinition, configSchemaDefinition } from "./config.command.js";
+import { deployDefinition } from "./deploy.command.js";
+import { doctorDefinition } from "./doctor.command.js";
+import { lockReleaseDefinition, lockStatusDefinition } from "./lock.command.js";
+import { planDefinition } from "./plan.command.js";
+import { historyDefinition, releasesListDefinition } from "./releases.command.js";
+import { rollbackDefinition } from "./rollback.command.js";
+import { scanDefinition } from "./scan.command.js";
+import { statePushDefinition } from "./state.command.js";
+import { validateDefinition } from "./validate.command.js";
+
+/** Every command, in the order of the help. Only definitions: their bodies load when they run. */
+export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
+  deployDefinition,
+  rollbackDefinition,
+  releasesListDefinition,
+  historyDefinition,
+  lockStatusDefinition,
+  lockReleaseDefinition,
+  statePushDefinition,
+  planDefinition,
+  validateDefinition,
+  doctorDefinition,
+  scanDefinition,
+  configSchemaDefinition,
+  configCheckDefinition,
+];
+
+export const GROUPS: Record<GroupName, string> = {
+  releases: "the release history of an environment",
+  lock: "inspect or break the deployment lock of an environment",
+  state: "the OpenTofu state of an environment",
+  config: "inspect the project configuration",
+};
