@@ -26,12 +26,18 @@ await writeFile(
   path.join(dir, "evalap-infra.json"),
   JSON.stringify({
     environments: {
-      staging: { root: "infra/staging", vars: { apply_seconds: 0 }, backendConfig: backend(endpoint, "ff.tfstate"), remote: { bucket: "state", endpoint, region: "fr-par", prefix: "bench-ff" } },
+      staging: {
+        root: "infra/staging",
+        vars: { apply_seconds: 0 },
+        backendConfig: backend(endpoint, "ff.tfstate"),
+        remote: { bucket: "state", endpoint, region: "fr-par", prefix: "bench-ff" },
+      },
     },
   }),
 );
 
-const deploy = (url, allowFailure = false) => run("node", [cli, "deploy", "staging", "--json", "--image", `api=${url}`], { cwd: dir, env, allowFailure });
+const deploy = (url, allowFailure = false) =>
+  run("node", [cli, "deploy", "staging", "--json", "--image", `api=${url}`], { cwd: dir, env, allowFailure });
 
 /** The first event at or after index `from` matching `match`, with its index. */
 function find(events, from, match) {
@@ -49,9 +55,14 @@ for (let round = 0; round < rounds; round++) {
   const events = eventsOf(failed.out);
   const applied = find(events, 0, (e) => e.type === "step.finished" && e.step === "apply");
   // The rollback starts with its warning, then its release record (kind "rollback").
-  const started = find(events, applied.i, (e) => (e.type === "log" && /rolling back/.test(e.message)) || (e.type === "release.recorded" && e.kind === "rollback"));
+  const started = find(
+    events,
+    applied.i,
+    (e) => (e.type === "log" && /rolling back/.test(e.message)) || (e.type === "release.recorded" && e.kind === "rollback"),
+  );
   const verdict = find(events, applied.i, (e) => e.type === "health.service");
-  if (verdict.e.healthy || !/consecutive definite failures/.test(verdict.e.reason)) throw new Error(`the gate did not fail fast: ${JSON.stringify(verdict.e)}`);
+  if (verdict.e.healthy || !/consecutive definite failures/.test(verdict.e.reason))
+    throw new Error(`the gate did not fail fast: ${JSON.stringify(verdict.e)}`);
   toRollback.push(Date.parse(started.e.time) - Date.parse(applied.e.time));
   gates.push(verdict.e.durationMs);
 }

@@ -37,7 +37,27 @@ export async function startS3() {
   await mkdir(path.join(dir, "buckets", "state"), { recursive: true });
   await mkdir(path.join(dir, "versions"), { recursive: true });
   const port = await freePort();
-  const child = spawn(path.join(toolchain, "bin", "versitygw"), ["--port", `127.0.0.1:${port}`, "--access", creds.AWS_ACCESS_KEY_ID, "--secret", creds.AWS_SECRET_ACCESS_KEY, "--region", "fr-par", "--health", "/health", "--quiet", "posix", "--versioning-dir", path.join(dir, "versions"), path.join(dir, "buckets")], { stdio: "ignore" });
+  const child = spawn(
+    path.join(toolchain, "bin", "versitygw"),
+    [
+      "--port",
+      `127.0.0.1:${port}`,
+      "--access",
+      creds.AWS_ACCESS_KEY_ID,
+      "--secret",
+      creds.AWS_SECRET_ACCESS_KEY,
+      "--region",
+      "fr-par",
+      "--health",
+      "/health",
+      "--quiet",
+      "posix",
+      "--versioning-dir",
+      path.join(dir, "versions"),
+      path.join(dir, "buckets"),
+    ],
+    { stdio: "ignore" },
+  );
   onCleanUp(async () => {
     child.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });

@@ -83,7 +83,9 @@ export const configSchema = z
           .max(100)
           .default(3)
           .describe("This many definite failures in a row (5xx, 4xx, connection refused, wrong body) after the grace end the gate at once"),
-        grace: duration("3s").describe("Start-up grace after apply: failures of checks sent within it do not count toward failureThreshold"),
+        grace: duration("3s").describe(
+          "Start-up grace after apply: failures of checks sent within it do not count toward failureThreshold",
+        ),
       })
       .prefault({}),
     rollback: z

@@ -3,7 +3,15 @@ import type { EventSink } from "../events/types.js";
 import { abortableSleep } from "../retry/retry.js";
 import { bodyProblem, needsBody, readBody } from "./body.js";
 import type { HealthPolicy, HealthReport, ServiceEndpoint, ServiceHealth } from "./types.js";
-import { definiteFailuresReason, EMPTY_TALLY, isDefiniteNetworkError, isDefiniteStatus, nextTally, verdictOf, type Tally } from "./verdict.js";
+import {
+  definiteFailuresReason,
+  EMPTY_TALLY,
+  isDefiniteNetworkError,
+  isDefiniteStatus,
+  nextTally,
+  verdictOf,
+  type Tally,
+} from "./verdict.js";
 
 export interface HealthGateOptions {
   events: EventSink;
@@ -141,10 +149,14 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
       // The read that frees the socket is the one the body check uses.
       const body = await readBody(response.body, needsBody(service.expect) && status >= 200 && status <= 299);
       const latencyMs = Math.round(now() - t0);
-      if (status < 200 || status > 299) return { good: false, definite: isDefiniteStatus(status), status, latencyMs, problem: `answered ${status}` };
+      if (status < 200 || status > 299) {
+        return { good: false, definite: isDefiniteStatus(status), status, latencyMs, problem: `answered ${status}` };
+      }
       const wrongBody = bodyProblem(service.expect, body, response.headers.get("content-type"));
       // A wrong body is definite: the application answers, and answers the wrong thing.
-      if (wrongBody !== undefined) return { good: false, definite: true, status, latencyMs, problem: `answered ${status} with ${wrongBody}` };
+      if (wrongBody !== undefined) {
+        return { good: false, definite: true, status, latencyMs, problem: `answered ${status} with ${wrongBody}` };
+      }
       if (latencyMs > policy.latencyBudgetMs) {
         const problem = `answered ${status} in ${latencyMs}ms, over the ${policy.latencyBudgetMs}ms latency budget`;
         // Slow is not broken: load and cold starts pass; the deadline decides.
@@ -221,10 +233,12 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
     else if (verdict === "unhealthy") {
       reason = `${definiteFailuresReason(tally)} after the ${formatMs(policy.graceMs ?? 0)} start-up grace (${plural(attempts)})`;
     } else if (stopped !== undefined) {
-      reason = `not checked to the end: ${stopped} failed definitively (${tally.good} of ${policy.consecutive} good answers in ${plural(attempts)})`;
+      const progress = `${tally.good} of ${policy.consecutive} good answers in ${plural(attempts)}`;
+      reason = `not checked to the end: ${stopped} failed definitively (${progress})`;
     } else {
+      const within = `within ${formatMs(policy.deadlineMs)} (${plural(attempts)})`;
       reason =
-        `${tally.good} of ${policy.consecutive} consecutive good answers reached within ${formatMs(policy.deadlineMs)} (${plural(attempts)}); ` +
+        `${tally.good} of ${policy.consecutive} consecutive good answers reached ${within}; ` +
         (lastFailure === undefined
           ? `the deadline is too short for ${policy.consecutive} checks ${formatMs(policy.intervalMs)} apart`
           : `last failure: ${lastFailure}`);

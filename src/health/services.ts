@@ -24,7 +24,8 @@ function show(value: unknown): string {
 const NO_ECHO = { echo: false };
 
 const url = z.string({ error: "must be a non-empty string" }).superRefine((raw, ctx) => {
-  const fail = (message: string, params?: typeof NO_ECHO) => ctx.addIssue({ code: "custom", message, input: raw, ...(params ? { params } : {}) });
+  const fail = (message: string, params?: typeof NO_ECHO) =>
+    ctx.addIssue({ code: "custom", message, input: raw, ...(params ? { params } : {}) });
   if (raw === "") return fail("must be a non-empty string");
   let parsed: URL;
   try {
@@ -47,7 +48,12 @@ const expectSchema = z.strictObject(
     json: z.boolean({ error: "must be true or false" }).nullish(),
     contains: z.string({ error: "must be a non-empty string" }).min(1, { error: "must be a non-empty string" }).nullish(),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `has an unknown key ${show(issue.keys[0])} (known: json, contains)` : "must be an object { json, contains }") },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `has an unknown key ${show(issue.keys[0])} (known: json, contains)`
+        : "must be an object { json, contains }",
+  },
 );
 
 const entrySchema = z.object(

@@ -57,7 +57,11 @@ export function nextTally(tally: Tally, outcome: CheckOutcome, sentAtMs: number,
   const counts = outcome.definite && sentAtMs >= (policy.graceMs ?? 0);
   if (!counts) return { good: 0, definite: 0, problems: [] };
   const problem = outcome.problem ?? "failed";
-  return { good: 0, definite: tally.definite + 1, problems: tally.problems.includes(problem) ? tally.problems : [...tally.problems, problem] };
+  return {
+    good: 0,
+    definite: tally.definite + 1,
+    problems: tally.problems.includes(problem) ? tally.problems : [...tally.problems, problem],
+  };
 }
 
 export function verdictOf(tally: Tally, policy: Pick<HealthPolicy, "consecutive" | "failureThreshold">): Verdict {

@@ -4,7 +4,16 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.js";
 import { bodyProblem } from "../../src/health/body.js";
 import { DEFAULT_HEALTH_POLICY, healthPolicy } from "../../src/health/index.js";
-import { definiteFailuresReason, EMPTY_TALLY, isDefiniteNetworkError, isDefiniteStatus, nextTally, verdictOf, type CheckOutcome, type Tally } from "../../src/health/verdict.js";
+import {
+  definiteFailuresReason,
+  EMPTY_TALLY,
+  isDefiniteNetworkError,
+  isDefiniteStatus,
+  nextTally,
+  verdictOf,
+  type CheckOutcome,
+  type Tally,
+} from "../../src/health/verdict.js";
 
 const good: CheckOutcome = { good: true, definite: false };
 const e500: CheckOutcome = { good: false, definite: true, problem: "answered 500" };
@@ -47,8 +56,24 @@ describe("the gate's decision", () => {
   });
 
   it("a good answer resets the run; so does a failure that is not definite", () => {
-    expect(run([[e500, 4000], [e500, 5000], [good, 6000], [e500, 7000], [e500, 8000]]).verdicts.at(-1)).toBe("checking");
-    expect(run([[e500, 4000], [e500, 5000], [timeout, 6000], [e500, 7000], [e500, 8000]]).verdicts.at(-1)).toBe("checking");
+    expect(
+      run([
+        [e500, 4000],
+        [e500, 5000],
+        [good, 6000],
+        [e500, 7000],
+        [e500, 8000],
+      ]).verdicts.at(-1),
+    ).toBe("checking");
+    expect(
+      run([
+        [e500, 4000],
+        [e500, 5000],
+        [timeout, 6000],
+        [e500, 7000],
+        [e500, 8000],
+      ]).verdicts.at(-1),
+    ).toBe("checking");
   });
 
   it("names each distinct problem of the run once", () => {
@@ -61,7 +86,13 @@ describe("the gate's decision", () => {
   });
 
   it("healthy after `consecutive` good answers, grace or not", () => {
-    expect(run([[good, 0], [good, 10], [good, 20]]).verdicts).toEqual(["checking", "checking", "healthy"]);
+    expect(
+      run([
+        [good, 0],
+        [good, 10],
+        [good, 20],
+      ]).verdicts,
+    ).toEqual(["checking", "checking", "healthy"]);
   });
 
   it("without a threshold only good answers (or the deadline) end the gate", () => {
@@ -86,7 +117,8 @@ describe("the gate's decision", () => {
 
   it("only a refused connection is a definite network failure", () => {
     expect(isDefiniteNetworkError("ECONNREFUSED")).toBe(true);
-    for (const code of ["ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "UND_ERR_SOCKET", ""]) expect(isDefiniteNetworkError(code)).toBe(false);
+    for (const code of ["ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "UND_ERR_SOCKET", ""])
+      expect(isDefiniteNetworkError(code)).toBe(false);
   });
 });
 
@@ -100,7 +132,9 @@ describe("body checks", () => {
 
   it("json: parses, or names the content type and size", () => {
     expect(bodyProblem({ json: true }, read('{"openapi":"3.1.0"}'), "application/json")).toBeUndefined();
-    expect(bodyProblem({ json: true }, read("<html></html>"), "text/html; charset=utf-8")).toBe("a body that is not JSON (text/html, 13 bytes)");
+    expect(bodyProblem({ json: true }, read("<html></html>"), "text/html; charset=utf-8")).toBe(
+      "a body that is not JSON (text/html, 13 bytes)",
+    );
     expect(bodyProblem({ json: true }, read("{"), null)).toBe("a body that is not JSON (no content-type, 1 bytes)");
   });
 
@@ -117,7 +151,15 @@ describe("health policy from the config", () => {
     const config = parseConfig(
       JSON.stringify({
         environments: { staging: { root: "infra/staging" } },
-        health: { consecutive: 2, interval: "1s", timeout: "3s", latencyBudget: "1500ms", deadline: "2m", failureThreshold: 5, grace: "10s" },
+        health: {
+          consecutive: 2,
+          interval: "1s",
+          timeout: "3s",
+          latencyBudget: "1500ms",
+          deadline: "2m",
+          failureThreshold: 5,
+          grace: "10s",
+        },
       }),
       "evalap-infra.json",
     );
@@ -151,7 +193,10 @@ describe("health policy from the config", () => {
 
   it("refuses a threshold below 1", () => {
     expect(() =>
-      parseConfig(JSON.stringify({ environments: { staging: { root: "infra/staging" } }, health: { failureThreshold: 0 } }), "evalap-infra.json"),
+      parseConfig(
+        JSON.stringify({ environments: { staging: { root: "infra/staging" } }, health: { failureThreshold: 0 } }),
+        "evalap-infra.json",
+      ),
     ).toThrow(/health\.failureThreshold/);
   });
 });

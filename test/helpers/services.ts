@@ -10,7 +10,10 @@ export interface FakeService {
   close(): Promise<void>;
 }
 
-export async function startService(status: number, body: { text: string; type: string } = { text: "ok", type: "text/plain" }): Promise<FakeService> {
+export async function startService(
+  status: number,
+  body: { text: string; type: string } = { text: "ok", type: "text/plain" },
+): Promise<FakeService> {
   const state = { status, hits: 0 };
   const server: Server = createServer((req, res) => {
     if (req.url === "/health") state.hits += 1;

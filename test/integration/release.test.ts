@@ -88,7 +88,7 @@ describe("health-gated deploy and automatic rollback", () => {
     ]);
   });
 
-  it("fails fast: release 2 answers 500, the gate ends at 3 definite failures, long before its 5-minute deadline, and rolls back", async () => {
+  it("fails fast: release 2 answers 500, the gate ends at 3 definite failures, long before its deadline, and rolls back", async () => {
     const p = await makeProject({
       environments: { staging: { fixture: "release", vars: { apply_seconds: 0 }, extra: remoteEnvironmentWithPrefix(`t${++keys}`) } },
       config: { ...FAST, health: { ...FAST.health, deadline: "5m", failureThreshold: 3, grace: "0ms" } },
@@ -111,10 +111,15 @@ describe("health-gated deploy and automatic rollback", () => {
     expect(verdicts[0]?.reason).toMatch(/^3 consecutive definite failures \(answered 500\)/);
 
     // In order: apply of release 2, its gate fails, the rollback starts and is applied, release 1 answers again.
+    const label = (e: (typeof run.events)[number]): string | null => {
+      if (e.type === "step.finished" && e.step === "apply") return "applied";
+      if (e.type === "health.service") return e.healthy ? "healthy" : "unhealthy";
+      if (e.type === "release.recorded" && e.kind === "rollback") return `rollback ${String(e.status)}`;
+      return null;
+    };
     const order = run.events
-      .map((e, i) => ({ e, i }))
-      .filter(({ e }) => (e.type === "step.finished" && e.step === "apply") || e.type === "health.service" || (e.type === "release.recorded" && e.kind === "rollback"))
-      .map(({ e }) => (e.type === "step.finished" ? "applied" : e.type === "health.service" ? (e.healthy ? "healthy" : "unhealthy") : `rollback ${String(e.status)}`))
+      .map(label)
+      .filter((step) => step !== null)
       // The rollback's record is written pending, then updated (still pending) with its plan.
       .filter((step, i, all) => step !== all[i - 1]);
     expect(order).toEqual(["applied", "unhealthy", "rollback pending", "applied", "healthy", "rollback healthy"]);
@@ -125,10 +130,14 @@ describe("health-gated deploy and automatic rollback", () => {
     ]);
   });
 
-  it("a 200 carrying an HTML page is not healthy when the service expects JSON: rolled back, the real tofu output read through the contract", async () => {
+  it("a 200 with an HTML page is not healthy when the service expects JSON (the real tofu output read through the contract)", async () => {
     const p = await makeProject({
       environments: {
-        staging: { fixture: "release", vars: { apply_seconds: 0, expect: { json: true } }, extra: remoteEnvironmentWithPrefix(`t${++keys}`) },
+        staging: {
+          fixture: "release",
+          vars: { apply_seconds: 0, expect: { json: true } },
+          extra: remoteEnvironmentWithPrefix(`t${++keys}`),
+        },
       },
       config: { ...FAST, health: { ...FAST.health, deadline: "5m", failureThreshold: 2, grace: "0ms" } },
     });

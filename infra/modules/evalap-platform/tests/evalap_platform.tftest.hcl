@@ -103,7 +103,10 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = output.services["evalap"].expect == { json = true, contains = "\"openapi\"" } && output.services["evalap-ui"].expect == { json = false, contains = "ok" }
+    condition = (
+      output.services["evalap"].expect == { json = true, contains = "\"openapi\"" } &&
+      output.services["evalap-ui"].expect == { json = false, contains = "ok" }
+    )
     error_message = "Health answers are checked beyond the status: the API's schema is JSON with an openapi key, the UI's health says ok."
   }
 
