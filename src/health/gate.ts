@@ -231,7 +231,8 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
     let reason: string | undefined;
     if (healthy) reason = undefined;
     else if (verdict === "unhealthy") {
-      reason = `${definiteFailuresReason(tally)} after the ${formatMs(policy.graceMs ?? 0)} start-up grace (${plural(attempts)})`;
+      const grace = policy.graceMs ? ` after the ${formatMs(policy.graceMs)} start-up grace` : "";
+      reason = `${definiteFailuresReason(tally)}${grace}, in ${plural(attempts)}`;
     } else if (stopped !== undefined) {
       const progress = `${tally.good} of ${policy.consecutive} good answers in ${plural(attempts)}`;
       reason = `not checked to the end: ${stopped} failed definitively (${progress})`;

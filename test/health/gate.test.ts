@@ -280,7 +280,7 @@ describe("healthGate: failing fast", () => {
     const report = await healthGate([endpoint("api", s.url)], FAIL_FAST, { events });
     expect(report.healthy).toBe(false);
     expect(report.services[0]).toMatchObject({ healthy: false, attempts: 3, consecutive: 0, lastStatus: 500, lastError: "answered 500" });
-    expect(report.services[0]?.reason).toBe("3 consecutive definite failures (answered 500) after the 0ms start-up grace (3 attempts)");
+    expect(report.services[0]?.reason).toBe("3 consecutive definite failures (answered 500), in 3 attempts");
     expect(s.paths).toHaveLength(3);
     expect(events.ofType("health.check").map((c) => [c.ok, c.status])).toEqual([
       [false, 500],
@@ -310,7 +310,7 @@ describe("healthGate: failing fast", () => {
     const report = await healthGate([endpoint("api", s.url)], policy, { events: new EventRecorder(), ...clock });
     // Sent at 0, 1, 2, 3, 4 s: in the grace; at 5 and 6 s: counted.
     expect(report.services[0]).toMatchObject({ healthy: false, attempts: 7 });
-    expect(report.services[0]?.reason).toBe("2 consecutive definite failures (answered 503) after the 4500ms start-up grace (7 attempts)");
+    expect(report.services[0]?.reason).toBe("2 consecutive definite failures (answered 503) after the 4500ms start-up grace, in 7 attempts");
   });
 
   it("a good answer resets the count of definite failures", async () => {
@@ -401,7 +401,7 @@ describe("healthGate: body checks", () => {
     expect(report.services[0]).toMatchObject({ healthy: false, attempts: 2, lastStatus: 200 });
     const problem = `answered 200 with a body that is not JSON (text/html, ${html.length} bytes)`;
     expect(report.services[0]?.lastError).toBe(problem);
-    expect(report.services[0]?.reason).toBe(`2 consecutive definite failures (${problem}) after the 0ms start-up grace (2 attempts)`);
+    expect(report.services[0]?.reason).toBe(`2 consecutive definite failures (${problem}) ', in 2 attempts`);
     expect(events.ofType("health.check")[0]).toMatchObject({ ok: false, status: 200, error: problem });
     // The body is described, never quoted.
     expect(JSON.stringify(report)).not.toContain("Bad Gateway");
