@@ -401,7 +401,7 @@ describe("healthGate: body checks", () => {
     expect(report.services[0]).toMatchObject({ healthy: false, attempts: 2, lastStatus: 200 });
     const problem = `answered 200 with a body that is not JSON (text/html, ${html.length} bytes)`;
     expect(report.services[0]?.lastError).toBe(problem);
-    expect(report.services[0]?.reason).toBe(`2 consecutive definite failures (${problem}) ', in 2 attempts`);
+    expect(report.services[0]?.reason).toBe(`2 consecutive definite failures (${problem}), in 2 attempts`);
     expect(events.ofType("health.check")[0]).toMatchObject({ ok: false, status: 200, error: problem });
     // The body is described, never quoted.
     expect(JSON.stringify(report)).not.toContain("Bad Gateway");
