@@ -65,9 +65,13 @@ export function s3Credentials(server: S3Server): Record<string, string> {
   return { AWS_ACCESS_KEY_ID: server.accessKey, AWS_SECRET_ACCESS_KEY: server.secretKey, AWS_REGION: server.region };
 }
 
-/** Fast health and lock settings so that the tests take seconds, not minutes. */
+/**
+ * Fast health and lock settings so that the tests take seconds, not minutes. The grace lasts as
+ * long as the deadline, so no failure counts toward failing fast: tests that need a failing gate to
+ * last (a lease lost, a kill during the gate) get the deadline; the fail-fast tests set their own.
+ */
 export const FAST = {
-  health: { consecutive: 2, interval: "50ms", timeout: "1s", latencyBudget: "500ms", deadline: "3s" },
+  health: { consecutive: 2, interval: "50ms", timeout: "1s", latencyBudget: "500ms", deadline: "3s", grace: "3s" },
   lock: { timeout: "30s", poll: "100ms", stale: "5s", lease: "3s" },
   remoteTimeout: "3s",
 };
