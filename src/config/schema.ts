@@ -74,6 +74,18 @@ export const configSchema = z
         timeout: duration("5s").describe("Timeout of one health request"),
         latencyBudget: duration("2s").describe("A good answer must come within this time"),
         deadline: duration("5m").describe("All services must be healthy within this time after apply"),
+        // 3 definite failures 2 s apart after a 3 s grace end the gate ~8 s after apply (checks at
+        // 0, 2 s in the grace, then 4, 6, 8 s): a release answering 500 is rolled back within 10 s.
+        failureThreshold: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe("This many definite failures in a row (5xx, 4xx, connection refused, wrong body) after the grace end the gate at once"),
+        grace: duration("3s").describe(
+          "Start-up grace after apply: failures of checks sent within it do not count toward failureThreshold",
+        ),
       })
       .prefault({}),
     rollback: z

@@ -1,7 +1,17 @@
 import { EvalapError, InterruptedError } from "../core/errors.js";
 import type { EventSink } from "../events/types.js";
 import { abortableSleep } from "../retry/retry.js";
+import { bodyProblem, needsBody, readBody } from "./body.js";
 import type { HealthPolicy, HealthReport, ServiceEndpoint, ServiceHealth } from "./types.js";
+import {
+  definiteFailuresReason,
+  EMPTY_TALLY,
+  isDefiniteNetworkError,
+  isDefiniteStatus,
+  nextTally,
+  verdictOf,
+  type Tally,
+} from "./verdict.js";
 
 export interface HealthGateOptions {
   events: EventSink;
@@ -12,15 +22,22 @@ export interface HealthGateOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** Bodies are read (and thrown away) up to this size so keep-alive sockets are reused; past it, cancelled. */
-const MAX_DRAIN_BYTES = 1024 * 1024;
-
 interface CheckResult {
   good: boolean;
+  /** A failure that waiting will not cure (verdict.ts). */
+  definite: boolean;
   status?: number;
   latencyMs: number;
   /** What went wrong, in words, when not good. */
   problem?: string;
+}
+
+/** The gate ended this service's checks because another one failed definitively. */
+class Stopped extends Error {
+  constructor(readonly by: string) {
+    super(`stopped: ${by} failed definitively`);
+    this.name = "Stopped";
+  }
 }
 
 /** Joins a base URL and a path with exactly one slash between them. */
@@ -37,26 +54,27 @@ function formatMs(ms: number): string {
 }
 
 /** Names a network failure the way an operator would: undici hides the cause behind "fetch failed". */
-function describeFetchError(err: unknown): string {
+function describeFetchError(err: unknown): { problem: string; definite: boolean } {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : "";
+  const definite = isDefiniteNetworkError(code);
   switch (code) {
     case "ECONNREFUSED":
-      return "connection refused";
+      return { problem: "connection refused", definite };
     case "ECONNRESET":
-      return "connection reset";
+      return { problem: "connection reset", definite };
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return "DNS lookup failed";
+      return { problem: "DNS lookup failed", definite };
     case "EHOSTUNREACH":
     case "ENETUNREACH":
-      return "host unreachable";
+      return { problem: "host unreachable", definite };
     case "UND_ERR_SOCKET":
-      return "connection closed by the server";
+      return { problem: "connection closed by the server", definite };
   }
   const message = cause instanceof Error ? cause.message : String(cause);
-  if (/cert|tls|ssl/i.test(code) || /certificate|tls|ssl/i.test(message)) return `TLS error: ${message}`;
-  return message;
+  if (/cert|tls|ssl/i.test(code) || /certificate|tls|ssl/i.test(message)) return { problem: `TLS error: ${message}`, definite };
+  return { problem: message, definite };
 }
 
 function percentile50(sorted: number[]): number {
@@ -73,36 +91,19 @@ function validatePolicy(policy: HealthPolicy): void {
   for (const key of ["requestTimeoutMs", "latencyBudgetMs"] as const) {
     if (!Number.isFinite(policy[key]) || policy[key] <= 0) bad.push(`${key} must be > 0`);
   }
+  if (policy.failureThreshold !== undefined && (!Number.isInteger(policy.failureThreshold) || policy.failureThreshold < 1)) {
+    bad.push("failureThreshold must be an integer >= 1");
+  }
+  if (policy.graceMs !== undefined && (!Number.isFinite(policy.graceMs) || policy.graceMs < 0)) bad.push("graceMs must be >= 0");
   if (bad.length > 0) throw new EvalapError("health_policy_invalid", `invalid health policy: ${bad.join("; ")}`);
 }
 
 /**
- * Reads the body to its end (up to a cap) so undici can reuse the socket; an unread body holds
- * the connection until garbage collection. The request's signal bounds this read too.
- */
-async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
-  if (body === null) return;
-  const reader = body.getReader();
-  let read = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.byteLength;
-      if (read > MAX_DRAIN_BYTES) {
-        await reader.cancel();
-        return;
-      }
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-/**
- * Waits until every service answers `policy.consecutive` good checks in a row (2xx within the
- * latency budget), all services at once. No check starts after `policy.deadlineMs` from the start
- * of the gate; one in flight may finish up to `policy.requestTimeoutMs` later.
+ * Waits until every service answers `policy.consecutive` good checks in a row (2xx, the body the
+ * service expects, within the latency budget), all services at once. No check starts after
+ * `policy.deadlineMs` from the start of the gate; one in flight may finish up to
+ * `policy.requestTimeoutMs` later. With `policy.failureThreshold`, that many definite failures in
+ * a row (checks sent after `policy.graceMs`) end the gate at once, unhealthy.
  * Resolves with a report (healthy or not); rejects only on invalid input or when `opts.signal`
  * aborts (with its reason).
  */
@@ -116,13 +117,24 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
 
   const started = now();
   const deadlineAt = started + policy.deadlineMs;
+  // One service failing definitively ends the gate for all: the release is unhealthy whatever the
+  // others answer, and every second spent checking them delays the rollback. `stop` ends their
+  // requests and pauses; its reason is a Stopped naming the failed service.
+  const stop = new AbortController();
+  const watchSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
 
-  async function check(url: string): Promise<CheckResult> {
+  /** Rethrows the caller's abort; tells whether the gate stopped this service. */
+  function stoppedBy(): string | undefined {
+    if (signal?.aborted) throw abortReason(signal);
+    return stop.signal.aborted && stop.signal.reason instanceof Stopped ? stop.signal.reason.by : undefined;
+  }
+
+  async function check(service: ServiceEndpoint, url: string): Promise<CheckResult> {
     // A check started before the deadline gets its full timeout (so the gate may end up to one
     // requestTimeoutMs late): cutting it short would replace the real failure with "deadline".
     const timeoutMs = policy.requestTimeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
-    const requestSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const requestSignal = AbortSignal.any([watchSignal, timeout]);
     const t0 = now();
     let status: number | undefined;
     try {
@@ -134,19 +146,30 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
         headers: { accept: "*/*", "user-agent": "evalap-infra health-check" },
       });
       status = response.status;
-      await drain(response.body);
+      // The read that frees the socket is the one the body check uses.
+      const body = await readBody(response.body, needsBody(service.expect) && status >= 200 && status <= 299);
       const latencyMs = Math.round(now() - t0);
-      if (status < 200 || status > 299) return { good: false, status, latencyMs, problem: `answered ${status}` };
-      if (latencyMs > policy.latencyBudgetMs) {
-        return { good: false, status, latencyMs, problem: `answered ${status} in ${latencyMs}ms, over the ${policy.latencyBudgetMs}ms latency budget` };
+      if (status < 200 || status > 299) {
+        return { good: false, definite: isDefiniteStatus(status), status, latencyMs, problem: `answered ${status}` };
       }
-      return { good: true, status, latencyMs };
+      const wrongBody = bodyProblem(service.expect, body, response.headers.get("content-type"));
+      // A wrong body is definite: the application answers, and answers the wrong thing.
+      if (wrongBody !== undefined) {
+        return { good: false, definite: true, status, latencyMs, problem: `answered ${status} with ${wrongBody}` };
+      }
+      if (latencyMs > policy.latencyBudgetMs) {
+        const problem = `answered ${status} in ${latencyMs}ms, over the ${policy.latencyBudgetMs}ms latency budget`;
+        // Slow is not broken: load and cold starts pass; the deadline decides.
+        return { good: false, definite: false, status, latencyMs, problem };
+      }
+      return { good: true, definite: false, status, latencyMs };
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
+      if (stop.signal.aborted) throw stop.signal.reason;
       const latencyMs = Math.round(now() - t0);
       const during = status === undefined ? "" : ` reading the body of a ${status} answer`;
-      const problem = timeout.aborted ? `timeout after ${timeoutMs}ms${during}` : describeFetchError(err);
-      return { good: false, ...(status === undefined ? {} : { status }), latencyMs, problem };
+      const failure = timeout.aborted ? { problem: `timeout after ${timeoutMs}ms${during}`, definite: false } : describeFetchError(err);
+      return { good: false, ...failure, ...(status === undefined ? {} : { status }), latencyMs };
     }
   }
 
@@ -155,21 +178,30 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
     const serviceStarted = now();
     const latencies: number[] = [];
     let attempts = 0;
-    let consecutive = 0;
+    let tally: Tally = EMPTY_TALLY;
     let last: CheckResult | undefined;
     let lastFailure: string | undefined;
+    let stopped: string | undefined;
 
     for (;;) {
-      if (signal?.aborted) throw abortReason(signal);
+      if ((stopped = stoppedBy()) !== undefined) break;
+      const sentAt = now() - started;
+      let result: CheckResult;
+      try {
+        result = await check(service, url);
+      } catch (err) {
+        if (err instanceof Stopped) {
+          stopped = err.by;
+          break;
+        }
+        throw err;
+      }
       attempts++;
-      last = await check(url);
+      last = result;
       // Latencies of answers only: a timeout or a refused connection has no meaningful one.
       if (last.status !== undefined) latencies.push(last.latencyMs);
-      if (last.good) consecutive++;
-      else {
-        consecutive = 0;
-        lastFailure = last.problem;
-      }
+      if (!last.good) lastFailure = last.problem;
+      tally = nextTally(tally, last, sentAt, policy);
       opts.events.emit({
         type: "health.check",
         service: service.name,
@@ -179,20 +211,41 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
         latencyMs: last.latencyMs,
         ...(last.problem === undefined ? {} : { error: last.problem }),
       });
-      if (consecutive >= policy.consecutive) break;
+      const verdict = verdictOf(tally, policy);
+      if (verdict === "unhealthy") stop.abort(new Stopped(service.name));
+      if (verdict !== "checking") break;
       // No check may start past the deadline: stop now rather than sleep into it.
       if (now() + policy.intervalMs >= deadlineAt) break;
-      await sleep(policy.intervalMs, signal);
+      try {
+        await sleep(policy.intervalMs, watchSignal);
+      } catch (err) {
+        if ((stopped = stoppedBy()) !== undefined) break;
+        throw err;
+      }
     }
 
-    const healthy = consecutive >= policy.consecutive;
+    const verdict = verdictOf(tally, policy);
+    const healthy = verdict === "healthy";
     const durationMs = Math.round(now() - serviceStarted);
-    const reason = healthy
-      ? undefined
-      : `${consecutive} of ${policy.consecutive} consecutive good answers reached within ${formatMs(policy.deadlineMs)} (${attempts} attempt${attempts === 1 ? "" : "s"}); ` +
+    const plural = (n: number) => `${n} attempt${n === 1 ? "" : "s"}`;
+    let reason: string | undefined;
+    if (healthy) reason = undefined;
+    else if (verdict === "unhealthy") {
+      const grace = policy.graceMs ? ` after the ${formatMs(policy.graceMs)} start-up grace` : "";
+      reason = `${definiteFailuresReason(tally)}${grace}, in ${plural(attempts)}`;
+    } else if (stopped !== undefined) {
+      const progress = `${tally.good} of ${policy.consecutive} good answers in ${plural(attempts)}`;
+      reason = `not checked to the end: ${stopped} failed definitively (${progress})`;
+    } else {
+      const within = `within ${formatMs(policy.deadlineMs)} (${plural(attempts)})`;
+      reason =
+        `${tally.good} of ${policy.consecutive} consecutive good answers reached ${within}; ` +
         (lastFailure === undefined
           ? `the deadline is too short for ${policy.consecutive} checks ${formatMs(policy.intervalMs)} apart`
           : `last failure: ${lastFailure}`);
+    }
+    // A stopped service's last check may have been good: say why it is not healthy instead.
+    const lastError = stopped !== undefined && verdict === "checking" ? `not checked to the end: ${stopped} failed` : last?.problem;
     opts.events.emit({
       type: "health.service",
       service: service.name,
@@ -208,9 +261,9 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
       url,
       healthy,
       attempts,
-      consecutive,
-      ...(last.status === undefined ? {} : { lastStatus: last.status }),
-      ...(last.problem === undefined ? {} : { lastError: last.problem }),
+      consecutive: tally.good,
+      ...(last?.status === undefined ? {} : { lastStatus: last.status }),
+      ...(lastError === undefined ? {} : { lastError }),
       latencyMs: { p50: percentile50(sorted), max: sorted[sorted.length - 1] ?? 0 },
       durationMs,
       ...(reason === undefined ? {} : { reason }),

@@ -7,6 +7,16 @@ export interface ServiceEndpoint {
   healthPath: string;
   /** Container ID (`fr-par/<uuid>`) when the root outputs it: for redeploy/rollback checks. */
   id?: string;
+  /** What a good answer's body looks like, beyond a 2xx status. */
+  expect?: BodyExpectation;
+}
+
+/** Body checks of a good answer: a 200 carrying an HTML error page is not healthy. */
+export interface BodyExpectation {
+  /** The body parses as JSON. */
+  json?: boolean;
+  /** The body contains this text. */
+  contains?: string;
 }
 
 export interface HealthPolicy {
@@ -20,6 +30,13 @@ export interface HealthPolicy {
   latencyBudgetMs: number;
   /** All services must be healthy within this time after the gate starts. */
   deadlineMs: number;
+  /**
+   * This many definite failures in a row (see verdict.ts), counted after the grace, end the gate
+   * at once: unhealthy. Absent: only the deadline ends a failing gate.
+   */
+  failureThreshold?: number;
+  /** Failures of checks sent within this time from the start of the gate do not count toward the threshold. */
+  graceMs?: number;
 }
 
 export interface ServiceHealth {

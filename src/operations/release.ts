@@ -4,6 +4,7 @@ import { EvalapError, InterruptedError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { GuardRefusedError } from "../guard/guard.js";
 import { healthGate } from "../health/gate.js";
+import { healthPolicy } from "../health/policy.js";
 import { servicesFromOutputs } from "../health/services.js";
 import type { HealthReport, ServiceHealth } from "../health/types.js";
 import type { AuditEntry, ReleaseInputs, ReleaseRecord } from "../ledger/types.js";
@@ -175,14 +176,13 @@ async function gate(ctx: RunContext, env: ResolvedEnvironment, deployed: DeployR
     ctx.events.emit({ type: "log", level: "warn", message: `${err.message}: the release cannot be health-checked` });
     return invalidServicesReport(err.message);
   }
-  const h = ctx.config.health;
   return step(
     ctx,
     "health",
     () =>
       healthGate(
         services,
-        { consecutive: h.consecutive, intervalMs: h.interval, requestTimeoutMs: h.timeout, latencyBudgetMs: h.latencyBudget, deadlineMs: h.deadline },
+        healthPolicy(ctx.config.health),
         { events: ctx.events, signal: ctx.signal },
       ),
     (r) => ({ detail: r.healthy ? `${services.length} service(s) healthy` : "unhealthy" }),

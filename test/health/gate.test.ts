@@ -3,7 +3,14 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { EvalapError, InterruptedError } from "../../src/core/errors.js";
 import { EventRecorder } from "../../src/events/bus.js";
-import { DEFAULT_HEALTH_POLICY, healthGate, servicesFromOutputs, type HealthPolicy, type ServiceEndpoint } from "../../src/health/index.js";
+import {
+  DEFAULT_HEALTH_POLICY,
+  healthGate,
+  servicesFromOutputs,
+  type BodyExpectation,
+  type HealthPolicy,
+  type ServiceEndpoint,
+} from "../../src/health/index.js";
 
 const servers: Server[] = [];
 
@@ -51,8 +58,23 @@ function answer(res: ServerResponse, status: number, body = '{"ok":true}'): void
 
 const FAST: HealthPolicy = { consecutive: 3, intervalMs: 20, requestTimeoutMs: 1000, latencyBudgetMs: 1000, deadlineMs: 500 };
 
-function endpoint(name: string, url: string, healthPath = "/health"): ServiceEndpoint {
-  return { name, url, healthPath };
+function endpoint(name: string, url: string, healthPath = "/health", expect?: BodyExpectation): ServiceEndpoint {
+  return { name, url, healthPath, ...(expect ? { expect } : {}) };
+}
+
+/** A virtual clock: sleeps advance it at once, so a policy of seconds runs in milliseconds. */
+function virtualClock(): { now: () => number; sleep: (ms: number) => Promise<void>; sleeps: number[] } {
+  let t = 0;
+  const sleeps: number[] = [];
+  return {
+    now: () => t,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      t += ms;
+      return Promise.resolve();
+    },
+    sleeps,
+  };
 }
 
 describe("healthGate", () => {
@@ -248,6 +270,186 @@ describe("healthGate", () => {
   });
 });
 
+describe("healthGate: failing fast", () => {
+  /** Fail fast from the first check; a deadline far away, so only the threshold can end the gate early. */
+  const FAIL_FAST: HealthPolicy = { ...FAST, deadlineMs: 60_000, failureThreshold: 3, graceMs: 0 };
+
+  it("ends at the threshold: 3 answers of 500 make the service unhealthy at once, with the reason", async () => {
+    const s = await serve((_n, _req, res) => answer(res, 500, "boom"));
+    const events = new EventRecorder();
+    const report = await healthGate([endpoint("api", s.url)], FAIL_FAST, { events });
+    expect(report.healthy).toBe(false);
+    expect(report.services[0]).toMatchObject({ healthy: false, attempts: 3, consecutive: 0, lastStatus: 500, lastError: "answered 500" });
+    expect(report.services[0]?.reason).toBe("3 consecutive definite failures (answered 500), in 3 attempts");
+    expect(s.paths).toHaveLength(3);
+    expect(events.ofType("health.check").map((c) => [c.ok, c.status])).toEqual([
+      [false, 500],
+      [false, 500],
+      [false, 500],
+    ]);
+    const reason = report.services[0]?.reason;
+    expect(events.ofType("health.service")).toEqual([expect.objectContaining({ healthy: false, attempts: 3, reason })]);
+  });
+
+  it("with the default policy, a service answering 500 is unhealthy 8 s after the gate starts (virtual clock)", async () => {
+    // The default config's promise: rollback within 10 s of the end of apply. Checks at 0 and 2 s
+    // fall in the 3 s grace; those at 4, 6 and 8 s are the 3 definite failures.
+    const s = await serve((_n, _req, res) => answer(res, 500));
+    const clock = virtualClock();
+    const report = await healthGate([endpoint("api", s.url)], DEFAULT_HEALTH_POLICY, { events: new EventRecorder(), ...clock });
+    expect(report.services[0]).toMatchObject({ healthy: false, attempts: 5 });
+    expect(report.services[0]?.reason).toMatch(/^3 consecutive definite failures \(answered 500\) after the 3s start-up grace/);
+    expect(clock.now()).toBe(8000);
+    expect(clock.now()).toBeLessThanOrEqual(10_000);
+  });
+
+  it("does not count failures during the grace", async () => {
+    const s = await serve((_n, _req, res) => answer(res, 503));
+    const clock = virtualClock();
+    const policy: HealthPolicy = { ...FAIL_FAST, intervalMs: 1000, graceMs: 4500, failureThreshold: 2 };
+    const report = await healthGate([endpoint("api", s.url)], policy, { events: new EventRecorder(), ...clock });
+    // Sent at 0, 1, 2, 3, 4 s: in the grace; at 5 and 6 s: counted.
+    expect(report.services[0]).toMatchObject({ healthy: false, attempts: 7 });
+    expect(report.services[0]?.reason).toBe("2 consecutive definite failures (answered 503) after the 4500ms start-up grace, in 7 attempts");
+  });
+
+  it("a good answer resets the count of definite failures", async () => {
+    const statuses = [500, 500, 200, 500, 502, 500];
+    const s = await serve((n, _req, res) => answer(res, statuses[n - 1] ?? 500));
+    const report = await healthGate([endpoint("api", s.url)], FAIL_FAST, { events: new EventRecorder() });
+    expect(report.services[0]).toMatchObject({ healthy: false, attempts: 6 });
+    expect(report.services[0]?.reason).toMatch(/^3 consecutive definite failures \(answered 500, answered 502\)/);
+  });
+
+  it("a refused connection is definite", async () => {
+    const s = await serve((_n, _req, res) => answer(res, 200));
+    const closed = servers.pop();
+    await new Promise<void>((resolve) => closed?.close(() => resolve()));
+    const report = await healthGate([endpoint("api", s.url)], { ...FAIL_FAST, failureThreshold: 2 }, { events: new EventRecorder() });
+    expect(report.services[0]).toMatchObject({ healthy: false, attempts: 2, lastError: "connection refused" });
+    expect(report.services[0]?.reason).toMatch(/^2 consecutive definite failures \(connection refused\)/);
+  });
+
+  it("a timeout is not definite: the deadline decides", async () => {
+    const s = await serve(() => {
+      /* never answers */
+    });
+    const policy: HealthPolicy = { ...FAST, requestTimeoutMs: 50, deadlineMs: 300, failureThreshold: 1, graceMs: 0 };
+    const report = await healthGate([endpoint("api", s.url)], policy, { events: new EventRecorder() });
+    expect(report.services[0]?.attempts).toBeGreaterThan(1);
+    expect(report.services[0]?.reason).toMatch(/reached within 300ms .*; last failure: timeout after 50ms$/);
+  });
+
+  it("429 asks to try again: not definite, while 404 is", async () => {
+    const busy = await serve((n, _req, res) => answer(res, n <= 3 ? 429 : 200));
+    const missing = await serve((_n, _req, res) => answer(res, 404));
+    const report = await healthGate([endpoint("busy", busy.url)], { ...FAIL_FAST, failureThreshold: 2 }, { events: new EventRecorder() });
+    expect(report.services[0]).toMatchObject({ healthy: true, attempts: 6 });
+    const gone = await healthGate([endpoint("gone", missing.url)], { ...FAIL_FAST, failureThreshold: 2 }, { events: new EventRecorder() });
+    expect(gone.services[0]?.reason).toMatch(/^2 consecutive definite failures \(answered 404\)/);
+  });
+
+  it("one service failing definitively ends the gate for all; the others say why they were not checked to the end", async () => {
+    const slow = await serve((_n, _req, res) => {
+      setTimeout(() => answer(res, 200), 100);
+    });
+    const bad = await serve((_n, _req, res) => answer(res, 500));
+    const policy: HealthPolicy = { ...FAIL_FAST, consecutive: 50, failureThreshold: 2 };
+    const events = new EventRecorder();
+    const report = await healthGate([endpoint("ui", slow.url), endpoint("api", bad.url)], policy, { events });
+    expect(report.healthy).toBe(false);
+    const [ui, api] = report.services;
+    expect(api).toMatchObject({ healthy: false, attempts: 2 });
+    expect(ui).toMatchObject({ healthy: false, lastError: "not checked to the end: api failed" });
+    expect(ui?.reason).toMatch(/^not checked to the end: api failed definitively \(\d+ of 50 good answers in \d+ attempts?\)$/);
+    expect(ui?.attempts).toBeLessThan(5);
+    expect(events.ofType("health.service").map((e) => [e.service, e.healthy])).toEqual(
+      expect.arrayContaining([
+        ["ui", false],
+        ["api", false],
+      ]),
+    );
+  });
+
+  it("a service that was already healthy stays healthy when another fails later", async () => {
+    const good = await serve((_n, _req, res) => answer(res, 200));
+    const bad = await serve((_n, _req, res) => answer(res, 500));
+    const policy: HealthPolicy = { ...FAIL_FAST, consecutive: 1, failureThreshold: 4 };
+    const report = await healthGate([endpoint("ui", good.url), endpoint("api", bad.url)], policy, { events: new EventRecorder() });
+    expect(report.services.map((r) => [r.name, r.healthy])).toEqual([
+      ["ui", true],
+      ["api", false],
+    ]);
+  });
+});
+
+describe("healthGate: body checks", () => {
+  const html = "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>";
+  const ONCE: HealthPolicy = { ...FAST, consecutive: 1, deadlineMs: 60_000, failureThreshold: 2, graceMs: 0 };
+
+  function serveBody(body: string, type: string): Promise<Served> {
+    return serve((_n, _req, res) => {
+      res.writeHead(200, { "content-type": type });
+      res.end(body);
+    });
+  }
+
+  it("an HTML page on a JSON check is a definite failure", async () => {
+    const s = await serveBody(html, "text/html; charset=utf-8");
+    const events = new EventRecorder();
+    const report = await healthGate([endpoint("api", s.url, "/openapi.json", { json: true })], ONCE, { events });
+    expect(report.services[0]).toMatchObject({ healthy: false, attempts: 2, lastStatus: 200 });
+    const problem = `answered 200 with a body that is not JSON (text/html, ${html.length} bytes)`;
+    expect(report.services[0]?.lastError).toBe(problem);
+    expect(report.services[0]?.reason).toBe(`2 consecutive definite failures (${problem}), in 2 attempts`);
+    expect(events.ofType("health.check")[0]).toMatchObject({ ok: false, status: 200, error: problem });
+    // The body is described, never quoted.
+    expect(JSON.stringify(report)).not.toContain("Bad Gateway");
+  });
+
+  it("a body without the expected text is a definite failure", async () => {
+    const s = await serveBody('{"status":"starting"}', "application/json");
+    const report = await healthGate([endpoint("ui", s.url, "/_stcore/health", { contains: "ok" })], ONCE, { events: new EventRecorder() });
+    expect(report.services[0]?.lastError).toBe('answered 200 with a body without "ok" (application/json, 21 bytes)');
+    expect(report.services[0]?.healthy).toBe(false);
+  });
+
+  it("an empty body is not JSON", async () => {
+    const s = await serveBody("", "application/json");
+    const report = await healthGate([endpoint("api", s.url, "/h", { json: true })], ONCE, { events: new EventRecorder() });
+    expect(report.services[0]?.lastError).toBe("answered 200 with an empty body, not JSON");
+  });
+
+  it("a 200 with the right body passes both checks", async () => {
+    const s = await serveBody('{"openapi":"3.1.0","paths":{}}', "application/json");
+    const api = endpoint("api", s.url, "/openapi.json", { json: true, contains: '"openapi"' });
+    const report = await healthGate([api], { ...ONCE, consecutive: 3 }, { events: new EventRecorder() });
+    expect(report.services[0]).toMatchObject({ healthy: true, attempts: 3, lastStatus: 200 });
+    expect(report.services[0]?.lastError).toBeUndefined();
+  });
+
+  it("a text body with the expected text passes (Streamlit's health answers ok)", async () => {
+    const s = await serveBody("ok", "text/html; charset=UTF-8");
+    const report = await healthGate([endpoint("ui", s.url, "/_stcore/health", { contains: "ok" })], ONCE, { events: new EventRecorder() });
+    expect(report.services[0]?.healthy).toBe(true);
+  });
+
+  it("a body over the 1 MiB read cannot be checked as JSON; text is searched in its first MiB", async () => {
+    const big = `{"a":"${"x".repeat(2 * 1024 * 1024)}"}`;
+    const s = await serveBody(big, "application/json");
+    const json = await healthGate([endpoint("api", s.url, "/h", { json: true })], ONCE, { events: new EventRecorder() });
+    expect(json.services[0]?.lastError).toBe("answered 200 with a body too large to check as JSON (application/json, over 1 MiB)");
+    const text = await healthGate([endpoint("api", s.url, "/h", { contains: '{"a":"xxx' })], ONCE, { events: new EventRecorder() });
+    expect(text.services[0]?.healthy).toBe(true);
+  });
+
+  it("a failing status is reported as such, not as a wrong body", async () => {
+    const s = await serve((_n, _req, res) => answer(res, 500, html));
+    const report = await healthGate([endpoint("api", s.url, "/h", { json: true })], ONCE, { events: new EventRecorder() });
+    expect(report.services[0]?.lastError).toBe("answered 500");
+  });
+});
+
 describe("servicesFromOutputs", () => {
   const out = (value: unknown, sensitive = false) => ({ services: { sensitive, value } });
 
@@ -308,6 +510,35 @@ describe("servicesFromOutputs", () => {
     const err = failure(() => servicesFromOutputs(out(value)));
     expect(err.code).toBe("services_output_invalid");
     expect(err.message).toBe(message);
+  });
+
+  it("reads a service's body expectation; null attributes (as tofu outputs unset ones) mean no check", () => {
+    const services = servicesFromOutputs(
+      out({
+        evalap: { url: "https://x", health_path: "/openapi.json", id: "fr-par/1", expect: { json: true, contains: '"openapi"' } },
+        "evalap-ui": { url: "https://y", health_path: "/_stcore/health", id: "fr-par/2", expect: { json: false, contains: "ok" } },
+        plain: { url: "https://z", health_path: "/h", id: null, expect: { json: null, contains: null } },
+        bare: { url: "https://w", health_path: "/h", expect: null },
+      }),
+    );
+    expect(services).toEqual([
+      { name: "evalap", url: "https://x", healthPath: "/openapi.json", id: "fr-par/1", expect: { json: true, contains: '"openapi"' } },
+      { name: "evalap-ui", url: "https://y", healthPath: "/_stcore/health", id: "fr-par/2", expect: { contains: "ok" } },
+      { name: "plain", url: "https://z", healthPath: "/h" },
+      { name: "bare", url: "https://w", healthPath: "/h" },
+    ]);
+  });
+
+  it.each([
+    ["an expect that is not an object", "json", 'output "services".api.expect must be an object { json, contains }, got "json"'],
+    ["a json that is not a boolean", { json: "yes" }, 'output "services".api.expect.json must be true or false, got "yes"'],
+    ["an empty contains", { contains: "" }, 'output "services".api.expect.contains must be a non-empty string, got ""'],
+    ["a typo in expect", { jsn: true }, 'output "services".api.expect has an unknown key "jsn" (known: json, contains)'],
+  ])("fails on %s", (_what, expectValue, message) => {
+    const err = failure(() => servicesFromOutputs(out({ api: { url: "https://x", health_path: "/h", expect: expectValue } })));
+    expect(err.code).toBe("services_output_invalid");
+    expect(err.message).toBe(message);
+    expect(err.hint).toMatch(/expect = \{ json = true, contains = "…" \}/);
   });
 
   it("refuses credentials in a URL without echoing them", () => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { S3Server } from "../support/s3-server.js";
 
-/** A stand-in for a deployed container: answers GET /health with a status the test controls. */
+/** A stand-in for a deployed container: answers GET /health with a status (and body) the test controls. */
 export interface FakeService {
   url: string;
   status: number;
@@ -10,12 +10,15 @@ export interface FakeService {
   close(): Promise<void>;
 }
 
-export async function startService(status: number): Promise<FakeService> {
+export async function startService(
+  status: number,
+  body: { text: string; type: string } = { text: "ok", type: "text/plain" },
+): Promise<FakeService> {
   const state = { status, hits: 0 };
   const server: Server = createServer((req, res) => {
     if (req.url === "/health") state.hits += 1;
-    res.writeHead(req.url === "/health" ? state.status : 404, { "content-type": "text/plain" });
-    res.end("ok");
+    res.writeHead(req.url === "/health" ? state.status : 404, { "content-type": body.type });
+    res.end(body.text);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
@@ -62,9 +65,13 @@ export function s3Credentials(server: S3Server): Record<string, string> {
   return { AWS_ACCESS_KEY_ID: server.accessKey, AWS_SECRET_ACCESS_KEY: server.secretKey, AWS_REGION: server.region };
 }
 
-/** Fast health and lock settings so that the tests take seconds, not minutes. */
+/**
+ * Fast health and lock settings so that the tests take seconds, not minutes. The grace lasts as
+ * long as the deadline, so no failure counts toward failing fast: tests that need a failing gate to
+ * last (a lease lost, a kill during the gate) get the deadline; the fail-fast tests set their own.
+ */
 export const FAST = {
-  health: { consecutive: 2, interval: "50ms", timeout: "1s", latencyBudget: "500ms", deadline: "3s" },
+  health: { consecutive: 2, interval: "50ms", timeout: "1s", latencyBudget: "500ms", deadline: "3s", grace: "3s" },
   lock: { timeout: "30s", poll: "100ms", stale: "5s", lease: "3s" },
   remoteTimeout: "3s",
 };

@@ -35,8 +35,8 @@ function remoteEnvironmentWithPrefix(prefix: string): Record<string, unknown> {
   return { ...env, remote: { ...(env.remote as object), prefix: `${prefix}/evalap-infra/staging` } };
 }
 
-async function service(status: number): Promise<FakeService> {
-  const s = await startService(status);
+async function service(status: number, body?: { text: string; type: string }): Promise<FakeService> {
+  const s = await startService(status, body);
   services.push(s);
   return s;
 }
@@ -86,6 +86,73 @@ describe("health-gated deploy and automatic rollback", () => {
       ["deploy", "ok"],
       ["deploy", "rolled_back"],
     ]);
+  });
+
+  it("fails fast: release 2 answers 500, the gate ends at 3 definite failures, long before its deadline, and rolls back", async () => {
+    const p = await makeProject({
+      environments: { staging: { fixture: "release", vars: { apply_seconds: 0 }, extra: remoteEnvironmentWithPrefix(`t${++keys}`) } },
+      config: { ...FAST, health: { ...FAST.health, deadline: "5m", failureThreshold: 3, grace: "0ms" } },
+    });
+    projects.push(p);
+    const good = await service(200);
+    const bad = await service(500);
+    expect((await deploy(p, good.url)).exitCode).toBe(0);
+
+    bad.hits = 0;
+    const run = await deploy(p, bad.url);
+    expect(run.exitCode, run.stderr + run.stdout).toBe(7);
+    expect(resultOf(run)).toMatchObject({ ok: false, exitCode: 7, error: { code: "rolled_back" } });
+    // 3 checks, all 500, then the verdict: polling to the deadline 50 ms apart would be thousands.
+    const failedChecks = eventsOf(run, "health.check").filter((c) => !c.ok);
+    expect(failedChecks.map((c) => c.status)).toEqual([500, 500, 500]);
+    expect(bad.hits).toBe(3);
+    const verdicts = eventsOf(run, "health.service");
+    expect(verdicts.map((e) => e.healthy)).toEqual([false, true]);
+    expect(verdicts[0]?.reason).toMatch(/^3 consecutive definite failures \(answered 500\)/);
+
+    // In order: apply of release 2, its gate fails, the rollback starts and is applied, release 1 answers again.
+    const label = (e: (typeof run.events)[number]): string | null => {
+      if (e.type === "step.finished" && e.step === "apply") return "applied";
+      if (e.type === "health.service") return e.healthy ? "healthy" : "unhealthy";
+      if (e.type === "release.recorded" && e.kind === "rollback") return `rollback ${String(e.status)}`;
+      return null;
+    };
+    const order = run.events
+      .map(label)
+      .filter((step) => step !== null)
+      // The rollback's record is written pending, then updated (still pending) with its plan.
+      .filter((step, i, all) => step !== all[i - 1]);
+    expect(order).toEqual(["applied", "unhealthy", "rollback pending", "applied", "healthy", "rollback healthy"]);
+    expect((await releases(p)).map((r) => [r.kind, r.status])).toEqual([
+      ["rollback", "healthy"],
+      ["deploy", "rolled_back"],
+      ["deploy", "healthy"],
+    ]);
+  });
+
+  it("a 200 with an HTML page is not healthy when the service expects JSON (the real tofu output read through the contract)", async () => {
+    const p = await makeProject({
+      environments: {
+        staging: {
+          fixture: "release",
+          vars: { apply_seconds: 0, expect: { json: true } },
+          extra: remoteEnvironmentWithPrefix(`t${++keys}`),
+        },
+      },
+      config: { ...FAST, health: { ...FAST.health, deadline: "5m", failureThreshold: 2, grace: "0ms" } },
+    });
+    projects.push(p);
+    const good = await service(200, { text: '{"status":"ok"}', type: "application/json" });
+    const html = "<!DOCTYPE html><html><body>Service Unavailable</body></html>";
+    const page = await service(200, { text: html, type: "text/html" });
+    expect((await deploy(p, good.url)).exitCode).toBe(0);
+
+    const run = await deploy(p, page.url);
+    expect(run.exitCode, run.stderr + run.stdout).toBe(7);
+    const problem = `answered 200 with a body that is not JSON (text/html, ${html.length} bytes)`;
+    expect(eventsOf(run, "health.check").filter((c) => !c.ok).map((c) => c.error)).toEqual([problem, problem]);
+    expect(String((resultOf(run).error as { message: string }).message)).toContain(problem);
+    expect(eventsOf(run, "health.service").map((e) => e.healthy)).toEqual([false, true]);
   });
 
   it("--no-rollback leaves the failed release in place with the health-failed code", async () => {

@@ -19,7 +19,15 @@ describe("project config", () => {
     const c = parse({ environments: { staging: { root: "infra/staging" } } });
     expect(c.retry).toEqual({ attempts: 5, baseDelay: 1000, maxDelay: 30_000, budget: 600_000 });
     expect(c.lock).toEqual({ timeout: 600_000, poll: 2000, stale: 30_000, lease: 60_000 });
-    expect(c.health).toEqual({ consecutive: 3, interval: 2000, timeout: 5000, latencyBudget: 2000, deadline: 300_000 });
+    expect(c.health).toEqual({
+      consecutive: 3,
+      interval: 2000,
+      timeout: 5000,
+      latencyBudget: 2000,
+      deadline: 300_000,
+      failureThreshold: 3,
+      grace: 3000,
+    });
     expect(c.rollback.automatic).toBe(true);
     expect(c.tofu.interruptGrace).toBe(60_000);
     expect(c.guard.statefulTypes).toContain("scaleway_rdb_instance");

@@ -32,17 +32,22 @@ locals {
     PYTHONPATH = "."
   }
 
+  # expect: what a good health answer's body looks like (the CLI's health gate checks it). The
+  # API's FastAPI schema is JSON with a top-level "openapi" key; Streamlit's health endpoint
+  # answers the text "ok". An HTML error page served with a 200 passes neither.
   all_services = {
     evalap = {
       description   = "EvalAP API + runner (ZeroMQ over localhost) - ${local.environment}"
       port          = 8000
       health_path   = "/openapi.json"
+      expect        = { json = true, contains = "\"openapi\"" }
       startup_probe = { failure_threshold = 60, interval = "10s", timeout = "5s" }
     }
     evalap-ui = {
       description   = "EvalAP Streamlit UI with its co-located API + runner - ${local.environment}"
       port          = 8501
       health_path   = "/_stcore/health"
+      expect        = { json = false, contains = "ok" }
       startup_probe = { failure_threshold = 60, interval = "10s", timeout = "5s" }
     }
   }
@@ -54,6 +59,7 @@ locals {
       image                         = lookup(var.images, name, var.images["evalap"])
       port                          = s.port
       health_path                   = s.health_path
+      expect                        = s.expect
       command                       = local.supervisord
       description                   = s.description
       cpu_limit                     = var.container.cpu_limit

@@ -4,12 +4,13 @@ output "namespace_id" {
 }
 
 output "services" {
-  description = "Contract read by the CLI: service name => { url (https), health_path, id }."
+  description = "Contract read by the CLI: service name => { url (https), health_path, id, expect = { json, contains } }."
   value = {
     for name, c in scaleway_container.this : name => {
       url         = startswith(c.public_endpoint, "https://") ? c.public_endpoint : "https://${c.public_endpoint}"
       health_path = var.services[name].health_path
       id          = c.id
+      expect      = var.services[name].expect
     }
   }
 }

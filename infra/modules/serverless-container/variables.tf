@@ -51,8 +51,10 @@ variable "private_network_id" {
 variable "services" {
   description = <<-EOT
     Containers keyed by service name. health_path is used by the liveness and startup HTTP probes
-    and published in the `services` output, which the CLI reads for its post-deploy health checks.
-    Secret values never go here: put them in var.secret_environment.
+    and published in the `services` output, which the CLI reads for its post-deploy health checks;
+    expect (published with it) says what a good answer's body looks like: json = true (it parses
+    as JSON) and/or contains = "text". Secret values never go here: put them in
+    var.secret_environment.
   EOT
   type = map(object({
     image                         = string
@@ -81,6 +83,10 @@ variable "services" {
       failure_threshold = optional(number, 30)
       interval          = optional(string, "10s")
       timeout           = optional(string, "5s")
+    }), {})
+    expect = optional(object({
+      json     = optional(bool, false)
+      contains = optional(string)
     }), {})
   }))
 
@@ -137,6 +143,12 @@ variable "services" {
   validation {
     condition     = alltrue([for s in values(var.services) : startswith(s.health_path, "/") && !strcontains(s.health_path, " ")])
     error_message = "health_path must be an absolute HTTP path served by the application, e.g. /openapi.json."
+  }
+
+  validation {
+    # null != "" is true: an unset contains passes.
+    condition     = alltrue([for s in values(var.services) : s.expect.contains != ""])
+    error_message = "expect.contains must be a non-empty text (leave it unset for no body check)."
   }
 
   validation {

@@ -86,6 +86,14 @@ run "production_invariants" {
   }
 
   assert {
+    condition = (
+      output.services["evalap"].expect == { json = true, contains = "\"openapi\"" } &&
+      output.services["evalap-ui"].expect == { json = false, contains = "ok" }
+    )
+    error_message = "Health answers are checked beyond the status: the API's schema is JSON with an openapi key, the UI's health says ok."
+  }
+
+  assert {
     condition     = alltrue([for c in module.platform.internals.containers : c.liveness_path == c.startup_path && c.liveness_path != "/health"])
     error_message = "Liveness and startup probes hit the service's health path, never /health."
   }

@@ -103,6 +103,14 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
+    condition = (
+      output.services["evalap"].expect == { json = true, contains = "\"openapi\"" } &&
+      output.services["evalap-ui"].expect == { json = false, contains = "ok" }
+    )
+    error_message = "Health answers are checked beyond the status: the API's schema is JSON with an openapi key, the UI's health says ok."
+  }
+
+  assert {
     condition     = alltrue([for s in values(output.services) : startswith(s.url, "https://") && s.id != ""])
     error_message = "services output: https url and id for each service."
   }

@@ -90,10 +90,61 @@ run "container_uses_current_arguments" {
         url         = "https://evalapstagingabc-api.functions.fnc.fr-par.scw.cloud"
         health_path = "/openapi.json"
         id          = "fr-par/55555555-5555-5555-5555-555555555555"
+        expect      = { json = false, contains = tostring(null) }
       }
     }
-    error_message = "The services output is the CLI contract: name => { url, health_path, id }."
+    error_message = "The services output is the CLI contract: name => { url, health_path, id, expect }; no expect means no body check."
   }
+}
+
+run "body_expectation_is_published" {
+  command = apply
+
+  variables {
+    services = {
+      api = {
+        image       = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3"
+        port        = 8000
+        health_path = "/openapi.json"
+        expect      = { json = true, contains = "\"openapi\"" }
+      }
+      ui = {
+        image       = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3"
+        port        = 8501
+        health_path = "/_stcore/health"
+        expect      = { contains = "ok" }
+      }
+    }
+    secret_environment = {}
+  }
+
+  assert {
+    condition     = output.services["api"].expect == { json = true, contains = "\"openapi\"" }
+    error_message = "expect is published as given."
+  }
+
+  assert {
+    condition     = output.services["ui"].expect.json == false && output.services["ui"].expect.contains == "ok"
+    error_message = "An unset expect.json is false."
+  }
+}
+
+run "empty_expected_text_is_rejected" {
+  command = plan
+
+  variables {
+    services = {
+      api = {
+        image       = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3"
+        port        = 8000
+        health_path = "/openapi.json"
+        expect      = { contains = "" }
+      }
+    }
+    secret_environment = {}
+  }
+
+  expect_failures = [var.services]
 }
 
 run "secret_in_plain_environment_is_rejected" {
