@@ -10,7 +10,8 @@ import type { ReleaseFlowResult, ReleaseOutcome } from "../operations/release-fl
 /** A release that ended unhealthy: the exit code says whether service was restored. */
 export class HealthGateError extends EvalapError {
   constructor(outcome: Exclude<ReleaseOutcome, "healthy">, message: string, hint: string | undefined) {
-    super(outcome === "rolled_back" ? "rolled_back" : "health_failed", message, { exitCode: exitCodeOfOutcome(outcome), ...(hint ? { hint } : {}) });
+    const code = outcome === "rolled_back" ? "rolled_back" : "health_failed";
+    super(code, message, { exitCode: exitCodeOfOutcome(outcome), ...(hint ? { hint } : {}) });
     this.name = "HealthGateError";
   }
 }

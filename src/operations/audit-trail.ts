@@ -20,13 +20,20 @@ export interface AuditTarget {
  * from the error when it throws (the error is rethrown as is). The only place where an operation's
  * outcome becomes an audit entry; `audit` itself never fails the operation.
  */
-export async function audited<T>(ctx: RunContext, target: AuditTarget, operation: string, fn: () => Promise<T>, entryOf: (result: T) => AuditOf): Promise<T> {
+export async function audited<T>(
+  ctx: RunContext,
+  target: AuditTarget,
+  operation: string,
+  fn: () => Promise<T>,
+  entryOf: (result: T) => AuditOf,
+): Promise<T> {
   const { environment, remote, holder } = target;
   let result: T;
   try {
     result = await fn();
   } catch (err) {
-    await audit(ctx, remote, holder, { environment, operation, outcome: outcomeOfError(err), detail: err instanceof Error ? err.message : String(err) });
+    const detail = err instanceof Error ? err.message : String(err);
+    await audit(ctx, remote, holder, { environment, operation, outcome: outcomeOfError(err), detail });
     throw err;
   }
   await audit(ctx, remote, holder, { environment, operation, ...definedOnly(entryOf(result)) });

@@ -86,12 +86,16 @@ export function runReleaseFlow(flow: ReleaseFlow, spec: RollbackSpec): Promise<R
 export function runReleaseFlow(flow: ReleaseFlow, spec: ReleaseSpec): Promise<ReleaseFlowResult>;
 export async function runReleaseFlow(flow: ReleaseFlow, spec: ReleaseSpec): Promise<ReleaseFlowResult> {
   if (spec.kind === "rollback") return manualRollback(flow, spec);
-  const { ctx, env, remote, holder } = flow;
-  const result = await runRelease(ctx, env, remote, holder, { kind: "deploy", inputs: spec.inputs, yes: spec.yes, allowDestroy: flow.allowDestroy, lockTimeoutMs: flow.lockTimeoutMs });
-  if (remote && spec.resumed.length > 0) await closeAbandoned(remote, spec.resumed, "superseded", `resumed by ${result.release?.id ?? "a later deploy"}`);
+  const { ctx, env, remote, holder, allowDestroy, lockTimeoutMs } = flow;
+  const run = { kind: "deploy" as const, inputs: spec.inputs, yes: spec.yes, allowDestroy, lockTimeoutMs };
+  const result = await runRelease(ctx, env, remote, holder, run);
+  if (remote && spec.resumed.length > 0) {
+    await closeAbandoned(remote, spec.resumed, "superseded", `resumed by ${result.release?.id ?? "a later deploy"}`);
+  }
   if (!healthy(result)) return afterUnhealthy(flow, result, spec.autoRollback);
   const what = result.deploy.changed ? formatPlanCounts(result.deploy.summary) : "no changes";
-  const summary = `deployed ${env.name}${result.release ? ` (release ${result.release.id})` : ""}: ${what}${result.health ? ", healthy" : ""}`;
+  const which = result.release ? ` (release ${result.release.id})` : "";
+  const summary = `deployed ${env.name}${which}: ${what}${result.health ? ", healthy" : ""}`;
   return { ...result, outcome: "healthy", summary, durationMs: Date.now() - flow.startedAt };
 }
 
@@ -118,7 +122,8 @@ async function manualRollback(flow: ReleaseFlow, spec: RollbackSpec): Promise<Ro
   const { target } = spec;
   const rollback = await rollBackTo(flow, target, spec.yes);
   if (remote && spec.abandoned.length > 0) {
-    await closeAbandoned(remote, spec.abandoned, "failed", `abandoned; rolled back to ${target.id} by ${rollback.release?.id ?? "a rollback"}`);
+    const by = rollback.release?.id ?? "a rollback";
+    await closeAbandoned(remote, spec.abandoned, "failed", `abandoned; rolled back to ${target.id} by ${by}`);
   }
   const base = { release: rollback.release, deploy: rollback.deploy, health: rollback.health, rollback };
   if (!healthy(rollback)) {
@@ -134,7 +139,8 @@ async function manualRollback(flow: ReleaseFlow, spec: RollbackSpec): Promise<Ro
   }
   if (remote && spec.replaced && rollback.release) await markRolledBack(remote, spec.replaced.id, rollback.release.id);
   const durationMs = Date.now() - flow.startedAt;
-  return { ...base, outcome: "healthy", summary: `rolled ${env.name} back to release ${target.id} in ${formatDuration(durationMs)}`, detail: `to ${target.id}`, durationMs };
+  const summary = `rolled ${env.name} back to release ${target.id} in ${formatDuration(durationMs)}`;
+  return { ...base, outcome: "healthy", summary, detail: `to ${target.id}`, durationMs };
 }
 
 /** Stops of the automatic rollback that say more than "the rollback failed", and need their own action. */
@@ -150,7 +156,11 @@ async function afterUnhealthy(flow: ReleaseFlow, failed: ReleaseResult, autoRoll
   const { ctx, env, remote } = flow;
   const reason = unhealthyReason(failed.health);
   const failedId = failed.release?.id;
-  const outcome = (o: Omit<ReleaseFlowResult, keyof ReleaseResult | "durationMs">): ReleaseFlowResult => ({ ...failed, ...o, durationMs: Date.now() - flow.startedAt });
+  const outcome = (o: Omit<ReleaseFlowResult, keyof ReleaseResult | "durationMs">): ReleaseFlowResult => ({
+    ...failed,
+    ...o,
+    durationMs: Date.now() - flow.startedAt,
+  });
   const notRolledBack = (why: string) =>
     outcome({
       outcome: "failed",
@@ -198,7 +208,12 @@ async function afterUnhealthy(flow: ReleaseFlow, failed: ReleaseResult, autoRoll
  * proven first, so that a bucket down since the gate (or a lease lost meanwhile) stops the run as that
  * (exit 13, no tofu step started) rather than as a failed ledger read; the message keeps the health failure.
  */
-async function rollbackTarget(flow: ReleaseFlow, remote: EnvironmentRemote, reason: string, failedId: string | undefined): Promise<ReleaseRecord | null> {
+async function rollbackTarget(
+  flow: ReleaseFlow,
+  remote: EnvironmentRemote,
+  reason: string,
+  failedId: string | undefined,
+): Promise<ReleaseRecord | null> {
   const environment = flow.env.name;
   try {
     await flow.ctx.tofu.beforeRun?.("rollback");
@@ -218,7 +233,8 @@ async function rollbackTarget(flow: ReleaseFlow, remote: EnvironmentRemote, reas
 /** One rollback release: `target`'s inputs through the same plan, guard, apply and gate as a deploy. */
 async function rollBackTo(flow: ReleaseFlow, target: ReleaseRecord, yes: boolean): Promise<RollbackRun> {
   const { ctx, env, remote, holder } = flow;
-  const run = { kind: "rollback" as const, rollbackOf: target.id, inputs: target.inputs, yes, allowDestroy: flow.allowDestroy, lockTimeoutMs: flow.lockTimeoutMs };
+  const { allowDestroy, lockTimeoutMs } = flow;
+  const run = { kind: "rollback" as const, rollbackOf: target.id, inputs: target.inputs, yes, allowDestroy, lockTimeoutMs };
   return { ...(await runRelease(ctx, env, remote, holder, run)), target };
 }
 

@@ -32,7 +32,8 @@ export function outcomeOfStop(err: unknown, applyMayHaveRun: boolean, stamp: Sto
   const why = err instanceof InterruptedError ? `interrupted by ${err.signal}` : err instanceof Error ? err.message : String(err);
   if (err instanceof StateNotPersistedError) {
     const where = err.recoveryFile ?? "tofu's output only (see the run's log)";
-    return { status: "unpersisted", statusReason: `tofu applied but could not save the state; it is kept on ${stamp.host} in ${where}`, finishedAt };
+    const statusReason = `tofu applied but could not save the state; it is kept on ${stamp.host} in ${where}`;
+    return { status: "unpersisted", statusReason, finishedAt };
   }
   if (!applyMayHaveRun || isDefiniteApplyFailure(err)) return { status: "failed", statusReason: why, finishedAt };
   // The apply may have changed things and nobody checked them: the next run must decide.

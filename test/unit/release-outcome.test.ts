@@ -27,7 +27,13 @@ function result(outcome: ReleaseOutcome, over: Partial<ReleaseFlowResult> = {}):
   return {
     outcome,
     release,
-    deploy: { environment: "staging", changed: true, summary: { changes: [], counts: { create: 0, update: 1, delete: 0, replace: 0 }, outputChanges: [], hasChanges: true }, outputs: {}, applyAttempts: 1 },
+    deploy: {
+      environment: "staging",
+      changed: true,
+      summary: { changes: [], counts: { create: 0, update: 1, delete: 0, replace: 0 }, outputChanges: [], hasChanges: true },
+      outputs: {},
+      applyAttempts: 1,
+    },
     health: null,
     summary: `staging: ${outcome}`,
     durationMs: 1200,
@@ -53,7 +59,8 @@ describe("a release's outcome at the CLI edge", () => {
       ["failed", "health_failed", 8],
     ] as const;
     for (const [outcome, code, exitCode] of cases) {
-      const unhealthy = result(outcome, { summary: `staging: health check failed: api (answered 500); ${outcome}`, hint: "fix it and deploy again" });
+      const summary = `staging: health check failed: api (answered 500); ${outcome}`;
+      const unhealthy = result(outcome, { summary, hint: "fix it and deploy again" });
       let thrown: unknown;
       try {
         assertHealthy(unhealthy);
@@ -80,7 +87,8 @@ describe("a release's audit entry", () => {
       releaseId: "00000002",
       detail: "health check failed: api (answered 500); rolled back to 00000001",
     });
-    expect(auditOfRelease(result("failed", { detail: "unhealthy" }))).toEqual({ outcome: "failed", releaseId: "00000002", detail: "unhealthy" });
+    const failed = result("failed", { detail: "unhealthy" });
+    expect(auditOfRelease(failed)).toEqual({ outcome: "failed", releaseId: "00000002", detail: "unhealthy" });
   });
 
   it("without a ledger there is no release to name", () => {

@@ -20,19 +20,22 @@ const applyFailed = () => new TofuError("apply", 1, [{ severity: "error", summar
 const killed = () => new TofuError("apply", 137, [], "", { signal: "SIGKILL" });
 
 function service(name: string, over: Partial<ServiceHealth> = {}): ServiceHealth {
-  return { name, url: `http://127.0.0.1/${name}`, healthy: true, attempts: 2, consecutive: 2, latencyMs: { p50: 3, max: 5 }, durationMs: 10, ...over };
+  const latencyMs = { p50: 3, max: 5 };
+  return { name, url: `http://127.0.0.1/${name}`, healthy: true, attempts: 2, consecutive: 2, latencyMs, durationMs: 10, ...over };
 }
 const report = (...services: ServiceHealth[]): HealthReport => ({ healthy: services.every((s) => s.healthy), services, durationMs: 10 });
 
 describe("what the ledger records when a run stops", () => {
   it("before any apply began (plan error, guard refusal, lost lease): failed, with the error's message", () => {
-    for (const err of [new Error("plan failed"), new GuardRefusedError("refusing to apply it", "hint", ["r"]), new LeaseLostError("staging", "lost", "taken over")]) {
+    const stops = [new Error("plan failed"), new GuardRefusedError("refusing to apply it", "hint", ["r"]), new LeaseLostError("staging", "lost", "gone")];
+    for (const err of stops) {
       expect(outcomeOfStop(err, false, stamp)).toEqual({ status: "failed", statusReason: err.message, finishedAt: stamp.finishedAt });
     }
   });
 
   it("interrupted before the apply: failed, naming the signal", () => {
-    expect(outcomeOfStop(new InterruptedError("SIGINT"), false, stamp)).toEqual({ status: "failed", statusReason: "interrupted by SIGINT", finishedAt: stamp.finishedAt });
+    const set = outcomeOfStop(new InterruptedError("SIGINT"), false, stamp);
+    expect(set).toEqual({ status: "failed", statusReason: "interrupted by SIGINT", finishedAt: stamp.finishedAt });
   });
 
   it("while an apply may have run (interrupt, tofu killed, lease lost, bucket down): no status, the release stays pending", () => {
@@ -70,7 +73,9 @@ describe("what the ledger records when a run stops", () => {
       finishedAt: stamp.finishedAt,
     });
     const lost = new StateNotPersistedError("staging", "/p/infra/staging", null, "bucket down");
-    expect(outcomeOfStop(lost, true, stamp).statusReason).toBe("tofu applied but could not save the state; it is kept on runner-7 in tofu's output only (see the run's log)");
+    expect(outcomeOfStop(lost, true, stamp).statusReason).toBe(
+      "tofu applied but could not save the state; it is kept on runner-7 in tofu's output only (see the run's log)",
+    );
     // Whatever the apply flag says: the state exists only here.
     expect(outcomeOfStop(lost, false, stamp).status).toBe("unpersisted");
   });
@@ -104,7 +109,9 @@ describe("what the ledger records once the gate answered", () => {
     );
     const set = outcomeOfGate(health, at);
     expect(set.status).toBe("failed");
-    expect(set.statusReason).toBe("health check failed: api (answered 500), worker (connect ECONNREFUSED 127.0.0.1:9), jobs (no good answer)");
+    expect(set.statusReason).toBe(
+      "health check failed: api (answered 500), worker (connect ECONNREFUSED 127.0.0.1:9), jobs (no good answer)",
+    );
     expect(set.health?.services.map((s) => [s.name, s.healthy])).toEqual([
       ["api", false],
       ["web", true],
@@ -117,7 +124,10 @@ describe("what the ledger records once the gate answered", () => {
     const health = invalidServicesReport('the "services" output is not an object');
     expect(health.healthy).toBe(false);
     expect(unhealthyReason(health)).toBe('health check failed: services output (the "services" output is not an object)');
-    expect(outcomeOfGate(health, at)).toMatchObject({ status: "failed", health: { healthy: false, services: [{ name: "services output", attempts: 0 }] } });
+    expect(outcomeOfGate(health, at)).toMatchObject({
+      status: "failed",
+      health: { healthy: false, services: [{ name: "services output", attempts: 0 }] },
+    });
   });
 
   it("without a report the reason is plain", () => {
