@@ -1,5 +1,5 @@
 import type { PlanSummary } from "../tofu/plan-summary.js";
-import type { LockHolder } from "../lock/holder.js";
+import type { LockHolder } from "../core/types.js";
 
 /** Version of the NDJSON event contract; bumped on any incompatible change. */
 export const EVENT_SCHEMA_VERSION = 1;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { EvalapError, errorMessage } from "../core/errors.js";
+import { sleep } from "../core/sleep.js";
 import { BackendUnavailableError, PreconditionFailedError } from "../objectstore/errors.js";
 import type { ObjectStore } from "../objectstore/types.js";
 import type { JournalEntry, OutcomeJournal } from "./journal.js";
@@ -104,7 +105,7 @@ export class Ledger {
     opts: LedgerOptions = {},
   ) {
     this.now = opts.now ?? (() => new Date());
-    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = opts.sleep ?? sleep;
     this.onUnreadable = opts.onUnreadable ?? (() => undefined);
     this.releasesPrefix = `${prefix}/releases/`;
     this.auditPrefix = `${prefix}/audit/`;

@@ -1,15 +1,8 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import type { LockHolder } from "../core/types.js";
 
-/** Who holds a deployment lock: enough for a waiting operator to know whom to ask. */
-export interface LockHolder {
-  id: string;
-  user: string;
-  host: string;
-  pid: number;
-  command: string;
-  startedAt: string;
-}
+export type { LockHolder };
 
 export function currentHolder(command: string): LockHolder {
   let user = process.env.EVALAP_ACTOR ?? process.env.GITHUB_ACTOR ?? "";

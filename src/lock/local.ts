@@ -5,7 +5,7 @@ import lockfile from "proper-lockfile";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { EventSink } from "../events/types.js";
-import { abortableSleep } from "../retry/retry.js";
+import { abortableSleep } from "../core/sleep.js";
 import { makeDirectory, toFileSystemError, withFileSystemErrors } from "../tofu/fs-errors.js";
 import { isLockHolder, processIsGone, type LockHolder } from "./holder.js";
 

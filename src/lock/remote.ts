@@ -3,7 +3,7 @@ import { ExitCode } from "../core/exit-codes.js";
 import type { EventSink } from "../events/types.js";
 import { PreconditionFailedError } from "../objectstore/errors.js";
 import type { ObjectStore, RawObject } from "../objectstore/types.js";
-import { abortableSleep } from "../retry/retry.js";
+import { abortableSleep } from "../core/sleep.js";
 import { isLockHolder, type LockHolder } from "./holder.js";
 import { LockHeldError } from "./local.js";
 import { CLOCK_RESOLUTION_MS, isPastLease, WaitQueue } from "./queue.js";

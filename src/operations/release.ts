@@ -1,19 +1,15 @@
-import os from "node:os";
 import type { ResolvedEnvironment } from "../config/load.js";
-import { EvalapError, InterruptedError } from "../core/errors.js";
-import { ExitCode } from "../core/exit-codes.js";
-import { GuardRefusedError } from "../guard/guard.js";
+import { EvalapError } from "../core/errors.js";
 import { healthGate } from "../health/gate.js";
 import { healthPolicy } from "../health/policy.js";
 import { servicesFromOutputs } from "../health/services.js";
-import type { HealthReport, ServiceHealth } from "../health/types.js";
-import type { AuditEntry, ReleaseInputs, ReleaseRecord } from "../ledger/types.js";
+import type { HealthReport } from "../health/types.js";
+import type { ReleaseInputs, ReleaseRecord } from "../ledger/types.js";
 import type { LockHolder } from "../lock/holder.js";
 import { LeaseLostError } from "../lock/remote.js";
-import { StateNotPersistedError } from "../tofu/errors.js";
 import * as tofu from "../tofu/commands.js";
-import type { PlanSummary } from "../tofu/plan-summary.js";
 import { deployLocked, type DeployResult } from "./deploy.js";
+import { invalidServicesReport, outcomeOfGate, outcomeOfStop, planRecord } from "./release-records.js";
 import { configHash, gitRevision, imagesOf } from "./release-inputs.js";
 import type { EnvironmentRemote } from "./remote.js";
 import { step, type RunContext } from "./context.js";
@@ -33,26 +29,19 @@ export interface ReleaseResult {
   health: HealthReport | null;
 }
 
-/** The health gate failed; the exit code says whether service was restored. */
-export class HealthGateError extends EvalapError {
-  constructor(message: string, restored: boolean, hint: string) {
-    super(restored ? "rolled_back" : "health_failed", message, { exitCode: restored ? ExitCode.RolledBack : ExitCode.HealthFailed, hint });
-    this.name = "HealthGateError";
-  }
-}
-
 /**
  * One release: record it (pending) ─► init, plan, guard ─► record the plan ─► apply ─► health gate
  * ─► mark it healthy or failed. The caller holds the environment's locks (and `ctx` proves the
  * lease before every tofu step). Without a remote there is no ledger: the same steps run and
  * nothing is recorded.
  *
- * What the ledger says when a run stops early (docs: "Locks and faults"):
+ * What the ledger says when a run stops early (docs: "Locks and faults"; decided by outcomeOfStop):
  * - stopped before any apply began (plan error, guard refusal, lost lease): `failed`;
  * - tofu applied but could not save the state: `unpersisted`, with where the state is kept;
  * - stopped while an apply may have run (interrupt, tofu killed, lease lost, bucket down): left
  *   `pending`, so the next run stops and asks to resume or roll back;
  * - an outcome the bucket could not take is kept in the local journal, recorded by the next run.
+ * An unhealthy release is a result (`health.healthy` false), not an error: the caller decides.
  */
 export async function runRelease(ctx: RunContext, env: ResolvedEnvironment, remote: EnvironmentRemote | null, holder: LockHolder, run: ReleaseRun): Promise<ReleaseResult> {
   // Nothing is recorded by a run that can no longer prove it holds the lease.
@@ -85,15 +74,10 @@ export async function runRelease(ctx: RunContext, env: ResolvedEnvironment, remo
       },
     }, run.lockTimeoutMs);
     const health = await gate(ctx, env, deployed);
-    const healthy = health === null || health.healthy;
-    await settle({
-      status: healthy ? "healthy" : "failed",
-      finishedAt: new Date().toISOString(),
-      ...(health ? { health: healthRecord(health) } : {}),
-      ...(healthy ? {} : { statusReason: unhealthyReason(health) }),
-    });
+    const gated = outcomeOfGate(health);
+    await settle(gated);
     if (closed.by !== null) {
-      const outcome = healthy ? "healthy" : "failed";
+      const outcome = gated.status ?? "";
       const why = `release ${release?.id ?? ""} was closed meanwhile by the run that took it over (${closed.by}); its outcome (${outcome}) is not recorded`;
       throw new LeaseLostError(env.name, "lost", why);
     }
@@ -119,40 +103,6 @@ async function releaseFields(ctx: RunContext, env: ResolvedEnvironment, holder: 
     images: imagesOf(run.inputs.vars),
     status: "pending",
     ...(run.rollbackOf ? { rollbackOf: run.rollbackOf } : {}),
-  };
-}
-
-/** What the ledger records when the run stops with `err` (see runRelease). */
-function outcomeOfStop(err: unknown, applyMayHaveRun: boolean): Partial<ReleaseRecord> {
-  const finishedAt = new Date().toISOString();
-  const why = err instanceof InterruptedError ? `interrupted by ${err.signal}` : err instanceof Error ? err.message : String(err);
-  if (err instanceof StateNotPersistedError) {
-    return { status: "unpersisted", statusReason: `tofu applied but could not save the state; it is kept on ${os.hostname()} in ${err.recoveryFile ?? "tofu's output only (see the run's log)"}`, finishedAt };
-  }
-  if (!applyMayHaveRun || isDefiniteApplyFailure(err)) return { status: "failed", statusReason: why, finishedAt };
-  // The apply may have changed things and nobody checked them: the next run must decide.
-  return { statusReason: `the run stopped while applying (${why}): resume or roll back` };
-}
-
-/** tofu finished the apply and reported an error: its state was saved, the release failed. */
-function isDefiniteApplyFailure(err: unknown): boolean {
-  return err instanceof EvalapError && err.code === "tofu_failed" && !("signal" in err && err.signal);
-}
-
-function planRecord(summary: PlanSummary): NonNullable<ReleaseRecord["plan"]> {
-  return { counts: summary.counts, changes: summary.changes.map((c) => ({ address: c.address, action: c.action })) };
-}
-
-function healthRecord(health: HealthReport): NonNullable<ReleaseRecord["health"]> {
-  return {
-    healthy: health.healthy,
-    services: health.services.map((s) => ({
-      name: s.name,
-      healthy: s.healthy,
-      attempts: s.attempts,
-      ...(s.lastStatus !== undefined ? { lastStatus: s.lastStatus } : {}),
-      ...(s.lastError ? { lastError: s.lastError } : {}),
-    })),
   };
 }
 
@@ -189,34 +139,6 @@ async function gate(ctx: RunContext, env: ResolvedEnvironment, deployed: DeployR
   );
 }
 
-function invalidServicesReport(message: string): HealthReport {
-  const service: ServiceHealth = {
-    name: "services output",
-    url: "",
-    healthy: false,
-    attempts: 0,
-    consecutive: 0,
-    lastError: message,
-    latencyMs: { p50: 0, max: 0 },
-    durationMs: 0,
-    reason: message,
-  };
-  return { healthy: false, services: [service], durationMs: 0 };
-}
-
-export function unhealthyReason(health: HealthReport | null): string {
-  if (!health) return "unhealthy";
-  const bad = health.services.filter((s) => !s.healthy);
-  return `health check failed: ${bad.map((s) => `${s.name} (${s.lastError ?? (s.lastStatus !== undefined ? `answered ${s.lastStatus}` : "no good answer")})`).join(", ")}`;
-}
-
 function announce(ctx: RunContext, r: ReleaseRecord): void {
   ctx.events.emit({ type: "release.recorded", environment: r.environment, releaseId: r.id, status: r.status, kind: r.kind });
-}
-
-export function outcomeOf(err: unknown): AuditEntry["outcome"] {
-  if (err instanceof InterruptedError) return "interrupted";
-  if (err instanceof GuardRefusedError) return "refused";
-  if (err instanceof HealthGateError && err.exitCode === ExitCode.RolledBack) return "rolled_back";
-  return "failed";
 }

@@ -4,10 +4,10 @@ import { ExitCode } from "../core/exit-codes.js";
 import { currentHolder } from "../lock/holder.js";
 import { resolveReleaseId } from "../ledger/ledger.js";
 import type { ReleaseRecord } from "../ledger/types.js";
-import { formatDuration } from "../report/format.js";
-import { HealthGateError, outcomeOf, runRelease, unhealthyReason, type ReleaseResult } from "./release.js";
-import { abandonedReleases, assertStatePersisted, closeAbandoned } from "./pending.js";
-import { audit, openRemote, withEnvironmentLocks } from "./remote.js";
+import { audited } from "./audit-trail.js";
+import { auditOfRelease, runReleaseFlow, type RollbackFlowResult } from "./release-flow.js";
+import { abandonedReleases, assertStatePersisted } from "./pending.js";
+import { openRemote, withEnvironmentLocks } from "./remote.js";
 import type { RunContext } from "./context.js";
 
 export interface RollbackOptions {
@@ -19,19 +19,16 @@ export interface RollbackOptions {
   lockTimeoutMs?: number;
 }
 
-export interface RollbackResult extends ReleaseResult {
-  target: ReleaseRecord;
-  durationMs: number;
-  summary: string;
-}
+/** `outcome`: healthy (exit 0) or failed (the rollback release is unhealthy too); `rollback.target` is where it went. */
+export type RollbackResult = RollbackFlowResult;
 
 /**
  * rollback: re-apply an earlier healthy release's inputs through the same plan, guard, apply and
  * health gate as a deploy (it is a new release of kind "rollback", not an undo). Its plan touches
- * only what differs from what runs now.
+ * only what differs from what runs now. One audit entry, from the result or the error.
  */
 export async function rollback(ctx: RunContext, opts: RollbackOptions): Promise<RollbackResult> {
-  const started = Date.now();
+  const startedAt = Date.now();
   const env = resolveEnvironment(ctx.config, opts.environment);
   const remote = await openRemote(ctx, env);
   if (!remote) {
@@ -42,26 +39,21 @@ export async function rollback(ctx: RunContext, opts: RollbackOptions): Promise<
   }
   const holder = currentHolder(ctx.commandLine);
   const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
-  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, async (locked) => {
-    try {
-      await assertStatePersisted(locked, env.name, remote);
-      const abandoned = await abandonedReleases(locked, remote);
-      const { target, replaced } = chooseRollback(await remote.ledger.list(), env.name, opts.to);
-      const result = await runRelease(locked, env, remote, holder, { kind: "rollback", rollbackOf: target.id, inputs: target.inputs, yes: opts.yes, allowDestroy: opts.allowDestroy, lockTimeoutMs });
-      if (abandoned.length > 0) await closeAbandoned(remote, abandoned, "failed", `abandoned; rolled back to ${target.id} by ${result.release?.id ?? "a rollback"}`);
-      if (result.health && !result.health.healthy) {
-        await audit(locked, remote, holder, { environment: env.name, operation: "rollback", outcome: "failed", ...(result.release ? { releaseId: result.release.id } : {}), detail: unhealthyReason(result.health) });
-        throw new HealthGateError(`${env.name}: rolled back to ${target.id}, but it is unhealthy: ${unhealthyReason(result.health)}`, false, "the service is down: investigate now, or roll back further with --to");
-      }
-      if (replaced && result.release) await remote.ledger.settle(replaced.id, { status: "rolled_back", rolledBackTo: result.release.id }, remote.journal);
-      await audit(locked, remote, holder, { environment: env.name, operation: "rollback", outcome: "ok", ...(result.release ? { releaseId: result.release.id } : {}), detail: `to ${target.id}` });
-      const durationMs = Date.now() - started;
-      return { ...result, target, durationMs, summary: `rolled ${env.name} back to release ${target.id} in ${formatDuration(durationMs)}` };
-    } catch (err) {
-      if (!(err instanceof HealthGateError)) await audit(locked, remote, holder, { environment: env.name, operation: "rollback", outcome: outcomeOf(err), detail: err instanceof Error ? err.message : String(err) });
-      throw err;
-    }
-  });
+  return withEnvironmentLocks(ctx, env, remote, holder, lockTimeoutMs, (locked) =>
+    audited(
+      locked,
+      { environment: env.name, remote, holder },
+      "rollback",
+      async (): Promise<RollbackResult> => {
+        await assertStatePersisted(locked, env.name, remote);
+        const abandoned = await abandonedReleases(locked, remote);
+        const { target, replaced } = chooseRollback(await remote.ledger.list(), env.name, opts.to);
+        const flow = { ctx: locked, env, remote, holder, lockTimeoutMs, allowDestroy: opts.allowDestroy, startedAt };
+        return runReleaseFlow(flow, { kind: "rollback", target, replaced, yes: opts.yes, abandoned });
+      },
+      auditOfRelease,
+    ),
+  );
 }
 
 export interface RollbackChoice {

@@ -1,7 +1,11 @@
 import { EvalapError, InterruptedError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
+import { abortableSleep } from "../core/sleep.js";
 import type { EventSink } from "../events/types.js";
 import { backoffDelay, type RetryPolicy } from "./backoff.js";
+
+// Kept for the modules that still import it from here; new code imports it from core/sleep.
+export { abortableSleep };
 
 export interface Transient {
   reason: string;
@@ -65,20 +69,4 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       await sleep(delayMs, opts.signal);
     }
   }
-}
-
-/** setTimeout as a promise that rejects with the abort reason when the signal fires. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new InterruptedError("SIGINT"));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new InterruptedError("SIGINT"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -66,4 +66,64 @@ describe("plan guard", () => {
   it("a protected environment with nothing to change needs no confirmation", async () => {
     expect(await checkPlan({ ...base, protection: "protected", summary: summary([]) })).toMatchObject({ allowed: true, confirmation: "not-needed" });
   });
+
+  it("only deleting, replacing or forgetting a resource of a stateful type needs --allow-destroy", async () => {
+    const changes = (type: string, action: PlanSummary["changes"][number]["action"]) => summary([{ address: `${type}.x`, type, action }]);
+    // Any change to a resource that holds no data passes; so does creating or updating a stateful one.
+    for (const action of ["create", "update", "delete", "replace"] as const) {
+      expect(await checkPlan({ ...base, summary: changes("scaleway_container", action) })).toMatchObject({ allowed: true });
+    }
+    for (const action of ["create", "update"] as const) {
+      expect(await checkPlan({ ...base, summary: changes("scaleway_rdb_instance", action) })).toMatchObject({ allowed: true });
+    }
+    // forget drops the database from the state: nothing manages its data any more.
+    const forget = await refusal({ ...base, summary: changes("scaleway_rdb_instance", "forget") });
+    expect(forget.reasons).toEqual(["deletes stateful scaleway_rdb_instance.x"]);
+  });
+
+  it("the stateful types are the config's: a type not listed is not protected", async () => {
+    const db = { address: "scaleway_rdb_instance.db", type: "scaleway_rdb_instance", action: "delete" as const };
+    const input = { ...base, summary: summary([db]) };
+    expect(await checkPlan({ ...input, statefulTypes: ["scaleway_object_bucket"] })).toMatchObject({ allowed: true });
+    await expect(checkPlan(input)).rejects.toBeInstanceOf(GuardRefusedError);
+  });
+
+  it("--allow-destroy names addresses exactly: another address or a type does not consent", async () => {
+    const db = { address: "scaleway_rdb_instance.db", type: "scaleway_rdb_instance", action: "replace" as const };
+    const input = { ...base, summary: summary([db]) };
+    for (const allowDestroy of [["scaleway_rdb_instance.other"], ["scaleway_rdb_instance"], ["scaleway_rdb_instance.db[0]"]]) {
+      expect((await refusal({ ...input, allowDestroy })).reasons).toEqual(["replaces stateful scaleway_rdb_instance.db"]);
+    }
+  });
+
+  it("a protected environment: data loss is refused first, before anyone is asked", async () => {
+    const asked: string[] = [];
+    const input = {
+      ...base,
+      environment: "production",
+      protection: "protected" as const,
+      summary: summary([{ address: "scaleway_rdb_instance.db", type: "scaleway_rdb_instance", action: "delete" as const }]),
+      confirm: async (q: string) => (asked.push(q), true),
+    };
+    const withYes = await refusal({ ...input, yes: true });
+    expect(withYes.message).toBe("the plan for production deletes stateful scaleway_rdb_instance.db; refusing to apply it");
+    expect((await refusal(input)).reasons).toEqual(["deletes stateful scaleway_rdb_instance.db"]);
+    expect(asked).toEqual([]);
+    // Consent to the destroy still leaves the protected environment's confirmation.
+    const consented = { ...input, allowDestroy: ["scaleway_rdb_instance.db"] };
+    expect(await checkPlan(consented)).toMatchObject({ allowed: true, confirmation: "prompt" });
+    expect(asked).toEqual(["Apply this plan to production?"]);
+    expect((await refusal({ ...consented, confirm: null })).message).toMatch(/production is protected/);
+  });
+
+  it("each refusal says what to do: its code, exit code 5, and a hint", async () => {
+    const prod = { ...base, environment: "production", protection: "protected" as const };
+    const noTerminal = await refusal(prod);
+    expect(noTerminal).toMatchObject({ code: "guard_refused", exitCode: 5, hint: "run again with --yes to confirm the plan shown above" });
+    expect(noTerminal.reasons).toEqual(["production is protected and this shell is not interactive"]);
+    const declined = await refusal({ ...prod, confirm: async () => false });
+    const declinedSays = { message: "the operator declined the plan; nothing was applied", hint: "review the plan and run again when ready" };
+    expect(declined).toMatchObject({ exitCode: 5, ...declinedSays });
+    expect(declined.reasons).toEqual(["the operator declined the plan"]);
+  });
 });

@@ -4,12 +4,12 @@ import { chooseRollback } from "../../src/operations/rollback.js";
 
 let seq = 0;
 /** A release of image `image`, newest first in the lists below (ids only need to be distinct). */
-function release(image: string, status: ReleaseStatus, opts: { planned?: boolean } = {}): ReleaseRecord {
+function release(image: string, status: ReleaseStatus, opts: { planned?: boolean; kind?: ReleaseRecord["kind"] } = {}): ReleaseRecord {
   const id = String(++seq).padStart(8, "0");
   return {
     id,
     environment: "staging",
-    kind: "deploy",
+    kind: opts.kind ?? "deploy",
     createdAt: "2026-12-01T00:00:00.000Z",
     updatedAt: "2026-12-01T00:00:00.000Z",
     actor: "alice",
@@ -66,5 +66,43 @@ describe("which release a rollback returns to", () => {
     const list = [release("b", "failed"), release("a", "healthy")];
     expect(() => chooseRollback(list, "staging", "nope")).toThrow(/release nope does not exist/);
     expect(() => chooseRollback(list, "staging", list[0]?.id)).toThrow(/is failed: only a healthy release/);
+  });
+});
+
+// The ledgers that the release use case (src/operations/release-flow.ts) leaves behind, and where a
+// manual rollback goes from there.
+describe("which release a rollback returns to, after the use case's outcomes", () => {
+  const rollback = { kind: "rollback" } as const;
+
+  it("after an automatic rollback that restored service: nothing earlier has other inputs, so it refuses", () => {
+    const list = [release("a", "healthy", rollback), release("b", "rolled_back"), release("a", "healthy")];
+    expect(() => chooseRollback(list, "staging", undefined)).toThrow(/no earlier healthy release/);
+    // A rolled-back release is never a target.
+    expect(() => chooseRollback(list, "staging", list[1]?.id)).toThrow(/is rolled_back: only a healthy release/);
+  });
+
+  it("after an automatic rollback that was unhealthy too: back to the last known good, replacing the failed rollback", () => {
+    const list = [release("a", "failed", rollback), release("b", "rolled_back"), release("a", "healthy")];
+    const { target, replaced } = chooseRollback(list, "staging", undefined);
+    expect([target.id, replaced?.id]).toEqual([list[2]?.id, list[0]?.id]);
+  });
+
+  it("a healthy rollback release is a target like any healthy release", () => {
+    const list = [release("c", "healthy"), release("a", "healthy", rollback), release("b", "rolled_back"), release("a", "healthy")];
+    const { target, replaced } = chooseRollback(list, "staging", undefined);
+    expect([target.id, target.kind, replaced?.id]).toEqual([list[1]?.id, "rollback", list[0]?.id]);
+  });
+
+  it("after a resumed release: the superseded one is passed over, the resumed one is replaced", () => {
+    expect(pick([release("b", "healthy"), release("b", "superseded"), release("a", "healthy")])).toEqual({ target: "a", replaced: "b" });
+  });
+
+  it("after a deploy whose state was not saved: back to the newest healthy one, nothing is marked rolled back", () => {
+    expect(pick([release("b", "unpersisted"), release("a", "healthy")])).toEqual({ target: "a", replaced: null });
+  });
+
+  it("--to the release that runs now: allowed (it re-applies the same inputs), nothing is replaced", () => {
+    const list = [release("b", "healthy"), release("a", "healthy")];
+    expect(pick(list, list[0]?.id)).toEqual({ target: "b", replaced: null });
   });
 });

@@ -1,6 +1,7 @@
 import { UsageError } from "../../core/errors.js";
 import { deployRelease } from "../../operations/deploy-release.js";
 import { parseLockTimeout, parseVars } from "../flags.js";
+import { assertHealthy } from "../release-outcome.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 
 export interface DeployFlags {
@@ -20,7 +21,7 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
     const vars = parseVars(flags.var);
     const images = parseImages(flags.image);
     const ctx = await cmd.loadContext();
-    const result = await deployRelease(ctx, {
+    const ended = await deployRelease(ctx, {
       environment,
       yes: flags.yes === true,
       allowDestroy: flags.allowDestroy,
@@ -30,6 +31,8 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
       resume: flags.resume === true,
       ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
     });
+    // Unhealthy (rolled back or not): exit 7 or 8 with the use case's message and hint.
+    const result = assertHealthy(ended);
     cmd.events.emit({
       type: "data",
       kind: "deploy",

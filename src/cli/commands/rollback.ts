@@ -1,5 +1,6 @@
 import { rollback } from "../../operations/rollback.js";
 import { parseLockTimeout } from "../flags.js";
+import { assertHealthy } from "../release-outcome.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 
 export interface RollbackFlags {
@@ -13,14 +14,16 @@ export function rollbackCommand(environment: string, flags: RollbackFlags, globa
   return runCommand("rollback", environment, globals, async (cmd) => {
     const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
     const ctx = await cmd.loadContext();
-    const result = await rollback(ctx, {
+    const ended = await rollback(ctx, {
       environment,
       yes: flags.yes === true,
       allowDestroy: flags.allowDestroy,
       ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
     });
-    cmd.events.emit({ type: "data", kind: "rollback", data: { target: result.target.id, release: result.release?.id ?? null, durationMs: result.durationMs } });
+    // The rollback release is unhealthy too: exit 8 with the use case's message and hint.
+    const result = assertHealthy(ended);
+    cmd.events.emit({ type: "data", kind: "rollback", data: { target: result.rollback.target.id, release: result.release?.id ?? null, durationMs: result.durationMs } });
     return { summary: result.summary };
   });
 }

@@ -5,9 +5,9 @@ import { runCommand, type GlobalOptions } from "../run.js";
 
 export function scanCommand(globals: GlobalOptions): Promise<number> {
   return runCommand("scan", undefined, globals, async (cmd) => {
-    const { runAudit } = await import("../../audit/index.js");
+    const { runScan } = await import("../../scan/index.js");
     const root = path.dirname(await findConfigFile(process.cwd(), globals.config));
-    const report = await runAudit(root);
+    const report = await runScan(root);
     cmd.events.emit({ type: "data", kind: "scan", data: report });
     for (const f of report.findings) cmd.events.emit({ type: "diagnostic", severity: "error", summary: `${f.file}:${f.line}: ${f.message}`, detail: `rule ${f.rule}` });
     if (!report.ok) {

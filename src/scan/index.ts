@@ -1,21 +1,21 @@
-// Static audit of the infrastructure code: no hard-coded secrets in infra/, templates/ and
+// Static scan of the infrastructure code: no hard-coded secrets in infra/, templates/ and
 // .github/, and no provider other than Scaleway and OpenTofu's built-ins (FR-013, FR-016).
 // Findings never contain the offending value, only a masked form.
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 
-import { auditFile, type AuditFinding } from "./rules.js";
+import { scanFile, type ScanFinding } from "./rules.js";
 
-export { auditFile, mask, ENTROPY_THRESHOLD, type AuditFinding, type RuleId } from "./rules.js";
+export { scanFile, mask, ENTROPY_THRESHOLD, type ScanFinding, type RuleId } from "./rules.js";
 
-export interface AuditReport {
+export interface ScanReport {
   ok: boolean;
-  findings: AuditFinding[];
+  findings: ScanFinding[];
 }
 
 /** Directories scanned, relative to the repository root; missing ones are skipped. */
-export const AUDITED_DIRS = ["infra", "templates", ".github"] as const;
+export const SCANNED_DIRS = ["infra", "templates", ".github"] as const;
 
 const SKIPPED_DIRS = new Set([".terraform", "node_modules", ".git"]);
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -42,9 +42,9 @@ async function* walk(dir: string): AsyncGenerator<string> {
   }
 }
 
-export async function runAudit(repoRoot: string): Promise<AuditReport> {
-  const findings: AuditFinding[] = [];
-  for (const dir of AUDITED_DIRS) {
+export async function runScan(repoRoot: string): Promise<ScanReport> {
+  const findings: ScanFinding[] = [];
+  for (const dir of SCANNED_DIRS) {
     const root = join(repoRoot, dir);
     if (!(await exists(root))) continue;
     for await (const path of walk(root)) {
@@ -53,7 +53,7 @@ export async function runAudit(repoRoot: string): Promise<AuditReport> {
       const buf = await readFile(path);
       if (buf.includes(0)) continue; // binary
       const file = relative(repoRoot, path).split(sep).join("/");
-      findings.push(...auditFile({ file, text: buf.toString("utf8") }));
+      findings.push(...scanFile({ file, text: buf.toString("utf8") }));
     }
   }
   findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule));

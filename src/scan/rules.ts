@@ -1,8 +1,8 @@
-// Static rules of the infrastructure audit. Every rule works on one file's text and returns
+// Static rules of the infrastructure scan. Every rule works on one file's text and returns
 // findings whose message never contains the offending value: only a masked form (first two
 // characters and the length).
 
-export interface AuditFinding {
+export interface ScanFinding {
   file: string;
   line: number;
   rule: string;
@@ -38,7 +38,7 @@ const ASSIGNMENT = /^\s*(?:export\s+|-\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\
 // Obvious non-values: references to the environment, template placeholders, masks.
 const NON_VALUE = /^(?:\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\}|<[^<>]+>|\*+|x{3,}|\.\.\.|…)$/i;
 
-// Placeholder values accepted in test files only (tofu test fixtures, audit fixtures).
+// Placeholder values accepted in test files only (tofu test fixtures, scan fixtures).
 const TEST_PLACEHOLDER = /(mock|dummy|fake|example|test|placeholder)/i;
 
 const SCW_ACCESS_KEY = /\bSCW[A-Z0-9]{17}\b/g;
@@ -306,8 +306,8 @@ function checkTofu(ctx: FileContext, push: (line: number, rule: RuleId, message:
   }
 }
 
-export function auditFile(ctx: FileContext): AuditFinding[] {
-  const findings: AuditFinding[] = [];
+export function scanFile(ctx: FileContext): ScanFinding[] {
+  const findings: ScanFinding[] = [];
   const seen = new Set<string>();
   const push = (line: number, rule: RuleId, message: string): void => {
     const key = `${line}:${rule}:${message}`;

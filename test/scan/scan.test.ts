@@ -5,12 +5,12 @@ import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { auditFile, mask, runAudit } from "../../src/audit/index.js";
+import { scanFile, mask, runScan } from "../../src/scan/index.js";
 
 const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 // Planted values are assembled at run time so that this test file itself holds no literal
-// secret for the audit (or any other scanner) to find.
+// secret for the scan (or any other scanner) to find.
 const PLANTED_PASSWORD = ["S3cr3t", "Value", "x9Qz", "L7mK2pWq"].join("-");
 const PLANTED_ACCESS_KEY = "SCW" + "A1B2C3D4E5F6G7H8J";
 const PLANTED_SECRET_KEY = ["3f1c2a9e", "7b4d", "4e21", "9a6f", "0c5b8d7e1f23"].join("-");
@@ -18,19 +18,19 @@ const PLANTED_TOKEN = ["q8ZrT2", "vXk9Lm4", "Np7Wd3Ys", "Hb6Jc1Fg"].join("");
 const PLANTED_PASSPHRASE = ["correct", "Horse", "Battery", "Staple", "42"].join("-");
 const PLANTED_VALUES = [PLANTED_PASSWORD, PLANTED_ACCESS_KEY, PLANTED_SECRET_KEY, PLANTED_TOKEN, PLANTED_PASSPHRASE];
 
-describe("audit on the repository", () => {
+describe("scan of the repository", () => {
   it("passes", async () => {
-    const report = await runAudit(repoRoot);
+    const report = await runScan(repoRoot);
     expect(report.findings, JSON.stringify(report.findings, null, 2)).toEqual([]);
     expect(report.ok).toBe(true);
   });
 });
 
-describe("audit on a planted bad file", () => {
+describe("scan of a planted bad file", () => {
   let root = "";
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), "evalap-audit-"));
+    root = await mkdtemp(join(tmpdir(), "evalap-scan-"));
     await cp(join(repoRoot, "infra"), join(root, "infra"), {
       recursive: true,
       filter: (src) => !src.includes(`${"/"}.terraform${"/"}`) && !src.endsWith("/.terraform"),
@@ -96,7 +96,7 @@ describe("audit on a planted bad file", () => {
   });
 
   it("fails with the right rules", async () => {
-    const report = await runAudit(root);
+    const report = await runScan(root);
     expect(report.ok).toBe(false);
     const rules = (file: string): string[] => report.findings.filter((f) => f.file === file).map((f) => f.rule);
 
@@ -125,7 +125,7 @@ describe("audit on a planted bad file", () => {
   });
 
   it("never echoes a planted value", async () => {
-    const report = await runAudit(root);
+    const report = await runScan(root);
     const serialized = JSON.stringify(report);
     for (const value of PLANTED_VALUES) {
       expect(serialized.includes(value), `finding output leaks ${mask(value)}`).toBe(false);
@@ -135,8 +135,8 @@ describe("audit on a planted bad file", () => {
   });
 });
 
-describe("audit rules", () => {
-  const findings = (file: string, text: string): string[] => auditFile({ file, text }).map((f) => f.rule);
+describe("scan rules", () => {
+  const findings = (file: string, text: string): string[] => scanFile({ file, text }).map((f) => f.rule);
 
   it("ignores references, interpolations and environment lookups", () => {
     expect(findings("infra/x/main.tf", ['  password = var.db_password', '  token    = "${local.t}"', "  secret_path = \"/evalap/prod\""].join("\n"))).toEqual([]);
