@@ -57,6 +57,8 @@ function answer(res: ServerResponse, status: number, body = '{"ok":true}'): void
 }
 
 const FAST: HealthPolicy = { consecutive: 3, intervalMs: 20, requestTimeoutMs: 1000, latencyBudgetMs: 1000, deadlineMs: 500 };
+/** FAST with a deadline far away, for gates expected to end healthy: a loaded machine must not turn them into deadline failures. */
+const PATIENT: HealthPolicy = { ...FAST, deadlineMs: 10_000 };
 
 function endpoint(name: string, url: string, healthPath = "/health", expect?: BodyExpectation): ServiceEndpoint {
   return { name, url, healthPath, ...(expect ? { expect } : {}) };
@@ -81,7 +83,7 @@ describe("healthGate", () => {
   it("is healthy after 3 consecutive 200s and emits one event per check and per service", async () => {
     const s = await serve((_n, _req, res) => answer(res, 200));
     const events = new EventRecorder();
-    const report = await healthGate([endpoint("api", s.url)], FAST, { events });
+    const report = await healthGate([endpoint("api", s.url)], PATIENT, { events });
 
     expect(report.healthy).toBe(true);
     const api = report.services[0];
@@ -103,7 +105,7 @@ describe("healthGate", () => {
   it("resets the consecutive count on a bad answer: 500, 500, then 200s is healthy after 5 attempts", async () => {
     const s = await serve((n, _req, res) => answer(res, n <= 2 ? 500 : 200));
     const events = new EventRecorder();
-    const report = await healthGate([endpoint("api", s.url)], FAST, { events });
+    const report = await healthGate([endpoint("api", s.url)], PATIENT, { events });
     expect(report.healthy).toBe(true);
     expect(report.services[0]).toMatchObject({ healthy: true, attempts: 5, consecutive: 3 });
     expect(events.ofType("health.check").map((c) => c.ok)).toEqual([false, false, true, true, true]);
@@ -112,7 +114,7 @@ describe("healthGate", () => {
 
   it("resets after a good answer too: 200, 500, 200, 200, 200 needs 5 attempts", async () => {
     const s = await serve((n, _req, res) => answer(res, n === 2 ? 500 : 200));
-    const report = await healthGate([endpoint("api", s.url)], FAST, { events: new EventRecorder() });
+    const report = await healthGate([endpoint("api", s.url)], PATIENT, { events: new EventRecorder() });
     expect(report.services[0]).toMatchObject({ healthy: true, attempts: 5 });
   });
 
@@ -235,7 +237,7 @@ describe("healthGate", () => {
 
   it("joins the base URL and the health path with one slash and sends one request per attempt", async () => {
     const s = await serve((n, _req, res) => answer(res, n === 1 ? 502 : 200));
-    const report = await healthGate([endpoint("evalap", `${s.url}/`, "/openapi.json")], FAST, { events: new EventRecorder() });
+    const report = await healthGate([endpoint("evalap", `${s.url}/`, "/openapi.json")], PATIENT, { events: new EventRecorder() });
     expect(report.services[0]?.url).toBe(`${s.url}/openapi.json`);
     expect(report.services[0]?.attempts).toBe(4);
     expect(s.paths).toEqual(["/openapi.json", "/openapi.json", "/openapi.json", "/openapi.json"]);
@@ -243,7 +245,7 @@ describe("healthGate", () => {
 
   it("keeps a path prefix of the base URL", async () => {
     const s = await serve((_n, _req, res) => answer(res, 200));
-    await healthGate([endpoint("ui", `${s.url}/app/`, "/_stcore/health")], { ...FAST, consecutive: 1 }, { events: new EventRecorder() });
+    await healthGate([endpoint("ui", `${s.url}/app/`, "/_stcore/health")], { ...PATIENT, consecutive: 1 }, { events: new EventRecorder() });
     expect(s.paths).toEqual(["/app/_stcore/health"]);
   });
 
@@ -254,7 +256,7 @@ describe("healthGate", () => {
     const s = await serve((n, _req, res) => answer(res, 200, n === 2 ? big : medium));
     let connections = 0;
     servers.at(-1)?.on("connection", () => connections++);
-    const report = await healthGate([endpoint("api", s.url)], { ...FAST, consecutive: 4, intervalMs: 5 }, { events: new EventRecorder() });
+    const report = await healthGate([endpoint("api", s.url)], { ...PATIENT, consecutive: 4, intervalMs: 5 }, { events: new EventRecorder() });
     expect(report.services[0]).toMatchObject({ healthy: true, attempts: 4 });
     // Answers 1 and 3 were read to their end (one socket reused); the 3 MiB one was cancelled, closing its socket.
     expect(connections).toBeLessThanOrEqual(2);
