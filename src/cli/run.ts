@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline/promises";
-import { loadConfig, type ProjectConfig } from "../config/load.js";
+import { configDefaults, loadConfig, type ProjectConfig } from "../config/load.js";
 import { EvalapError, InterruptedError, isEvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { EventBus } from "../events/bus.js";
@@ -79,7 +79,7 @@ export async function runCommand(
       bin: cfg?.tofu.binary ?? toolchain.bin,
       env: toolchain.env,
       signal: controller.signal,
-      interruptGraceMs: cfg?.tofu.interruptGrace ?? 60_000,
+      interruptGraceMs: (cfg ?? configDefaults()).tofu.interruptGrace,
     });
     const env: CommandEnv = {
       events: bus,
