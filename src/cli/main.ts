@@ -156,10 +156,11 @@ export function buildProgram(): Command {
   program
     .command("validate")
     .description("check formatting and validate every environment root and module")
-    .addHelpText("after", examples(["evalap-infra validate", "evalap-infra validate --json"]))
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option("--fix", "format the files that are not formatted (tofu fmt, with the tofu evalap-infra uses)")
+    .addHelpText("after", examples(["evalap-infra validate", "evalap-infra validate --fix", "evalap-infra validate --json"]))
+    .action(async (opts: { fix?: boolean }, cmd: Command) => {
       const { validateCommand } = await import("./commands/validate.js");
-      await finish(validateCommand(globals(cmd)));
+      await finish(validateCommand(globals(cmd), opts));
     });
 
   program
