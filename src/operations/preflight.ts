@@ -47,7 +47,7 @@ export async function missingInputs(env: ResolvedEnvironment, runVars: Record<st
   const missing: MissingInput[] = [];
   const given = await givenVariables(env, runVars, environ);
   if (given !== null) {
-    for (const v of root.variables) {
+    for (const v of variablesOf(root)) {
       if (v.hasDefault || given.has(v.name)) continue;
       missing.push({ kind: "variable", names: [v.name], how: howToSet(env.name, v.name, v.sensitive, command) });
     }
@@ -56,7 +56,8 @@ export async function missingInputs(env: ResolvedEnvironment, runVars: Record<st
     const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((n) => !environ[n]);
     missing.push({ kind: "credentials", names, how: "tofu's s3 backend (the state bucket) reads them: export them set to your Scaleway access and secret keys" });
   }
-  if ((await usesScalewayResources(env.rootDir, root)) && !(await scalewayCredentialsGiven(environ))) {
+  // Credentials first: the module tree is read only when they are missing.
+  if (!(await scalewayCredentialsGiven(environ)) && (await usesScalewayResources(env.rootDir, root))) {
     const names = ["SCW_ACCESS_KEY", "SCW_SECRET_KEY"].filter((n) => !environ[n]);
     missing.push({ kind: "credentials", names, how: "the Scaleway provider needs an API key: create one in the Scaleway console (IAM > API keys) and export both" });
   }
@@ -76,7 +77,8 @@ interface Variable {
 }
 
 interface Module {
-  variables: Variable[];
+  /** Declared in .tf.json files; those of .tf files are read from `blocks` by variablesOf. */
+  jsonVariables: Variable[];
   /** The backend type of a root (`backend "s3"`), if any. */
   backend: string | null;
   blocks: Block[];
@@ -101,13 +103,19 @@ async function readModule(dir: string): Promise<Module | null> {
       }
     }
   }
-  for (const b of blocks) {
-    if (b.type !== "variable" || b.labels.length !== 1) continue;
-    const attrs = attributes(b.body);
-    variables.push({ name: b.labels[0] as string, hasDefault: attrs.has("default"), sensitive: attrs.get("sensitive") === "true" });
-  }
   const backend = blocks.filter((b) => b.type === "terraform").flatMap((b) => topLevelBlocks(b.body)).find((b) => b.type === "backend");
-  return { variables, backend: backend?.labels[0] ?? null, blocks };
+  return { jsonVariables: variables, backend: backend?.labels[0] ?? null, blocks };
+}
+
+function variablesOf(module: Module): Variable[] {
+  const declared = module.blocks.filter((b) => b.type === "variable" && b.labels.length === 1);
+  return [
+    ...declared.map((b) => {
+      const attrs = attributes(b.body);
+      return { name: b.labels[0] as string, hasDefault: attrs.has("default"), sensitive: attrs.get("sensitive") === "true" };
+    }),
+    ...module.jsonVariables,
+  ];
 }
 
 /** Every variable name given a value; null when a var file cannot be read (then tofu judges). */
