@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline/promises";
-import { loadConfig, type ProjectConfig } from "../config/load.js";
+import { configDefaults, loadConfig, type ProjectConfig } from "../config/load.js";
 import { EvalapError, InterruptedError, isEvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { EventBus } from "../events/bus.js";
@@ -85,7 +85,7 @@ export async function runCommand(
         const cfg = config;
         const value = resolveToolchain(cfg?.tofu.binary, process.env, cfg?.projectDir).then((toolchain) => ({
           toolchain,
-          tofu: { bin: toolchain.bin, env: toolchain.env, signal: controller.signal, interruptGraceMs: cfg?.tofu.interruptGrace ?? 60_000 },
+          tofu: { bin: toolchain.bin, env: toolchain.env, signal: controller.signal, interruptGraceMs: (cfg ?? configDefaults()).tofu.interruptGrace },
         }));
         tooling = { for: cfg, value };
       }

@@ -2,7 +2,11 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { ConfigError } from "../core/errors.js";
+import { closestKey, knownKeysAt, locateJsonError } from "./explain.js";
+import { pathProblems } from "./paths.js";
 import { configSchema, type EnvironmentConfig, type ProjectConfigData } from "./schema.js";
+
+export { configDefaults } from "./schema.js";
 
 export const CONFIG_FILE = "evalap-infra.json";
 
@@ -40,10 +44,18 @@ export async function findConfigFile(cwd: string, explicit?: string): Promise<st
   );
 }
 
+/** Finds, parses and checks the config: its fields, then that its paths are inside the project. */
 export async function loadConfig(cwd: string, explicit?: string): Promise<ProjectConfig> {
   const file = await findConfigFile(cwd, explicit);
   const text = await readFile(file, "utf8");
-  return parseConfig(text, file);
+  const config = parseConfig(text, file);
+  const problems = await pathProblems(config, config.projectDir);
+  if (problems.length > 0) throw invalid(file, problems, "paths in evalap-infra.json are relative to its directory (the project) and must stay inside it");
+  return config;
+}
+
+function invalid(file: string, lines: string[], hint: string): ConfigError {
+  return new ConfigError(`${file} is invalid:\n${lines.map((l) => `  - ${l}`).join("\n")}`, hint);
 }
 
 export function parseConfig(text: string, file: string): ProjectConfig {
@@ -51,15 +63,16 @@ export function parseConfig(text: string, file: string): ProjectConfig {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`, "fix the JSON syntax (a trailing comma or a missing quote)");
+    const { reason, location } = locateJsonError(text, (err as Error).message);
+    throw new ConfigError(
+      `${file} is not valid JSON: ${reason} at line ${location.line}, column ${location.column}\n${location.excerpt}`,
+      "fix the JSON syntax there (often a trailing comma, a missing comma or quote, or an unclosed brace just before it)",
+    );
   }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const lines = parsed.error.issues.map(formatIssue);
-    throw new ConfigError(
-      `${file} is invalid:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
-      `fix the field${lines.length > 1 ? "s" : ""} above; your editor completes the file when it names "$schema": "./evalap-infra.schema.json"`,
-    );
+    throw invalid(file, lines, `fix the field${lines.length > 1 ? "s" : ""} above; your editor completes the file when it names "$schema": "./evalap-infra.schema.json"`);
   }
   return { ...parsed.data, file, projectDir: path.dirname(file) };
 }
@@ -79,9 +92,19 @@ export function resolveEnvironment(config: ProjectConfig, name: string): Resolve
 function formatIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length === 0 ? "(top level)" : issue.path.map(String).join(".");
   let message = issue.message;
-  if (issue.code === "unrecognized_keys") message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "unrecognized_keys") message = unknownFields(issue.keys, knownKeysAt(configSchema, issue.path));
   const got = "input" in issue && issue.input !== undefined && issue.code !== "unrecognized_keys" ? `, got ${JSON.stringify(issue.input)}` : "";
   return `${where}: ${message}${got}`;
+}
+
+/** Names the unknown fields, each with the known one it is probably a typo of, else the known ones. */
+function unknownFields(keys: string[], known: string[]): string {
+  const named = keys.map((k) => {
+    const close = closestKey(k, known);
+    return close ? `"${k}" (did you mean "${close}"?)` : `"${k}"`;
+  });
+  const listed = keys.every((k) => closestKey(k, known) === null) && known.length > 0 ? ` (known fields: ${known.filter((k) => k !== "$schema").join(", ")})` : "";
+  return `unknown field${keys.length > 1 ? "s" : ""} ${named.join(", ")}${listed}`;
 }
 
 async function isFile(file: string): Promise<boolean> {

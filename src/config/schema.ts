@@ -115,6 +115,22 @@ export type ProjectConfigInput = z.input<typeof configSchema>;
 export type ProjectConfigData = z.output<typeof configSchema>;
 export type EnvironmentConfig = ProjectConfigData["environments"][string];
 
+export type ConfigDefaults = Readonly<Omit<ProjectConfigData, "environments" | "$schema">>;
+
+let defaults: ConfigDefaults | undefined;
+
+/**
+ * Every default of the config as the schema fills it in (durations in milliseconds): the one source
+ * for code that runs without a config (e.g. before it is loaded). Computed once, on first use.
+ */
+export function configDefaults(): ConfigDefaults {
+  if (defaults === undefined) {
+    const { environments: _environments, $schema: _schema, ...rest } = configSchema.parse({ environments: { defaults: { root: "." } } });
+    defaults = Object.freeze(rest);
+  }
+  return defaults;
+}
+
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
 }

@@ -16,11 +16,6 @@ export function currentHolder(command: string): LockHolder {
   return { id: randomUUID(), user, host: os.hostname(), pid: process.pid, command, startedAt: new Date().toISOString() };
 }
 
-export function isLockHolder(value: unknown): value is LockHolder {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.user === "string" && typeof v.host === "string" && typeof v.pid === "number" && typeof v.command === "string" && typeof v.startedAt === "string";
-}
 
 /** True when the process is gone (only meaningful for a holder on this host). */
 export function processIsGone(pid: number): boolean {

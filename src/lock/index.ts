@@ -1,10 +1,10 @@
-export { currentHolder, isLockHolder, processIsGone, type LockHolder } from "./holder.js";
+export { currentHolder, processIsGone, type LockHolder } from "./holder.js";
+export { lockHolderSchema, queueTicketSchema, remoteLockRecordSchema } from "./schema.js";
 export { acquireLocalLock, LockHeldError, localHolderFile, readHolder, type LockHandle, type LocalLockOptions } from "./local.js";
 export { CLOCK_RESOLUTION_MS, isPastLease } from "./queue.js";
 export {
   acquireRemoteLock,
   forceReleaseRemoteLock,
-  isRemoteLockRecord,
   LeaseLostError,
   readRemoteLock,
   type BucketTimes,

@@ -7,7 +7,8 @@ import { ExitCode } from "../core/exit-codes.js";
 import type { EventSink } from "../events/types.js";
 import { abortableSleep } from "../core/sleep.js";
 import { makeDirectory, toFileSystemError, withFileSystemErrors } from "../tofu/fs-errors.js";
-import { isLockHolder, processIsGone, type LockHolder } from "./holder.js";
+import { processIsGone, type LockHolder } from "./holder.js";
+import { lockHolderSchema, parseJsonAs } from "./schema.js";
 
 export interface LocalLockOptions {
   /** Directory holding the lock files (.evalap-infra/locks). */
@@ -116,11 +117,10 @@ export function localHolderFile(dir: string, environment: string): string {
   return path.join(dir, `${environment}.holder.json`);
 }
 
+/** The recorded holder; null when there is none or it cannot be read (not JSON, not a holder). */
 export async function readHolder(file: string): Promise<LockHolder | null> {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(file, "utf8"));
-    return isLockHolder(parsed) ? parsed : null;
-  } catch {
-    return null;
-  }
+  const text = await readFile(file, "utf8").catch(() => null);
+  if (text === null) return null;
+  const parsed = parseJsonAs<LockHolder>(lockHolderSchema, text);
+  return "value" in parsed ? parsed.value : null;
 }

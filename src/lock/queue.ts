@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { isLockHolder, type LockHolder } from "./holder.js";
+import type { LockHolder } from "./holder.js";
+import { parseJsonAs, queueTicketSchema } from "./schema.js";
 import { PreconditionFailedError } from "../objectstore/errors.js";
 import type { ListedObject, ObjectStore } from "../objectstore/types.js";
 
@@ -217,11 +218,6 @@ export class WaitQueue {
 
 /** The waiter a ticket names, or null when it is not a ticket (tickets of older versions name one too). */
 function parseTicket(text: string): LockHolder | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null || !("holder" in value)) return null;
-    return isLockHolder(value.holder) ? value.holder : null;
-  } catch {
-    return null;
-  }
+  const parsed = parseJsonAs<{ holder: LockHolder }>(queueTicketSchema, text);
+  return "value" in parsed ? parsed.value.holder : null;
 }

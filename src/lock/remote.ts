@@ -4,9 +4,10 @@ import type { EventSink } from "../events/types.js";
 import { PreconditionFailedError } from "../objectstore/errors.js";
 import type { ObjectStore, RawObject } from "../objectstore/types.js";
 import { abortableSleep } from "../core/sleep.js";
-import { isLockHolder, type LockHolder } from "./holder.js";
+import type { LockHolder } from "./holder.js";
 import { LockHeldError } from "./local.js";
 import { CLOCK_RESOLUTION_MS, isPastLease, WaitQueue } from "./queue.js";
+import { parseJsonAs, remoteLockRecordSchema } from "./schema.js";
 
 /**
  * The cross-machine deployment lock: a lease, one JSON object in the state bucket, written only with
@@ -130,13 +131,6 @@ export class LeaseLostError extends EvalapError {
   }
 }
 
-export function isRemoteLockRecord(value: unknown): value is RemoteLockRecord {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  const times = typeof v.acquiredAt === "string" && typeof v.heartbeatAt === "string" && typeof v.expiresAt === "string";
-  return isLockHolder(v.holder) && times && typeof v.leaseMs === "number" && Number.isFinite(v.leaseMs) && v.leaseMs >= 0;
-}
-
 /** The lock as the bucket sees it now; null when there is none. Never throws on what the object holds. */
 export async function readRemoteLock(store: ObjectStore, key: string): Promise<RemoteLockRead | null> {
   const raw = await store.read(key);
@@ -154,13 +148,9 @@ function interpret(raw: RawObject): RemoteLockRead {
 
 /** The record, or why the text is not one. */
 function parseRecord(text: string): RemoteLockRecord | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return "not JSON";
-  }
-  return isRemoteLockRecord(value) ? value : "JSON, but not a lock record";
+  const parsed = parseJsonAs<RemoteLockRecord>(remoteLockRecordSchema, text);
+  if ("value" in parsed) return parsed.value;
+  return parsed.problem === "not JSON" ? "not JSON" : "JSON, but not a lock record";
 }
 
 /**

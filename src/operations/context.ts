@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { ProjectConfig } from "../config/load.js";
-import type { EventSink } from "../events/types.js";
+import type { EventSink, StepOutcome } from "../events/types.js";
 import type { Redactor } from "../report/redact.js";
 import type { RetryPolicy } from "../retry/backoff.js";
 import type { Transient } from "../retry/retry.js";
@@ -23,7 +23,7 @@ export interface RunContext {
 }
 
 /** Runs one named step, reporting its start, end, duration and outcome. */
-export async function step<T>(ctx: Pick<RunContext, "events">, name: string, fn: () => Promise<T>, detail?: (value: T) => { outcome?: "ok" | "skipped"; detail?: string }): Promise<T> {
+export async function step<T>(ctx: Pick<RunContext, "events">, name: string, fn: () => Promise<T>, detail?: (value: T) => { outcome?: StepOutcome; detail?: string }): Promise<T> {
   const started = Date.now();
   ctx.events.emit({ type: "step.started", step: name });
   try {

@@ -10,8 +10,11 @@ import { StateNotPersistedError, TofuError } from "../tofu/errors.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
 import { initStep, planStep } from "./plan.js";
+import { preflight } from "./preflight.js";
 
 export interface DeployOptions {
+  /** What the run is, for the preflight's message (default deploy). */
+  command?: "deploy" | "rollback";
   yes: boolean;
   allowDestroy: string[];
   /** Extra variables (a release's inputs), on top of the environment's. */
@@ -36,6 +39,8 @@ export interface DeployResult {
  * the run (StateNotPersistedError, not retried): a new plan would read the stale remote state.
  */
 export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, opts: DeployOptions, lockTimeoutMs: number): Promise<DeployResult> {
+  // The same preflight as plan's: a variable or credentials nobody gives is exit 9 before tofu runs.
+  await preflight(ctx, env, opts.vars ?? {}, opts.command ?? "deploy");
   await initStep(ctx, env);
   let applyAttempts = 0;
   return withRetry(

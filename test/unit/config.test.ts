@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { configJsonSchema, parseConfig, resolveEnvironment } from "../../src/config/index.js";
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { configDefaults, configJsonSchema, loadConfig, parseConfig, resolveEnvironment } from "../../src/config/index.js";
+import { closestKey, editDistance } from "../../src/config/explain.js";
 import { ConfigError } from "../../src/core/errors.js";
 
 const parse = (value: unknown) => parseConfig(JSON.stringify(value), "/project/evalap-infra.json");
@@ -59,6 +63,48 @@ describe("project config", () => {
     expect(err.message).toContain("is not valid JSON");
   });
 
+  it("gives a JSON syntax error's line and column, with the line and a caret, not a character position", () => {
+    const text = '{\n  "environments": {\n    "staging": { "root": "infra/staging", }\n  }\n}\n';
+    const err = errorOf(() => parseConfig(text, "/p/evalap-infra.json"));
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toContain("at line 3, column 43");
+    expect(err.message).not.toMatch(/position \d+/);
+    expect(err.message).toContain('    3 |     "staging": { "root": "infra/staging", }\n      | ' + " ".repeat(42) + "^");
+    expect(err.hint).toContain("trailing comma");
+    // A file cut short points at its end.
+    expect(errorOf(() => parseConfig('{\n  "environments": {', "/p/evalap-infra.json")).message).toContain("at line 2, column 20");
+  });
+
+  it("suggests the closest known field for a typo, else lists the known ones", () => {
+    const err = errorOf(() =>
+      parse({ environments: { staging: { root: "infra/staging", protecton: "protected" } }, retires: {}, lock: { timout: "1m" }, helath: {}, colour: 1 }),
+    );
+    expect(err.message).toContain('environments.staging: unknown field "protecton" (did you mean "protection"?)');
+    expect(err.message).toContain('lock: unknown field "timout" (did you mean "timeout"?)');
+    expect(err.message).toMatch(/\(top level\): unknown fields "retires" \(did you mean "retry"\?\), "helath" \(did you mean "health"\?\), "colour"/);
+    const far = errorOf(() => parse({ environments: { staging: { root: "infra/staging", zzz: 1 } } }));
+    expect(far.message).toContain('environments.staging: unknown field "zzz" (known fields: root, protection, vars, varFiles, backendConfig, remote)');
+    const remote = errorOf(() => parse({ environments: { staging: { root: "infra/staging", remote: { bucket: "abc", endpiont: "http://x" } } } }));
+    expect(remote.message).toContain('environments.staging.remote: unknown field "endpiont" (did you mean "endpoint"?)');
+  });
+
+  it("edit distance counts a swap of two letters as one edit", () => {
+    expect(editDistance("timeout", "timeout")).toBe(0);
+    expect(editDistance("tiemout", "timeout")).toBe(1);
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(closestKey("Lease", ["timeout", "poll", "stale", "lease"])).toBe("lease");
+    expect(closestKey("banana", ["timeout", "poll"])).toBeNull();
+  });
+
+  it("the defaults come from the schema, in milliseconds", () => {
+    const d = configDefaults();
+    const c = parse({ environments: { staging: { root: "infra/staging" } } });
+    for (const key of ["retry", "lock", "health", "rollback", "tofu", "guard", "modulesDir", "remoteTimeout"] as const) expect(d[key]).toEqual(c[key]);
+    expect(d.tofu.interruptGrace).toBe(60_000);
+    expect(d).not.toHaveProperty("environments");
+    expect(Object.isFrozen(d)).toBe(true);
+  });
+
   it("an unknown environment lists the known ones", () => {
     const c = parse({ environments: { staging: { root: "infra/staging" }, production: { root: "infra/production" } } });
     const err = errorOf(() => resolveEnvironment(c, "prod"));
@@ -74,6 +120,70 @@ describe("project config", () => {
     expect(schema.required).toContain("environments");
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["environments", "retry", "lock", "tofu", "guard"]));
     expect(schema.properties.environments?.description).toMatch(/OpenTofu root/);
+  });
+});
+
+describe("paths of the config (roots, varFiles, modulesDir)", () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    while (dirs.length > 0) await rm(dirs.pop() as string, { recursive: true, force: true });
+  });
+
+  /** A project with infra/staging (a root), a file and a link leading outside; returns its directory. */
+  async function project(config: Record<string, unknown>): Promise<string> {
+    const outside = await mkdtemp(path.join(os.tmpdir(), "evalap-outside-"));
+    const dir = await mkdtemp(path.join(os.tmpdir(), "evalap-paths-"));
+    dirs.push(dir, outside);
+    await mkdir(path.join(dir, "infra", "staging"), { recursive: true });
+    await writeFile(path.join(dir, "infra", "staging", "main.tf"), "");
+    await writeFile(path.join(dir, "infra", "staging", "staging.tfvars"), "");
+    await symlink(outside, path.join(dir, "infra", "elsewhere"));
+    await writeFile(path.join(dir, "evalap-infra.json"), JSON.stringify(config));
+    return dir;
+  }
+
+  const load = async (config: Record<string, unknown>) => {
+    const dir = await project(config);
+    try {
+      await loadConfig(dir);
+    } catch (err) {
+      if (err instanceof ConfigError) return { dir, err };
+      throw err;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it("accepts roots, varFiles and modulesDir inside the project", async () => {
+    const dir = await project({ environments: { staging: { root: "infra/staging", varFiles: ["staging.tfvars"] }, all: { root: "." } }, modulesDir: "infra" });
+    const config = await loadConfig(dir);
+    expect(resolveEnvironment(config, "staging").rootDir).toBe(path.join(dir, "infra", "staging"));
+  });
+
+  it("refuses a root outside the project, missing, a file, or reached through a link leading outside, naming each field", async () => {
+    const { dir, err } = await load({
+      environments: {
+        up: { root: "../../etc" },
+        absolute: { root: "/etc" },
+        missing: { root: "infra/stagin" },
+        file: { root: "infra/staging/main.tf" },
+        linked: { root: "infra/elsewhere" },
+      },
+    });
+    expect(err.exitCode).toBe(3);
+    expect(err.code).toBe("config_invalid");
+    expect(err.message).toContain(`environments.up.root: "../../etc" is outside the project directory ${dir}`);
+    expect(err.message).toContain('environments.absolute.root: "/etc" is outside the project directory');
+    expect(err.message).toContain('environments.missing.root: "infra/stagin" does not exist');
+    expect(err.message).toContain('environments.file.root: "infra/staging/main.tf" is a file, not a directory');
+    expect(err.message).toContain(`environments.linked.root: "infra/elsewhere" leads through a symbolic link to ${await realpath(path.join(dir, "infra", "elsewhere"))}`);
+    expect(err.hint).toMatch(/inside/);
+  });
+
+  it("refuses varFiles (relative to the root) and a modulesDir outside the project", async () => {
+    const { err } = await load({ environments: { staging: { root: "infra/staging", varFiles: ["../../../secrets.tfvars", "staging.tfvars"] } }, modulesDir: "../modules" });
+    expect(err.message).toContain('environments.staging.varFiles[0]: "../../../secrets.tfvars" is outside the project directory');
+    expect(err.message).not.toContain("varFiles[1]");
+    expect(err.message).toContain('modulesDir: "../modules" is outside the project directory');
   });
 });
 

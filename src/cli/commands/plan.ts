@@ -2,6 +2,7 @@ import path from "node:path";
 import { resolveEnvironment } from "../../config/load.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import { initStep, planStep } from "../../operations/plan.js";
+import { preflight } from "../../operations/preflight.js";
 import { formatPlanCounts } from "../../report/format.js";
 import { removePlanFile } from "../../tofu/commands.js";
 import { parseLockTimeout, parseVars } from "../flags.js";
@@ -20,6 +21,7 @@ export function planCommand(environment: string, flags: PlanFlags, globals: Glob
     const vars = parseVars(flags.var);
     const ctx = await cmd.loadContext();
     const env = resolveEnvironment(ctx.config, environment);
+    await preflight(ctx, env, vars, "plan");
     await initStep(ctx, env);
     const out = flags.out === undefined ? undefined : path.resolve(flags.out);
     const planned = await planStep(ctx, env, { lockTimeoutMs: lockTimeoutMs ?? ctx.config.lock.timeout, vars, ...(out ? { out } : {}) });
