@@ -49,7 +49,7 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
   [ExitCode.RetriesExhausted]: "a transient failure outlived every retry or the retry budget",
   [ExitCode.RolledBack]: "health check failed; the previous release was restored",
   [ExitCode.HealthFailed]: "health check failed and service was not restored",
-  [ExitCode.Prerequisite]: "a prerequisite is missing (doctor, Object Storage credentials)",
+  [ExitCode.Prerequisite]: "a prerequisite is missing (doctor, credentials, a required variable without a value)",
   [ExitCode.BackendUnavailable]: "the state backend (bucket) is unreachable (at the preflight: nothing was written)",
   [ExitCode.PendingRelease]: "a release left pending by a run that died needs deploy --resume or rollback",
   [ExitCode.StateNotPersisted]: "tofu applied but could not save the state: it is kept locally; run state push",
