@@ -75,7 +75,7 @@ export async function runCommand(
   process.on("SIGTERM", onTerm);
 
   bus.emit({ type: "run.started", command: name, version: VERSION, ...(environment ? { environment } : {}) });
-  let exitCode: number = ExitCode.Ok;
+  let exitCode: number;
   try {
     let config: ProjectConfig | undefined;
     // One resolution per config state: a body that asks before loading the config gets it again after.

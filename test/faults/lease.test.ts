@@ -89,7 +89,7 @@ const stepTime = (run: CliRun, name: string) => Date.parse(eventsOf(run, "step.s
 
 /** How far a CLI's wall clock was from ours: its first event is stamped within seconds of `startedAt`. */
 function clockOffsetMs(run: CliRun, startedAt: number): number {
-  return Date.parse(String(run.events[0]?.time ?? "")) - startedAt;
+  return Date.parse(String((run.events[0]?.time as string | undefined) ?? "")) - startedAt;
 }
 
 const MINUTE = 60_000;
@@ -223,7 +223,7 @@ describe("a holder stalled past its lease", () => {
     await traceStarted(a.trace, one.url);
     // The CLI only: its tofu runs in its own process group and keeps applying under the state lock.
     process.kill(pid, "SIGSTOP");
-    let runs: CliRun[] = [];
+    let runs: CliRun[];
     let runA: CliRun;
     try {
       // An ordinary deploy: it waits out A's lease, takes it over, and finds A's release pending.

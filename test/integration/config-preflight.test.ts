@@ -69,7 +69,7 @@ describe("config file mistakes", () => {
     expect(run.exitCode).toBe(3);
     expect(run.stderr).toContain("at line 4, column 3");
     expect(run.stderr).toContain("4 |   }\n");
-    expect(run.stderr).toMatch(/\|   \^/);
+    expect(run.stderr).toMatch(/\| {3}\^/);
     expect(run.stderr).not.toMatch(/position \d+/);
   });
 

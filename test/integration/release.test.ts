@@ -8,7 +8,7 @@ const projects: TestProject[] = [];
 const services: FakeService[] = [];
 
 beforeAll(async () => {
-  await ensureS3ServerBinary();
+  ensureS3ServerBinary();
   s3 = await startS3Server({ bucket: "evalap-state" });
 });
 afterAll(async () => {

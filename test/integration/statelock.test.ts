@@ -11,7 +11,7 @@ import { loadConfig, resolveEnvironment, type ResolvedEnvironment } from "../../
 import { EventRecorder } from "../../src/events/bus.js";
 import type { RunContext } from "../../src/operations/context.js";
 import { deployLocked } from "../../src/operations/deploy.js";
-import { initStep, planStep } from "../../src/operations/plan.js";
+import { planStep } from "../../src/operations/plan.js";
 import { Redactor } from "../../src/report/redact.js";
 import { proveStateLockHolderDead } from "../../src/statelock/index.js";
 import { localIso, readRunRecords, writeRunRecord } from "../../src/tofu/run-record.js";

@@ -10,7 +10,7 @@ import {
 import type { S3ObjectStore } from "../../src/objectstore/index.js";
 import { requestTo, startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { s3Client } from "../support/s3-server.js";
-import { holder, lockFixture, sleep, stalled } from "./fixture.js";
+import { holder, lockFixture, stalled } from "./fixture.js";
 
 /** One attempt per call: an unreachable bucket fails at once instead of after the retry budget. */
 const ONE_ATTEMPT = { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1000 };

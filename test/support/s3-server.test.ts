@@ -7,7 +7,7 @@ import {
   ListObjectVersionsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { ensureS3ServerBinary, s3Client, startS3Server, stopAllS3Servers, type S3Server } from './s3-server.js';
