@@ -3,7 +3,7 @@ export { runTofu, checkTofuBinary, AUTOMATION_ENV, type TofuContext, type TofuRu
 export { TofuError, TofuBinaryError, StateLockHeldError, StateNotPersistedError } from "./errors.js";
 export { FileSystemError, toFileSystemError, withFileSystemErrors, type FileSystemReason } from "./fs-errors.js";
 export { lockOwnerHere, procStartTime, readRunRecords, removeRunRecord, type RunRecord } from "./run-record.js";
-export { classifyFailure, parseRetryAfter, TRANSIENT_DESCRIPTIONS, type FailureClass, type PermanentReason, type TransientReason } from "./classify.js";
+export { classifyFailure, parseRetryAfter, TRANSIENT_DESCRIPTIONS, type FailureClass, type PermanentReason, type ProviderReason, type TransientReason } from "./classify.js";
 export { parseHumanDiagnostics, parseJsonLine, parseStateLockInfo, type Diagnostic, type StateLockInfo, type TofuJsonMessage } from "./diagnostics.js";
 export { summarizePlanStream, summarizeShowJson, destructiveChanges, actionFromList, type PlanSummary, type PlannedChange, type ChangeAction } from "./plan-summary.js";
 export type { OutputValue } from "./commands.js";
