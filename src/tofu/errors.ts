@@ -1,8 +1,8 @@
 import path from "node:path";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { classifyFailure, type FailureClass, type PermanentReason } from "./classify.js";
-import { describeDiagnostics, type Diagnostic, type StateLockInfo } from "./diagnostics.js";
+import { classifyFailure, evidenceOf, type FailureClass, type PermanentReason } from "./classify.js";
+import { describeDiagnostics, parseStateLockInfo, parseStatePushRefusal, type Diagnostic, type StateLockInfo, type StatePushRefusal } from "./diagnostics.js";
 import { describeFileSystemFailure, fileSystemErrorCode, type FileSystemReason } from "./fs-errors.js";
 
 export interface TofuErrorOptions {
@@ -35,6 +35,44 @@ export class TofuError extends EvalapError {
     this.failure = failure;
     this.signal = opts.signal;
   }
+}
+
+/** tofu failed on a state lock someone else holds: the holder as tofu's "Lock Info" names it. */
+export class TofuStateLockError extends TofuError {
+  readonly lock: StateLockInfo;
+  constructor(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, lock: StateLockInfo, opts: TofuErrorOptions = {}) {
+    super(subcommand, tofuExitCode, diagnostics, stderr, opts);
+    this.name = "TofuStateLockError";
+    this.lock = lock;
+  }
+}
+
+/** tofu refused `state push`: the backend holds a newer state, or another one. */
+export class TofuStatePushRefusedError extends TofuError {
+  readonly refusal: StatePushRefusal;
+  constructor(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, refusal: StatePushRefusal, opts: TofuErrorOptions = {}) {
+    super(subcommand, tofuExitCode, diagnostics, stderr, opts);
+    this.name = "TofuStatePushRefusedError";
+    this.refusal = refusal;
+  }
+}
+
+/**
+ * The error for a failed tofu run, typed by what tofu said: a held state lock carries its holder,
+ * a refused state push its reason; everything else is a TofuError with its classification. The
+ * one place where tofu's failure text is parsed: operations read the typed fields.
+ */
+export function tofuFailure(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, opts: TofuErrorOptions = {}): TofuError {
+  if (!opts.signal) {
+    const failure = classifyFailure({ diagnostics, stderr });
+    if (failure.transient && failure.reason === "state_lock") {
+      const lock = parseStateLockInfo(evidenceOf({ diagnostics, stderr }));
+      if (lock) return new TofuStateLockError(subcommand, tofuExitCode, diagnostics, stderr, lock, opts);
+    }
+    const refusal = subcommand === "state push" ? parseStatePushRefusal(evidenceOf({ diagnostics, stderr })) : null;
+    if (refusal) return new TofuStatePushRefusedError(subcommand, tofuExitCode, diagnostics, stderr, refusal, opts);
+  }
+  return new TofuError(subcommand, tofuExitCode, diagnostics, stderr, opts);
 }
 
 interface Described {

@@ -6,8 +6,8 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { EvalapError, InterruptedError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { parseHumanDiagnostics, parseJsonLine, toDiagnostic, type Diagnostic, type TofuJsonMessage } from "./diagnostics.js";
-import { TofuBinaryError, TofuError } from "./errors.js";
+import { lockReleaseFailed, parseHumanDiagnostics, parseJsonLine, toDiagnostic, type Diagnostic, type TofuJsonMessage } from "./diagnostics.js";
+import { TofuBinaryError, TofuError, tofuFailure } from "./errors.js";
 import { FileSystemError } from "./fs-errors.js";
 import { localIso, removeRunRecord, writeRunRecord } from "./run-record.js";
 
@@ -87,7 +87,7 @@ export async function runTofu(ctx: TofuContext, req: TofuRunRequest): Promise<To
   // Commands run without -json print their diagnostics as text on stderr.
   if (diagnostics.length === 0 && exitCode !== 0) diagnostics.push(...parseHumanDiagnostics(stderr));
   if (exitCode !== 0 && !(req.okExitCodes ?? []).includes(exitCode)) {
-    throw new TofuError(subcommand, exitCode, diagnostics, stderr, { cwd: req.cwd });
+    throw tofuFailure(subcommand, exitCode, diagnostics, stderr, { cwd: req.cwd });
   }
   return { exitCode, stdout, stderr, diagnostics, durationMs: Date.now() - started };
 }
@@ -199,8 +199,7 @@ function recordRun(ctx: TofuContext, req: TofuRunRequest, child: ChildProcess, s
 async function settleRunRecord(record: Promise<string | null>, exit: Exit, diagnostics: Diagnostic[], stderr: string): Promise<void> {
   const file = await record;
   if (file === null) return;
-  const text = [...diagnostics.map((d) => d.summary), stderr].join("\n");
-  if (exit.signal !== null || /error releasing the state lock/i.test(text)) return;
+  if (exit.signal !== null || lockReleaseFailed(diagnostics, stderr)) return;
   await removeRunRecord(file).catch(() => undefined);
 }
 
