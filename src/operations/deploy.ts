@@ -5,7 +5,7 @@ import { withStateLock } from "../statelock/recover.js";
 import { saveErroredState } from "../tofu/recovery.js";
 import * as tofu from "../tofu/commands.js";
 import type { ApplyResult, OutputValue, PlanResult } from "../tofu/commands.js";
-import { describeDiagnostics, type TofuJsonMessage } from "../tofu/diagnostics.js";
+import { describeDiagnostics, emergencyStateDump, type TofuJsonMessage } from "../tofu/diagnostics.js";
 import { StateNotPersistedError, TofuError } from "../tofu/errors.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
@@ -85,7 +85,7 @@ async function applyStep(ctx: RunContext, env: ResolvedEnvironment, planned: Pla
   let dump: string | undefined;
   const onMessage = (m: TofuJsonMessage) => {
     // tofu prints the state here only when it could write it nowhere else: keep it, never show it.
-    if (m.state !== undefined && m["@message"] === "Emergency state dump") dump = JSON.stringify(m.state);
+    dump = emergencyStateDump(m) ?? dump;
     forwardProgress(ctx, m);
   };
   const apply = (timeout: number) => tofu.apply(ctx.tofu, env.rootDir, { planFile: planned.planFile, lockTimeoutMs: timeout, onMessage });

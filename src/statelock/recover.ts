@@ -1,15 +1,14 @@
 import type { ResolvedEnvironment } from "../config/load.js";
 import type { RunContext } from "../operations/context.js";
 import * as tofu from "../tofu/commands.js";
-import { parseStateLockInfo, type StateLockInfo } from "../tofu/diagnostics.js";
-import { operationName, StateLockHeldError, TofuError } from "../tofu/errors.js";
+import type { StateLockInfo } from "../tofu/diagnostics.js";
+import { operationName, StateLockHeldError, TofuStateLockError } from "../tofu/errors.js";
 import { removeRunRecord } from "../tofu/run-record.js";
 import { proveStateLockHolderDead, type StateLockProof } from "./proof.js";
 
 /** The holder of the state lock tofu failed on, when that is why it failed. */
 export function heldStateLock(err: unknown): StateLockInfo | null {
-  if (!(err instanceof TofuError) || !err.failure.transient || err.failure.reason !== "state_lock") return null;
-  return parseStateLockInfo([...err.diagnostics.map((d) => `${d.summary}\n${d.detail ?? ""}`), err.stderr].join("\n"));
+  return err instanceof TofuStateLockError ? err.lock : null;
 }
 
 /** While a state lock is waited for, how often its holder is checked again (tofu waits this long per attempt). */

@@ -1,9 +1,31 @@
 import type { Diagnostic } from "./diagnostics.js";
 
-export type TransientReason = "rate_limit" | "server_error" | "connection" | "timeout" | "tls_timeout" | "state_lock";
+export type TransientReason = "rate_limit" | "server_error" | "connection" | "timeout" | "tls_timeout" | "state_lock" | "transient_state";
+
+/**
+ * A permanent error the Scaleway API named (scaleway-sdk-go's typed errors, scw/errors.go): retrying
+ * cannot help, something must change (the configuration, a quota, the credentials' rights, the zone).
+ */
+export type ProviderReason =
+  | "invalid_arguments"
+  | "not_found"
+  | "permissions_denied"
+  | "denied_authentication"
+  | "quotas_exceeded"
+  | "precondition_failed"
+  | "out_of_stock"
+  | "already_exists"
+  | "locked";
 
 /** Why a failure is permanent, when the reason is one the caller acts on (the rest have none). */
-export type PermanentReason = "state_not_persisted" | "killed" | "no_space" | "read_only" | "permission_denied" | "arg_list_too_long";
+export type PermanentReason =
+  | "state_not_persisted"
+  | "killed"
+  | "no_space"
+  | "read_only"
+  | "permission_denied"
+  | "arg_list_too_long"
+  | ProviderReason;
 
 export type FailureClass =
   | {
@@ -57,12 +79,34 @@ const PATH_ERROR = new RegExp(
 const STATE_LOCK = /Lock Info:[\s\S]{0,200}\bID:\s+[0-9a-f-]{8,}|ConditionalRequestConflict/i;
 
 /**
+ * The Scaleway API's permanent errors, as scaleway-sdk-go formats them (scw/errors.go: "scaleway-sdk-go:
+ * quota exceeded(s): …") or as their raw body names them ("type":"out_of_stock"). One of them anywhere
+ * in the text wins over every transient-looking word beside it (a 503 on another resource, "timeout"
+ * in a help message): the same apply would fail again on it.
+ */
+const PROVIDER: ReadonlyArray<{ reason: ProviderReason; pattern: RegExp }> = [
+  { reason: "quotas_exceeded", pattern: /scaleway-sdk-go: quota exceeded\(s\)|quota exceeded for this resource|\bquotas_exceeded\b/i },
+  { reason: "out_of_stock", pattern: /scaleway-sdk-go: resource \S* ?is out of stock|\bout_of_stock\b/i },
+  { reason: "invalid_arguments", pattern: /scaleway-sdk-go: invalid argument\(s\)|\binvalid_arguments\b/i },
+  { reason: "permissions_denied", pattern: /scaleway-sdk-go: insufficient permissions|\bpermissions_denied\b/i },
+  { reason: "denied_authentication", pattern: /scaleway-sdk-go: denied authentication|\bdenied_authentication\b/i },
+  { reason: "precondition_failed", pattern: /scaleway-sdk-go: precondition failed|\bprecondition_failed\b/i },
+  { reason: "not_found", pattern: /scaleway-sdk-go: resource \S+ with ID \S* ?is not found|"type"\s*:\s*"not_found"/i },
+  { reason: "locked", pattern: /scaleway-sdk-go: resource \S+ with ID \S* ?is locked/i },
+  // Not one of the SDK's typed errors: a ResponseError ("http error 409 Conflict: … already exists").
+  { reason: "already_exists", pattern: /scaleway-sdk-go: http error 409 [^\n]*already exists|\b(resource_)?already_exists\b/i },
+];
+
+/**
  * Ordered rules: the first match wins. They are matched against what tofu *said* (diagnostics and
- * stderr), never against the command line, so a flag that happens to contain "429" or "timeout"
- * cannot make a permanent error look transient (Terragrunt #5088).
+ * stderr) with every quoted command line taken out (withoutCommandEcho), so a flag or a script
+ * that happens to contain "429" or "timeout" cannot make a permanent error look transient
+ * (Terragrunt #5088).
  */
 const RULES: ReadonlyArray<{ reason: TransientReason; pattern: RegExp }> = [
   { reason: "state_lock", pattern: STATE_LOCK },
+  // The API refused because the resource is busy (a gateway "configuring"): wait and try again.
+  { reason: "transient_state", pattern: /scaleway-sdk-go: resource \S+ with ID \S* ?is in a transient state|\btransient_state\b/i },
   { reason: "rate_limit", pattern: /\b429\b|too many requests|rate[ -]?limit(ed|ing|s)?\b|throttl(ed|ing)|slow ?down/i },
   { reason: "tls_timeout", pattern: /tls handshake timeout/i },
   {
@@ -81,10 +125,12 @@ const RULES: ReadonlyArray<{ reason: TransientReason; pattern: RegExp }> = [
 const PERMANENT = /saved plan is stale|invalid credentials|access denied|\b(401|403)\b.{0,40}(unauthori[sz]ed|forbidden|denied)|permission denied|quota exceeded|insufficient quota/i;
 
 export function classifyFailure(input: { diagnostics: Diagnostic[]; stderr: string }): FailureClass {
-  const text = [...input.diagnostics.map((d) => `${d.summary}\n${d.detail ?? ""}`), input.stderr].join("\n");
+  const text = evidenceOf(input);
   if (STATE_NOT_PERSISTED.test(text)) return { transient: false, reason: "state_not_persisted" };
   const fs = classifyFileSystem(text);
   if (fs) return fs;
+  const provider = PROVIDER.find((r) => r.pattern.test(text));
+  if (provider) return { transient: false, reason: provider.reason };
   if (PERMANENT.test(text)) return { transient: false };
   for (const rule of RULES) {
     if (rule.pattern.test(text)) {
@@ -93,6 +139,39 @@ export function classifyFailure(input: { diagnostics: Diagnostic[]; stderr: stri
     }
   }
   return { transient: false };
+}
+
+/** What tofu said, as one text: the diagnostics, then stderr, without the command lines they quote. */
+export function evidenceOf(input: { diagnostics: Diagnostic[]; stderr: string }): string {
+  const said = [...input.diagnostics.map((d) => `${d.summary}\n${d.detail ?? ""}`), stripBoxDrawing(input.stderr)];
+  return said.map(withoutCommandEcho).join("\n");
+}
+
+/**
+ * local-exec's failure quotes its whole command: "Error running command '<command>': exit status 1.
+ * Output: <what it printed>" (OpenTofu, provisioners/local-exec). The command is not evidence; what
+ * it printed is. The command ends at the first "': <exit error>. Output:"; one whose end cannot be
+ * found is dropped with everything after it (no evidence rather than a false one).
+ */
+const COMMAND_ECHO = /Error running command '[\s\S]*?':\s+(exit\s+status\s+-?\d+|signal:\s+[a-z ]+?|[^'\n]{0,200}?)\.\s+Output:/gi;
+
+/** "terraform_data.x (local-exec): Executing: ["/bin/sh" "-c" "…"]": the command again, as tofu announces it. */
+const EXECUTING = /^.*\(local-exec\): Executing: .*$/gm;
+
+export function withoutCommandEcho(text: string): string {
+  const closed = text.replace(COMMAND_ECHO, (_m, exit: string) => `Error running command (command not shown): ${exit}. Output:`);
+  const open = closed.search(/Error running command '/);
+  return (open < 0 ? closed : closed.slice(0, open) + "Error running command (command not shown)").replace(EXECUTING, "");
+}
+
+/** tofu's human diagnostics box ("│ ", "╷", "╵") and colour codes, which would split the text a pattern reads across lines. */
+function stripBoxDrawing(text: string): string {
+  if (text.length === 0) return text;
+  return text
+    .replace(/\x1b\[[0-9;]*m/g, "")
+    .split("\n")
+    .map((l) => l.replace(/^[│╷╵]\s?/, ""))
+    .join("\n");
 }
 
 function classifyFileSystem(text: string): FailureClass | null {
@@ -118,4 +197,5 @@ export const TRANSIENT_DESCRIPTIONS: Record<TransientReason, string> = {
   timeout: "timeout",
   tls_timeout: "TLS handshake timeout",
   state_lock: "state lock held",
+  transient_state: "resource in a transient state",
 };

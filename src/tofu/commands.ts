@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { TofuError } from "./errors.js";
 import { withFileSystemErrors } from "./fs-errors.js";
 import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
 import { toDiagnostic } from "./diagnostics.js";
 import { summarizePlanStream, summarizeShowJson, type PlanSummary } from "./plan-summary.js";
 import { runTofu, type TofuContext } from "./process.js";
+import { parseOutputsJson, parseValidateJson, parseVersionJson } from "./json.js";
 
 /**
  * One function per tofu subcommand, each with typed options (after terraform-exec). They only run
@@ -104,8 +104,8 @@ export interface ValidateResult {
 
 export async function validate(ctx: TofuContext, dir: string): Promise<ValidateResult> {
   const run = await runTofu(ctx, { cwd: dir, args: ["validate", "-json", "-no-color"], okExitCodes: [1] });
-  const parsed = JSON.parse(run.stdout || "{}") as { valid?: boolean; diagnostics?: Parameters<typeof toDiagnostic>[0][] };
-  return { valid: parsed.valid === true && run.exitCode === 0, diagnostics: (parsed.diagnostics ?? []).map(toDiagnostic) };
+  const parsed = parseValidateJson(run.stdout || "{}");
+  return { valid: parsed.valid && run.exitCode === 0, diagnostics: parsed.diagnostics.map(toDiagnostic) };
 }
 
 /** `tofu fmt -check`: the files that are not formatted (empty when all are). */
@@ -194,15 +194,13 @@ export async function apply(ctx: TofuContext, dir: string, opts: ApplyOptions): 
 /** `tofu output -json`: every output with its value, sensitive ones included (register them for redaction). */
 export async function output(ctx: TofuContext, dir: string): Promise<Record<string, OutputValue>> {
   const run = await runTofu(ctx, { cwd: dir, args: ["output", "-json", "-no-color"] });
-  const parsed = JSON.parse(run.stdout || "{}") as Record<string, { sensitive?: boolean; value?: unknown }>;
-  return Object.fromEntries(Object.entries(parsed).map(([k, o]) => [k, { sensitive: o.sensitive === true, value: o.value }]));
+  const parsed = parseOutputsJson(run.stdout || "{}");
+  return Object.fromEntries(Object.entries(parsed).map(([k, o]) => [k, { sensitive: o.sensitive, value: o.value }]));
 }
 
 export async function version(ctx: TofuContext): Promise<string> {
   const run = await runTofu(ctx, { cwd: process.cwd(), args: ["version", "-json"] });
-  const parsed = JSON.parse(run.stdout) as { terraform_version?: string };
-  if (!parsed.terraform_version) throw new TofuError("version", 0, [{ severity: "error", summary: "tofu printed no version" }], run.stderr);
-  return parsed.terraform_version;
+  return parseVersionJson(run.stdout);
 }
 
 /** `tofu force-unlock -force ID`: removes a state lock its holder left behind. */

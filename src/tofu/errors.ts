@@ -1,8 +1,8 @@
 import path from "node:path";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { classifyFailure, type FailureClass } from "./classify.js";
-import { describeDiagnostics, type Diagnostic, type StateLockInfo } from "./diagnostics.js";
+import { classifyFailure, evidenceOf, type FailureClass, type PermanentReason } from "./classify.js";
+import { describeDiagnostics, parseStateLockInfo, parseStatePushRefusal, type Diagnostic, type StateLockInfo, type StatePushRefusal } from "./diagnostics.js";
 import { describeFileSystemFailure, fileSystemErrorCode, type FileSystemReason } from "./fs-errors.js";
 
 export interface TofuErrorOptions {
@@ -37,6 +37,44 @@ export class TofuError extends EvalapError {
   }
 }
 
+/** tofu failed on a state lock someone else holds: the holder as tofu's "Lock Info" names it. */
+export class TofuStateLockError extends TofuError {
+  readonly lock: StateLockInfo;
+  constructor(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, lock: StateLockInfo, opts: TofuErrorOptions = {}) {
+    super(subcommand, tofuExitCode, diagnostics, stderr, opts);
+    this.name = "TofuStateLockError";
+    this.lock = lock;
+  }
+}
+
+/** tofu refused `state push`: the backend holds a newer state, or another one. */
+export class TofuStatePushRefusedError extends TofuError {
+  readonly refusal: StatePushRefusal;
+  constructor(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, refusal: StatePushRefusal, opts: TofuErrorOptions = {}) {
+    super(subcommand, tofuExitCode, diagnostics, stderr, opts);
+    this.name = "TofuStatePushRefusedError";
+    this.refusal = refusal;
+  }
+}
+
+/**
+ * The error for a failed tofu run, typed by what tofu said: a held state lock carries its holder,
+ * a refused state push its reason; everything else is a TofuError with its classification. The
+ * one place where tofu's failure text is parsed: operations read the typed fields.
+ */
+export function tofuFailure(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, opts: TofuErrorOptions = {}): TofuError {
+  if (!opts.signal) {
+    const failure = classifyFailure({ diagnostics, stderr });
+    if (failure.transient && failure.reason === "state_lock") {
+      const lock = parseStateLockInfo(evidenceOf({ diagnostics, stderr }));
+      if (lock) return new TofuStateLockError(subcommand, tofuExitCode, diagnostics, stderr, lock, opts);
+    }
+    const refusal = subcommand === "state push" ? parseStatePushRefusal(evidenceOf({ diagnostics, stderr })) : null;
+    if (refusal) return new TofuStatePushRefusedError(subcommand, tofuExitCode, diagnostics, stderr, refusal, opts);
+  }
+  return new TofuError(subcommand, tofuExitCode, diagnostics, stderr, opts);
+}
+
 interface Described {
   code: string;
   message: string;
@@ -64,8 +102,20 @@ function describeTofuFailure(sub: string, exitCode: number, said: string, failur
     const hint = `tofu could not save the state; it wrote errored.tfstate${where}: push it (tofu state push errored.tfstate) before any other apply`;
     return { code: "tofu_failed", message, hint };
   }
-  return { code: "tofu_failed", message, hint: "read the diagnostics above; fix the configuration or the inputs and run again" };
+  const providerHint = failure.transient || failure.reason === undefined ? undefined : PROVIDER_HINTS[failure.reason];
+  return { code: "tofu_failed", message, hint: providerHint ?? "read the diagnostics above; fix the configuration or the inputs and run again" };
 }
+
+/** What to change when the Scaleway API refused for good (not retried: the same apply would fail again). */
+const PROVIDER_HINTS: Partial<Record<PermanentReason, string>> = {
+  quotas_exceeded: "an Organization quota is reached: raise it (console: Organization > Quotas; some need a verified identity) or ask for less",
+  out_of_stock: "Scaleway has none of this type left in this zone now: choose another type or zone, or deploy again later",
+  permissions_denied: "the API key's IAM policy does not allow this action: grant it to the key's application or user, or use another key",
+  denied_authentication: "the API key was refused (unknown, expired or malformed): check SCW_ACCESS_KEY and SCW_SECRET_KEY",
+  precondition_failed: "Scaleway refused the change in the resource's current state (protected, still in use): change that first",
+  already_exists: "the resource already exists outside this state: import it (tofu import) or remove it",
+  not_found: "a resource in the state no longer exists at Scaleway: refresh the state or remove it from the state, then deploy again",
+};
 
 function fileSystemReason(failure: FailureClass): FileSystemReason | null {
   if (failure.transient) return null;

@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess, type ChildProcessByStdio } from "node:child_process";
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import type { Options, Result, ResultPromise } from "execa";
 import { EvalapError, InterruptedError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { parseHumanDiagnostics, parseJsonLine, toDiagnostic, type Diagnostic, type TofuJsonMessage } from "./diagnostics.js";
-import { TofuBinaryError, TofuError } from "./errors.js";
+import { lockReleaseFailed, parseHumanDiagnostics, parseJsonLine, toDiagnostic, type Diagnostic, type TofuJsonMessage } from "./diagnostics.js";
+import { TofuBinaryError, TofuError, tofuFailure } from "./errors.js";
 import { FileSystemError } from "./fs-errors.js";
 import { localIso, removeRunRecord, writeRunRecord } from "./run-record.js";
 
@@ -60,9 +60,11 @@ interface Exit {
 
 /**
  * Runs one tofu subcommand. The one place that builds the process: environment, JSON stream
- * parsing, diagnostics, run records, and interruption (one SIGINT forwarded, a bounded wait, then
- * SIGKILL). tofu runs in its own process group, so a Ctrl-C at the terminal reaches it once,
- * through us, and not twice (a second SIGINT makes tofu exit at once and may lose state).
+ * parsing, diagnostics, run records, and interruption: execa forwards one SIGINT when the run is
+ * aborted (cancelSignal, killSignal) and kills tofu if it has not stopped after
+ * `interruptGraceMs` (forceKillAfterDelay). tofu runs in its own process group (detached), so a
+ * Ctrl-C at the terminal reaches it once, through us, and not twice (a second SIGINT makes tofu
+ * exit at once and may lose state).
  */
 export async function runTofu(ctx: TofuContext, req: TofuRunRequest): Promise<TofuRunResult> {
   const subcommand = subcommandOf(req.args);
@@ -70,10 +72,10 @@ export async function runTofu(ctx: TofuContext, req: TofuRunRequest): Promise<To
   await ctx.beforeRun?.(subcommand);
   if (ctx.signal?.aborted) throw interruption(ctx.signal);
   const started = Date.now();
-  const child = spawnTofu(ctx, req);
+  const child = startTofu(await loadExeca(), ctx, req);
   const record = recordRun(ctx, req, child, new Date(started));
   const output = collectOutput(child, req.onMessage);
-  const exit = await waitForExit(ctx, child);
+  const exit = await waitForExit(child);
   output.flush();
   const { stdout, stderr, diagnostics } = output;
   await settleRunRecord(record, exit, diagnostics, stderr);
@@ -87,28 +89,58 @@ export async function runTofu(ctx: TofuContext, req: TofuRunRequest): Promise<To
   // Commands run without -json print their diagnostics as text on stderr.
   if (diagnostics.length === 0 && exitCode !== 0) diagnostics.push(...parseHumanDiagnostics(stderr));
   if (exitCode !== 0 && !(req.okExitCodes ?? []).includes(exitCode)) {
-    throw new TofuError(subcommand, exitCode, diagnostics, stderr, { cwd: req.cwd });
+    throw tofuFailure(subcommand, exitCode, diagnostics, stderr, { cwd: req.cwd });
   }
   return { exitCode, stdout, stderr, diagnostics, durationMs: Date.now() - started };
 }
 
-type TofuChild = ChildProcessByStdio<null, Readable, Readable>;
+type TofuOptions = Options & {
+  stdin: "ignore";
+  stdout: "pipe";
+  stderr: "pipe";
+  buffer: false;
+  reject: false;
+  encoding: "buffer";
+};
+/** The running tofu: its pid and streams, and its result (a promise: keep it in a field, never return it from an async function). */
+interface TofuChild {
+  pid: number | undefined;
+  stdout: Readable;
+  stderr: Readable;
+  kill(signal: NodeJS.Signals): void;
+  result: ResultPromise<TofuOptions>;
+}
+type Execa = (file: string, args: readonly string[], options: TofuOptions) => ResultPromise<TofuOptions>;
 
-function spawnTofu(ctx: TofuContext, req: TofuRunRequest): TofuChild {
-  try {
-    // node:child_process rather than execa: this is the one process we spawn, and execa alone
-    // costs ~85 ms of start-up on every command (see bench/).
-    return spawn(ctx.bin, req.args, {
-      cwd: req.cwd,
-      env: { ...process.env, ...ctx.env, ...AUTOMATION_ENV },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  } catch (err) {
-    // E2BIG (too many or too large -var values) is thrown here, not emitted.
-    if ((err as NodeJS.ErrnoException).code === "E2BIG") throw new FileSystemError("arg_list_too_long", ctx.bin, `start tofu ${subcommandOf(req.args)}`, err);
-    throw err;
-  }
+let execaLoaded: Promise<Execa> | undefined;
+
+/** execa, loaded on the first spawn: `--help` and the commands that start no process never load it. */
+function loadExeca(): Promise<Execa> {
+  execaLoaded ??= import("execa").then((m) => m.execa);
+  return execaLoaded;
+}
+
+function startTofu(execa: Execa, ctx: TofuContext, req: TofuRunRequest): TofuChild {
+  const child = execa(ctx.bin, req.args, {
+    cwd: req.cwd,
+    env: { ...process.env, ...ctx.env, ...AUTOMATION_ENV },
+    extendEnv: false,
+    detached: true,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    // We read the streams as they come (the -json messages); execa keeps no copy.
+    buffer: false,
+    encoding: "buffer",
+    reject: false,
+    ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
+    killSignal: "SIGINT",
+    forceKillAfterDelay: ctx.interruptGraceMs,
+  });
+  // With "pipe", execa always gives the streams (a spawn that failed early gives empty ones).
+  const { stdout, stderr } = child;
+  if (stdout === null || stderr === null) throw new Error("tofu was started without its output streams");
+  return { pid: child.pid, stdout, stderr, kill: (signal) => child.kill(signal), result: child };
 }
 
 interface Output {
@@ -155,31 +187,33 @@ function collectOutput(child: TofuChild, onMessage: TofuRunRequest["onMessage"])
   };
 }
 
-async function waitForExit(ctx: TofuContext, child: ChildProcess): Promise<Exit> {
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    child.kill("SIGINT");
-    killTimer = setTimeout(() => child.kill("SIGKILL"), ctx.interruptGraceMs);
-    killTimer.unref();
-  };
-  ctx.signal?.addEventListener("abort", onAbort, { once: true });
-  // If we exit while tofu runs (an uncaught error), do not leave it orphaned in its own group.
+async function waitForExit(child: TofuChild): Promise<Exit> {
+  // If we exit while tofu runs (an uncaught error), do not leave it orphaned in its own group
+  // (execa's own cleanup does not apply to a detached process).
   const onExit = () => child.kill("SIGINT");
   process.once("exit", onExit);
   try {
-    return await new Promise<Exit>((resolve) => {
-      child.once("error", (err: NodeJS.ErrnoException) => resolve({ code: null, signal: null, spawnError: err }));
-      child.once("close", (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal }));
-    });
+    return exitOf(await child.result);
   } finally {
-    ctx.signal?.removeEventListener("abort", onAbort);
     process.off("exit", onExit);
-    if (killTimer) clearTimeout(killTimer);
   }
 }
 
+/** How tofu ended, from execa's result (reject: false): a spawn error, a signal, or an exit code. */
+function exitOf(result: Result<TofuOptions>): Exit {
+  const signal = result.signal ?? null;
+  if (result.exitCode !== undefined || signal !== null) return { code: result.exitCode ?? null, signal };
+  const cause: unknown = result.cause;
+  // Neither an exit code nor a signal: tofu never ran (ENOENT, EACCES, E2BIG…), or it was cancelled before it started.
+  return { code: null, signal: null, spawnError: isErrnoException(cause) ? cause : Object.assign(new Error(result.message), { code: "UNKNOWN" }) };
+}
+
+function isErrnoException(value: unknown): value is NodeJS.ErrnoException {
+  return value instanceof Error && typeof (value as { code?: unknown }).code === "string";
+}
+
 /** Starts writing the run record of a spawned tofu; best effort (a missing record only makes a later proof impossible). */
-function recordRun(ctx: TofuContext, req: TofuRunRequest, child: ChildProcess, startedAt: Date): Promise<string | null> {
+function recordRun(ctx: TofuContext, req: TofuRunRequest, child: TofuChild, startedAt: Date): Promise<string | null> {
   if (!ctx.runRecordDir || child.pid === undefined) return Promise.resolve(null);
   const lockTimeoutMs = lockTimeoutOf(req.args);
   return writeRunRecord(ctx.runRecordDir, {
@@ -199,8 +233,7 @@ function recordRun(ctx: TofuContext, req: TofuRunRequest, child: ChildProcess, s
 async function settleRunRecord(record: Promise<string | null>, exit: Exit, diagnostics: Diagnostic[], stderr: string): Promise<void> {
   const file = await record;
   if (file === null) return;
-  const text = [...diagnostics.map((d) => d.summary), stderr].join("\n");
-  if (exit.signal !== null || /error releasing the state lock/i.test(text)) return;
+  if (exit.signal !== null || lockReleaseFailed(diagnostics, stderr)) return;
   await removeRunRecord(file).catch(() => undefined);
 }
 

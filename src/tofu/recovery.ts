@@ -5,8 +5,8 @@ import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { RunContext } from "../operations/context.js";
 import * as tofu from "./commands.js";
-import { describeDiagnostics } from "./diagnostics.js";
-import { TofuError } from "./errors.js";
+import { describeDiagnostics, type StatePushRefusal } from "./diagnostics.js";
+import { TofuError, TofuStatePushRefusedError } from "./errors.js";
 import { withFileSystemErrors } from "./fs-errors.js";
 import { withStateLock } from "../statelock/recover.js";
 
@@ -87,9 +87,6 @@ async function readMeta(file: string): Promise<RecoveryMeta | null> {
   }
 }
 
-/** tofu refused the push: the backend's state is newer, or another state altogether. */
-const REFUSED = /cannot import state with (serial|lineage)|cannot overwrite existing state with serial/i;
-
 /**
  * `tofu state push <file>` in the environment's root (under the state lock, with the run's
  * lock timeout; a lock left by the apply that could not persist is broken only when proven dead),
@@ -111,11 +108,11 @@ function pushFailure(env: ResolvedEnvironment, file: string, err: unknown): unkn
   // A full disk, a killed tofu…: their own message says what to fix.
   if (!(err instanceof TofuError) || (err.code !== "tofu_failed" && err.failure.reason !== "state_not_persisted")) return err;
   const said = describeDiagnostics(err.diagnostics) || err.stderr.trim().split("\n").slice(-2).join(" ");
-  if (REFUSED.test(said) || REFUSED.test(err.stderr)) {
+  if (err instanceof TofuStatePushRefusedError) {
     return new EvalapError("state_push_refused", `tofu refused to push ${file} to the backend of ${env.name}: ${said}`, {
       exitCode: ExitCode.StateNotPersisted,
       hint:
-        `the backend holds a newer state (higher serial) or an unrelated one (other lineage): compare it (tofu state pull in ${env.rootDir}) with ${file}; ` +
+        `${refusalReason(err.refusal)}: compare it (tofu state pull in ${env.rootDir}) with ${file}; ` +
         "the file is kept. Overwrite only when you are sure, by hand: tofu state push -force <file>",
       cause: err,
     });
@@ -125,6 +122,17 @@ function pushFailure(env: ResolvedEnvironment, file: string, err: unknown): unkn
     hint: "the file is kept: run the push again once the backend answers",
     cause: err,
   });
+}
+
+function refusalReason(refusal: StatePushRefusal): string {
+  switch (refusal.kind) {
+    case "older_serial":
+      return `the backend holds a newer state (serial ${refusal.backendSerial}, this file ${refusal.serial})`;
+    case "same_serial":
+      return `the backend holds another state with the same serial (${refusal.serial})`;
+    case "other_lineage":
+      return `the backend holds an unrelated state (lineage ${refusal.backendLineage}, this file ${refusal.lineage})`;
+  }
 }
 
 function firstLine(text: string): string {
