@@ -1,6 +1,6 @@
 import { EvalapError, InterruptedError } from "../core/errors.js";
 import type { EventSink } from "../events/types.js";
-import { abortableSleep } from "../retry/retry.js";
+import { abortableSleep } from "../core/sleep.js";
 import { bodyProblem, needsBody, readBody } from "./body.js";
 import type { HealthPolicy, HealthReport, ServiceEndpoint, ServiceHealth } from "./types.js";
 import {

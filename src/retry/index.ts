@@ -1,2 +1,2 @@
 export { backoffDelay, type RetryPolicy } from "./backoff.js";
-export { withRetry, abortableSleep, RetriesExhaustedError, type RetryOptions, type Transient } from "./retry.js";
+export { withRetry, RetriesExhaustedError, type RetryOptions, type Transient } from "./retry.js";

@@ -4,9 +4,6 @@ import { abortableSleep } from "../core/sleep.js";
 import type { EventSink } from "../events/types.js";
 import { backoffDelay, type RetryPolicy } from "./backoff.js";
 
-// Kept for the modules that still import it from here; new code imports it from core/sleep.
-export { abortableSleep };
-
 export interface Transient {
   reason: string;
   retryAfterMs?: number;
