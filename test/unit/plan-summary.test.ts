@@ -41,14 +41,14 @@ describe("plan summary", () => {
       expect(first.summary.counts).toEqual({ create: 2, update: 0, delete: 0, replace: 0 });
       // Next: update app and replace db; then a destroy plan.
       const second = await tofu.plan(ctx, dir, { out: "p2", lockTimeoutMs: 0, vars: { release: "r2", db_generation: "2" } });
-      const shown = await tofu.show(ctx, dir, "p2");
+      const { summary: shown } = await tofu.show(ctx, dir, "p2");
       // Reasons are worded differently by the two formats; addresses, types and actions must agree.
       const strip = (cs: typeof shown.changes) => cs.map(({ address, type, action }) => ({ address, type, action }));
       expect(strip(second.summary.changes)).toEqual(strip(shown.changes));
       expect(second.summary.counts).toEqual(shown.counts);
       expect(second.summary.counts).toEqual({ create: 0, update: 1, delete: 0, replace: 1 });
       const destroy = await tofu.plan(ctx, dir, { out: "p3", lockTimeoutMs: 0, destroy: true });
-      const shownDestroy = await tofu.show(ctx, dir, "p3");
+      const { summary: shownDestroy } = await tofu.show(ctx, dir, "p3");
       expect(destroy.summary.counts).toEqual(shownDestroy.counts);
       expect(destroy.summary.counts.delete).toBe(2);
       // A plan with nothing to do.
