@@ -145,6 +145,7 @@ export function buildProgram(): Command {
     .argument("<environment>", "environment to plan")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are changes")
     .option("--out <file>", "keep the plan file at this path")
+    .option("--diff", "show the attributes that change (always on a terminal; with --json in the plan.summary event)")
     .option("--lock-timeout <duration>", "how long tofu waits for the state lock")
     .option("--var <name=value>", "set an input variable for this run (repeatable)", collect, [])
     .addHelpText("after", examples(["evalap-infra plan staging", "evalap-infra plan production --detailed-exitcode --json"]))
@@ -221,6 +222,7 @@ export interface RollbackFlags {
 
 export interface PlanFlags {
   detailedExitcode?: boolean;
+  diff?: boolean;
   out?: string;
   lockTimeout?: string;
   var: string[];
