@@ -91,9 +91,8 @@ export async function planStep(ctx: RunContext, env: ResolvedEnvironment, inputs
  */
 async function withDiff(ctx: RunContext, env: ResolvedEnvironment, planned: PlanResult): Promise<PlanSummary | null> {
   try {
-    const shown = await step(ctx, "diff", () => tofu.show(ctx.tofu, env.rootDir, planned.planFile, (t) => ctx.redactor.redact(t)));
-    // The plan's sensitive values now live in this process: nothing may print them.
-    for (const v of shown.diff.sensitiveValues) ctx.redactor.add(v);
+    // The redactor learns the plan's sensitive values first: from here on nothing may print them.
+    const shown = await step(ctx, "diff", () => tofu.show(ctx.tofu, env.rootDir, planned.planFile, ctx.redactor));
     return withAttributes(planned.summary, shown.diff);
   } catch (err) {
     if (!(err instanceof TofuError)) throw err;

@@ -7,7 +7,7 @@ import { TofuError } from "./errors.js";
 import { withFileSystemErrors } from "./fs-errors.js";
 import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
 import { toDiagnostic } from "./diagnostics.js";
-import { attributeDiff, summarizePlanStream, summarizeShowJson, withAttributes, type PlanSummary, type ShowJsonPlan } from "./plan-summary.js";
+import { attributeDiff, type AttributeDiff, summarizePlanStream, summarizeShowJson, withAttributes, type PlanSummary, type SecretFilter, type ShowJsonPlan } from "./plan-summary.js";
 import { runTofu, type TofuContext } from "./process.js";
 
 /**
@@ -133,20 +133,20 @@ export async function plan(ctx: TofuContext, dir: string, opts: PlanOptions): Pr
 export interface ShownPlan {
   /** The plan's summary, each change with the attributes it sets, changes or removes (bounded, redacted). */
   summary: PlanSummary;
-  /** Values tofu marks sensitive in the plan: register them with the redactor; never print them. */
-  sensitiveValues: unknown[];
+  /** The attribute changes by address, and the values tofu marks sensitive (for the redactor; never print them). */
+  diff: AttributeDiff;
 }
 
 /**
  * `tofu show -json PLANFILE`, summarised with its attribute-level diff. Its raw output holds
- * sensitive values in clear: it is parsed here and never printed or kept. `redact` is applied to
- * each shown value (see attributeDiff).
+ * sensitive values in clear: it is parsed here and never printed or kept; `filter` (the run's
+ * redactor) learns them before any value is rendered (see attributeDiff).
  */
-export async function show(ctx: TofuContext, dir: string, planFile: string, redact?: (text: string) => string): Promise<ShownPlan> {
+export async function show(ctx: TofuContext, dir: string, planFile: string, filter?: SecretFilter): Promise<ShownPlan> {
   const run = await runTofu(ctx, { cwd: dir, args: showArgs(planFile) });
   const parsed = JSON.parse(run.stdout) as ShowJsonPlan;
-  const diff = attributeDiff(parsed, redact);
-  return { summary: withAttributes(summarizeShowJson(parsed), diff), sensitiveValues: diff.sensitiveValues };
+  const diff = attributeDiff(parsed, filter);
+  return { summary: withAttributes(summarizeShowJson(parsed), diff), diff };
 }
 
 export interface ApplyOptions {

@@ -163,26 +163,40 @@ interface Sides {
   afterUnknown: unknown;
 }
 
+/** What the diff needs of the run's redactor (report/redact.ts): learn secrets, then hide them. */
+export interface SecretFilter {
+  add(value: unknown): void;
+  redact(text: string): string;
+}
+
 /**
  * The attributes each change sets, changes or removes, from `tofu show -json PLANFILE`. Deletions
- * and reads list none (the address says it all). `redact` is applied to each value before it is
- * cut, so a secret the run knows is replaced whole, never left half visible by the cut.
+ * and reads list none (the address says it all). Every value the plan marks sensitive is given to
+ * `filter` before anything is rendered, and each shown value is redacted before it is cut: tofu
+ * does not mark every copy of a secret (terraform_data's `output` loses the marks of its `input`),
+ * so a copy is replaced whole by the redactor, never left half visible by the cut.
  */
-export function attributeDiff(plan: ShowJsonPlan, redact: (text: string) => string = (t) => t): AttributeDiff {
+export function attributeDiff(plan: ShowJsonPlan, filter?: SecretFilter): AttributeDiff {
   const byAddress: AttributeDiff["byAddress"] = new Map();
   const sensitiveValues: unknown[] = [];
-  for (const rc of plan.resource_changes ?? []) {
+  const changes = (plan.resource_changes ?? []).filter((rc) => {
     const action = actionFromList(rc.change?.actions ?? []);
-    if (!rc.address || !rc.change || (action !== "create" && action !== "update" && action !== "replace")) continue;
-    const c = rc.change;
+    return rc.address && rc.change && (action === "create" || action === "update" || action === "replace");
+  });
+  for (const rc of changes) {
+    collectSecrets(rc.change?.before, rc.change?.before_sensitive, sensitiveValues);
+    collectSecrets(rc.change?.after, rc.change?.after_sensitive, sensitiveValues);
+  }
+  for (const v of sensitiveValues) filter?.add(v);
+  const redact = (t: string) => (filter ? filter.redact(t) : t);
+  for (const rc of changes) {
+    const c = rc.change ?? {};
     const leaves: AttributeChange[] = [];
     const sides = { before: c.before, after: c.after, beforeSensitive: c.before_sensitive, afterSensitive: c.after_sensitive, afterUnknown: c.after_unknown };
-    collectSecrets(c.before, c.before_sensitive, sensitiveValues);
-    collectSecrets(c.after, c.after_sensitive, sensitiveValues);
     walk([], sides, leaves, redact, c.replace_paths ?? []);
     // What forces a replacement first: it is what the reader must see.
     const ordered = [...leaves.filter((l) => l.forcesReplacement), ...leaves.filter((l) => !l.forcesReplacement)];
-    byAddress.set(rc.address, { attributes: ordered.slice(0, MAX_ATTRIBUTES), omitted: Math.max(0, ordered.length - MAX_ATTRIBUTES) });
+    byAddress.set(rc.address ?? "", { attributes: ordered.slice(0, MAX_ATTRIBUTES), omitted: Math.max(0, ordered.length - MAX_ATTRIBUTES) });
   }
   return { byAddress, sensitiveValues };
 }

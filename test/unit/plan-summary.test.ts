@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { actionFromList, summarizePlanStream, tofu, type TofuContext } from "../../src/tofu/index.js";
+import { Redactor } from "../../src/report/redact.js";
 import { attributeDiff, MAX_ATTRIBUTES, MAX_VALUE_LENGTH, withAttributes, type ShowJsonPlan } from "../../src/tofu/plan-summary.js";
 import { resolveToolchain } from "../../src/toolchain/index.js";
 import { FIXTURES } from "../helpers/project.js";
@@ -152,17 +153,38 @@ describe("plan summary", () => {
       const after = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`a${String(i).padStart(2, "0")}`, i + 1]));
       const long = "x".repeat(70) + "PLANTED-SECRET" + "y".repeat(100);
       const plan = change("a.many", ["update"], { before: { ...before, long: "short" }, after: { ...after, long }, after_unknown: {} });
-      const diff = attributeDiff(plan, (t) => t.replaceAll("PLANTED-SECRET", "[REDACTED]"));
+      const redactor = new Redactor();
+      redactor.add("PLANTED-SECRET");
+      const diff = attributeDiff(plan, redactor);
       const d = diff.byAddress.get("a.many");
       expect(d?.attributes).toHaveLength(MAX_ATTRIBUTES);
       expect(d?.omitted).toBe(21 - MAX_ATTRIBUTES);
-      // The long value, if shown, is cut with an ellipsis at the bound.
-      const unbounded = attributeDiff(change("a.one", ["update"], { before: { long: "s" }, after: { long }, after_unknown: {} }), (t) => t.replaceAll("PLANTED-SECRET", "[REDACTED]"));
-      const shown = unbounded.byAddress.get("a.one")?.attributes[0]?.after ?? "";
+      // The long value, when shown, is cut with an ellipsis at the bound, after redaction.
+      const one = attributeDiff(change("a.one", ["update"], { before: { long: "s" }, after: { long }, after_unknown: {} }), redactor);
+      const shown = one.byAddress.get("a.one")?.attributes[0]?.after ?? "";
       expect(shown).toHaveLength(MAX_VALUE_LENGTH);
       expect(shown.endsWith("…")).toBe(true);
       expect(shown).toContain("[REDACT");
       expect(shown).not.toContain("PLANTED");
+    });
+
+    it("a copy of a sensitive value that tofu does not mark is redacted whole, even where the cut falls inside it", () => {
+      // As tofu plans terraform_data: the marks of `input` are not carried to `output`.
+      const token = "tok-0123456789-abcdefghij";
+      const plan = change("terraform_data.api", ["update"], {
+        before: { input: { name: "a", token }, output: { aaaa: "x".repeat(60), token } },
+        after: { input: { name: "b", token } },
+        after_unknown: { output: true },
+        before_sensitive: { input: { token: true }, output: {} },
+        after_sensitive: { input: { token: true } },
+      });
+      const redactor = new Redactor();
+      const diff = attributeDiff(plan, redactor);
+      const text = JSON.stringify([...diff.byAddress.values()]);
+      expect(text).toContain("output");
+      expect(text).not.toContain("tok-0123");
+      // The redactor learnt it for the rest of the run.
+      expect(redactor.redact(`say ${token}`)).toBe("say [REDACTED]");
     });
 
     it("withAttributes puts them on the stream summary's changes, by address", () => {
