@@ -116,7 +116,9 @@ for (const [label, cold, warm, warmPhases, diff] of results) {
   }
   const keys = Object.keys(warmPhases[0] ?? {});
   console.log(`  warm deploy, medians: ${keys.map((k) => `${k} ${fmt(median(warmPhases.map((p) => p[k] ?? 0)))}`).join(", ")}`);
-  console.log(`${"  plan --diff - plan (tofu show -json)".padEnd(40)} ${fmt(median(diff.withDiff) - median(diff.plan)).padStart(6)}  (${fmt(median(diff.withDiff))} vs ${fmt(median(diff.plan))})`);
+  const extra = fmt(median(diff.withDiff) - median(diff.plan)).padStart(6);
+  const both = `(${fmt(median(diff.withDiff))} vs ${fmt(median(diff.plan))})`;
+  console.log(`${"  plan --diff - plan (tofu show -json)".padEnd(40)} ${extra}  ${both}`);
 }
 line("--version / node -e 0", startup.version, startup.node, "<= 3");
 line("--help / node -e 0", startup.help, startup.node, "<= 3");

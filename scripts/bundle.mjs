@@ -15,10 +15,14 @@ const { version } = JSON.parse(readFileSync(new URL("../package.json", import.me
 const zodEnglishOnly = {
   name: "zod-english-only",
   setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "zod-en", pluginData: path.join(args.resolveDir, "..", "locales") } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "zod-en" }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: args.pluginData }));
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[\\/]zod[\\/]v4[\\/]/.test(args.importer)) return undefined;
+      return { path: "zod-locales", namespace: "zod-en", pluginData: path.join(args.resolveDir, "..", "locales") };
+    });
+    b.onLoad({ filter: /.*/, namespace: "zod-en" }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: args.pluginData,
+    }));
   },
 };
 

@@ -96,7 +96,8 @@ async function withDiff(ctx: RunContext, env: ResolvedEnvironment, planned: Plan
     return withAttributes(planned.summary, shown.diff);
   } catch (err) {
     if (!(err instanceof TofuError)) throw err;
-    ctx.events.emit({ type: "log", level: "warn", message: `the attribute-level changes could not be read (tofu show failed): ${err.message}` });
+    const message = `the attribute-level changes could not be read (tofu show failed): ${err.message}`;
+    ctx.events.emit({ type: "log", level: "warn", message });
     return null;
   }
 }

@@ -26,7 +26,8 @@ export function varArgs(opts: VarOptions): string[] {
   for (const file of opts.varFiles ?? []) args.push(`-var-file=${file}`);
   for (const [name, value] of Object.entries(opts.vars ?? {})) {
     if (!VARIABLE_NAME.test(name)) {
-      throw new UsageError(`"${name}" is not a valid variable name`, "a variable name starts with a letter or _ and holds only letters, digits, _ and -");
+      const hint = "a variable name starts with a letter or _ and holds only letters, digits, _ and -";
+      throw new UsageError(`"${name}" is not a valid variable name`, hint);
     }
     args.push(`-var=${name}=${typeof value === "string" ? value : JSON.stringify(value)}`);
   }

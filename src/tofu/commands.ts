@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { applyArgs, backendArgs, forceUnlockArgs, fmtArgs, initArgs, outputArgs, planArgs, showArgs, stateListArgs, statePushArgs, validateArgs, versionArgs } from "./args.js";
+import { applyArgs, backendArgs, forceUnlockArgs, fmtArgs, initArgs, outputArgs, planArgs, showArgs } from "./args.js";
+import { stateListArgs, statePushArgs, validateArgs, versionArgs } from "./args.js";
 import type { InitArgs, PlanArgs } from "./args.js";
 import { TofuError } from "./errors.js";
 import { withFileSystemErrors } from "./fs-errors.js";
 import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
 import { toDiagnostic } from "./diagnostics.js";
-import { attributeDiff, type AttributeDiff, summarizePlanStream, summarizeShowJson, withAttributes, type PlanSummary, type SecretFilter, type ShowJsonPlan } from "./plan-summary.js";
+import { attributeDiff, summarizePlanStream, summarizeShowJson, withAttributes } from "./plan-summary.js";
+import type { AttributeDiff, PlanSummary, SecretFilter, ShowJsonPlan } from "./plan-summary.js";
 import { runTofu, type TofuContext } from "./process.js";
 
 /**

@@ -192,11 +192,18 @@ export function attributeDiff(plan: ShowJsonPlan, filter?: SecretFilter): Attrib
   for (const rc of changes) {
     const c = rc.change ?? {};
     const leaves: AttributeChange[] = [];
-    const sides = { before: c.before, after: c.after, beforeSensitive: c.before_sensitive, afterSensitive: c.after_sensitive, afterUnknown: c.after_unknown };
+    const sides: Sides = {
+      before: c.before,
+      after: c.after,
+      beforeSensitive: c.before_sensitive,
+      afterSensitive: c.after_sensitive,
+      afterUnknown: c.after_unknown,
+    };
     walk([], sides, leaves, redact, c.replace_paths ?? []);
     // What forces a replacement first: it is what the reader must see.
     const ordered = [...leaves.filter((l) => l.forcesReplacement), ...leaves.filter((l) => !l.forcesReplacement)];
-    byAddress.set(rc.address ?? "", { attributes: ordered.slice(0, MAX_ATTRIBUTES), omitted: Math.max(0, ordered.length - MAX_ATTRIBUTES) });
+    const omitted = Math.max(0, ordered.length - MAX_ATTRIBUTES);
+    byAddress.set(rc.address ?? "", { attributes: ordered.slice(0, MAX_ATTRIBUTES), omitted });
   }
   return { byAddress, sensitiveValues };
 }
@@ -242,7 +249,10 @@ function walk(path: PathPart[], s: Sides, out: AttributeChange[], redact: (t: st
 
 /** Both sides are objects or arrays of the same kind (or one side is absent): compare their members. */
 function isContainer(before: unknown, after: unknown): boolean {
-  const kind = (v: unknown) => (Array.isArray(v) ? "array" : v !== null && typeof v === "object" ? "object" : v == null ? "none" : "scalar");
+  const kind = (v: unknown) => {
+    if (v == null) return "none";
+    return Array.isArray(v) ? "array" : typeof v === "object" ? "object" : "scalar";
+  };
   const [a, b] = [kind(before), kind(after)];
   if (a === "scalar" || b === "scalar") return false;
   return a === "none" ? b !== "none" : b === "none" || a === b;
@@ -317,9 +327,12 @@ function collectSecrets(value: unknown, sensitive: unknown, secrets: unknown[]):
 
 /** `name`, `rule[0].port`, `tags["app/env"]`: tofu's own notation. */
 function formatPath(path: PathPart[]): string {
-  return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p) ? (i === 0 ? p : `.${p}`) : `[${JSON.stringify(p)}]`))
-    .join("");
+  const part = (p: PathPart, i: number): string => {
+    if (typeof p === "number") return `[${p}]`;
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(p)) return `[${JSON.stringify(p)}]`;
+    return i === 0 ? p : `.${p}`;
+  };
+  return path.map(part).join("");
 }
 
 function isPrefix(prefix: unknown[], path: unknown[]): boolean {

@@ -42,7 +42,8 @@ describe("plan: attribute-level changes", () => {
     expect(event?.diff).toBe(true);
     const byAddress = new Map(event?.summary.changes.map((c) => [c.address, c]));
     expect(byAddress.get("terraform_data.app")?.attributes).toContainEqual({ path: "input", before: '"r1"', after: '"r9"' });
-    expect(byAddress.get("terraform_data.db")?.attributes?.[0]).toEqual({ path: "triggers_replace", before: '"1"', after: '"2"', forcesReplacement: true });
+    const db = byAddress.get("terraform_data.db")?.attributes?.[0];
+    expect(db).toEqual({ path: "triggers_replace", before: '"1"', after: '"2"', forcesReplacement: true });
     const api = byAddress.get("terraform_data.api")?.attributes ?? [];
     expect(api).toContainEqual({ path: "input.token", before: "(sensitive)", after: "(sensitive)" });
     expect(api).toContainEqual({ path: "input.name", before: '"api-r1"', after: '"api-r9"' });

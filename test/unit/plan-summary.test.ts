@@ -101,7 +101,8 @@ describe("plan summary", () => {
         { path: "id", after: "(known after apply)" },
         { path: "password", before: "(sensitive)", after: "(sensitive)" },
       ]);
-      expect(diff.sensitiveValues).toEqual(expect.arrayContaining(["old-secret-value", "new-secret-value", "postgres://u:nested-secret@h/db"]));
+      const secrets = ["old-secret-value", "new-secret-value", "postgres://u:nested-secret@h/db"];
+      expect(diff.sensitiveValues).toEqual(expect.arrayContaining(secrets));
     });
 
     it("a whole sensitive object is one (sensitive) value; an unchanged sensitive value is not listed", () => {
@@ -121,7 +122,15 @@ describe("plan summary", () => {
     it("a create lists what it sets (unset and empty values left out); deletes and reads list nothing", () => {
       const plan: ShowJsonPlan = {
         resource_changes: [
-          { address: "a.new", change: { actions: ["create"], before: null, after: { name: "n", desc: null, tags: [], vars: { A: "1" } }, after_unknown: { id: true, tags: [] } } },
+          {
+            address: "a.new",
+            change: {
+              actions: ["create"],
+              before: null,
+              after: { name: "n", desc: null, tags: [], vars: { A: "1" } },
+              after_unknown: { id: true, tags: [] },
+            },
+          },
           { address: "a.gone", change: { actions: ["delete"], before: { name: "g" }, after: null } },
           { address: "data.a.r", mode: "data", change: { actions: ["read"], before: null, after: { x: 1 } } },
         ],
@@ -188,9 +197,11 @@ describe("plan summary", () => {
     });
 
     it("withAttributes puts them on the stream summary's changes, by address", () => {
-      const stream = summarizePlanStream([{ type: "planned_change", change: { resource: { addr: "a.x", resource_type: "a" }, action: "update" } }], 2);
+      const planned = { type: "planned_change", change: { resource: { addr: "a.x", resource_type: "a" }, action: "update" } };
+      const stream = summarizePlanStream([planned], 2);
       const diff = attributeDiff(change("a.x", ["update"], { before: { v: 1 }, after: { v: 2 }, after_unknown: {} }));
-      expect(withAttributes(stream, diff).changes).toEqual([{ address: "a.x", type: "a", action: "update", attributes: [{ path: "v", before: "1", after: "2" }] }]);
+      const expected = { address: "a.x", type: "a", action: "update", attributes: [{ path: "v", before: "1", after: "2" }] };
+      expect(withAttributes(stream, diff).changes).toEqual([expected]);
     });
   });
 });

@@ -71,7 +71,8 @@ describe("tofu argument builders", () => {
   });
 
   it("variables: strings as they are, anything else as JSON (an HCL expression); files before values", () => {
-    expect(varArgs({ vars: { s: "a=b c", n: 3, b: false, images: { evalap: "rg/ns/evalap:1" }, l: ["x"] }, varFiles: ["f.tfvars"] })).toEqual([
+    const vars = { s: "a=b c", n: 3, b: false, images: { evalap: "rg/ns/evalap:1" }, l: ["x"] };
+    expect(varArgs({ vars, varFiles: ["f.tfvars"] })).toEqual([
       "-var-file=f.tfvars",
       "-var=s=a=b c",
       "-var=n=3",
@@ -105,7 +106,8 @@ describe("tofu argument builders", () => {
   });
 
   it("apply: exactly the saved plan, JSON stream; a plan file named like a flag stays a path", () => {
-    expect(applyArgs({ planFile: "/p/x.tfplan", lockTimeoutMs: 10_000 })).toEqual(["apply", "-input=false", "-json", "-lock-timeout=10s", "/p/x.tfplan"]);
+    const args = applyArgs({ planFile: "/p/x.tfplan", lockTimeoutMs: 10_000 });
+    expect(args).toEqual(["apply", "-input=false", "-json", "-lock-timeout=10s", "/p/x.tfplan"]);
     expect(applyArgs({ planFile: "-destroy", lockTimeoutMs: 0 }).at(-1)).toBe("./-destroy");
     expect(() => applyArgs({ planFile: "", lockTimeoutMs: 0 })).toThrow(RangeError);
   });
@@ -122,7 +124,8 @@ describe("tofu argument builders", () => {
   });
 
   it("state: force-unlock takes a real lock id only; push never forces", () => {
-    expect(forceUnlockArgs("1c5e2a9e-0000-4000-8000-000000000000")).toEqual(["force-unlock", "-force", "-no-color", "1c5e2a9e-0000-4000-8000-000000000000"]);
+    const id = "1c5e2a9e-0000-4000-8000-000000000000";
+    expect(forceUnlockArgs(id)).toEqual(["force-unlock", "-force", "-no-color", id]);
     for (const id of ["", "-force", "a b"]) expect(() => forceUnlockArgs(id), id).toThrow(/not a state lock id/);
     expect(statePushArgs("/r/errored.tfstate", 2500)).toEqual(["state", "push", "-no-color", "-lock-timeout=3s", "/r/errored.tfstate"]);
     expect(statePushArgs("x", 0)).not.toContain("-force");

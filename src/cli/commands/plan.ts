@@ -18,7 +18,8 @@ export function planCommand(environment: string, flags: PlanFlags, globals: Glob
     const out = flags.out === undefined ? undefined : path.resolve(flags.out);
     // The attribute-level changes cost one more tofu process: read them when asked or when someone is at the terminal.
     const diff = flags.diff === true || ctx.confirm !== null;
-    const planned = await planStep(ctx, env, { lockTimeoutMs: lockTimeoutMs ?? ctx.config.lock.timeout, vars, diff, ...(out ? { out } : {}) });
+    const lockTimeout = lockTimeoutMs ?? ctx.config.lock.timeout;
+    const planned = await planStep(ctx, env, { lockTimeoutMs: lockTimeout, vars, diff, ...(out ? { out } : {}) });
     if (out === undefined) await removePlanFile(planned.planFile);
     const changes = planned.summary.hasChanges;
     return {
