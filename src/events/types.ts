@@ -39,7 +39,14 @@ export type EvalapEvent =
   | { type: "lock.acquired"; environment: string; scope: LockScope }
   | { type: "lock.recovered"; environment: string; scope: LockScope; previousHolder: LockHolder | null; reason: string }
   | { type: "lock.released"; environment: string; scope: LockScope }
-  | { type: "plan.summary"; environment: string; summary: PlanSummary }
+  | {
+      type: "plan.summary";
+      environment: string;
+      /** With `diff`, each change carries its `attributes` (bounded; sensitive values masked). */
+      summary: PlanSummary;
+      /** True when the attribute-level changes were read (tofu show -json: `plan --diff`, or a terminal). */
+      diff: boolean;
+    }
   | { type: "guard.checked"; environment: string; allowed: boolean; confirmation: "not-needed" | "flag" | "prompt"; reasons: string[] }
   | { type: "resource.progress"; address: string; action: string; phase: "start" | "complete" | "error"; elapsedSeconds?: number }
   | { type: "diagnostic"; severity: "error" | "warning"; summary: string; detail?: string; address?: string }

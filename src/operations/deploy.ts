@@ -19,6 +19,8 @@ export interface DeployOptions {
   allowDestroy: string[];
   /** Extra variables (a release's inputs), on top of the environment's. */
   vars?: Record<string, unknown>;
+  /** Read the attribute-level changes (tofu show -json); by default when someone is at the terminal. */
+  diff?: boolean;
   /** Called once the guard allowed a plan with changes, just before tofu applies it. */
   beforeApply?: (summary: PlanSummary) => Promise<void>;
 }
@@ -46,7 +48,8 @@ export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, op
   return withRetry(
     async () => {
       applyAttempts += 1;
-      const planned = await planStep(ctx, env, { lockTimeoutMs, ...(opts.vars ? { vars: opts.vars } : {}) });
+      const diff = opts.diff ?? ctx.confirm !== null;
+      const planned = await planStep(ctx, env, { lockTimeoutMs, diff, ...(opts.vars ? { vars: opts.vars } : {}) });
       try {
         if (!planned.summary.hasChanges) {
           return { environment: env.name, changed: false, summary: planned.summary, outputs: {}, applyAttempts };

@@ -7,6 +7,8 @@ import * as tofu from "../tofu/commands.js";
 import type { TofuJsonMessage } from "../tofu/diagnostics.js";
 import type { PlanResult } from "../tofu/commands.js";
 import { withFileSystemErrors } from "../tofu/fs-errors.js";
+import { TofuError } from "../tofu/errors.js";
+import { withAttributes, type PlanSummary } from "../tofu/plan-summary.js";
 import { formatPlanCounts } from "../report/format.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "./context.js";
 
@@ -17,6 +19,11 @@ export interface PlanInputs {
   lockTimeoutMs: number;
   /** Where to write the plan; a private file under .evalap-infra/plans by default. */
   out?: string;
+  /**
+   * Read the attribute-level changes with `tofu show -json` (one more tofu process, which starts
+   * the providers: see README, "Performance"). Callers ask for it when someone reads the plan.
+   */
+  diff?: boolean;
 }
 
 /** init (skipped when nothing changed) with retries; the first step of plan, deploy and rollback. */
@@ -73,8 +80,26 @@ export async function planStep(ctx: RunContext, env: ResolvedEnvironment, inputs
       }),
     (r) => ({ detail: formatPlanCounts(r.summary) }),
   );
-  ctx.events.emit({ type: "plan.summary", environment: env.name, summary: result.summary });
-  return result;
+  const summary = inputs.diff && result.summary.hasChanges ? await withDiff(ctx, env, result) : null;
+  ctx.events.emit({ type: "plan.summary", environment: env.name, summary: summary ?? result.summary, diff: summary !== null });
+  return summary ? { ...result, summary } : result;
+}
+
+/**
+ * The plan's summary with its attribute-level changes (tofu show -json). Informational: a failed
+ * show is a warning and the plan goes on without them; an interruption or a lost lease still stops.
+ */
+async function withDiff(ctx: RunContext, env: ResolvedEnvironment, planned: PlanResult): Promise<PlanSummary | null> {
+  try {
+    // The redactor learns the plan's sensitive values first: from here on nothing may print them.
+    const shown = await step(ctx, "diff", () => tofu.show(ctx.tofu, env.rootDir, planned.planFile, ctx.redactor));
+    return withAttributes(planned.summary, shown.diff);
+  } catch (err) {
+    if (!(err instanceof TofuError)) throw err;
+    const message = `the attribute-level changes could not be read (tofu show failed): ${err.message}`;
+    ctx.events.emit({ type: "log", level: "warn", message });
+    return null;
+  }
 }
 
 async function plansDir(ctx: RunContext): Promise<string> {

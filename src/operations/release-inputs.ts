@@ -22,11 +22,18 @@ export function gitRevision(dir: string): Promise<string | null> {
   return revision;
 }
 
+/**
+ * One git process: `status --porcelain=v2 --branch` prints the commit (`# branch.oid`) and one line
+ * per tracked file that differs from it (`rev-parse` then `status` cost two process starts).
+ */
 async function readGitRevision(dir: string): Promise<string | null> {
   try {
-    const { stdout: head } = await run("git", ["rev-parse", "HEAD"], { cwd: dir, timeout: 5000 });
-    const { stdout: status } = await run("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: dir, timeout: 5000 });
-    return `${head.trim()}${status.trim() ? "+dirty" : ""}`;
+    const { stdout } = await run("git", ["status", "--porcelain=v2", "--branch", "--untracked-files=no"], { cwd: dir, timeout: 5000 });
+    const lines = stdout.split("\n").filter((l) => l.length > 0);
+    const oid = /^# branch\.oid ([0-9a-f]{40,64})$/.exec(lines.find((l) => l.startsWith("# branch.oid ")) ?? "")?.[1];
+    // "(initial)": a repository without a commit has no revision to record.
+    if (oid === undefined) return null;
+    return `${oid}${lines.some((l) => !l.startsWith("#")) ? "+dirty" : ""}`;
   } catch {
     return null;
   }

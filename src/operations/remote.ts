@@ -3,8 +3,8 @@ import { resolveEnvironment, type ResolvedEnvironment } from "../config/load.js"
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { AuditEntry } from "../ledger/types.js";
-import { Ledger } from "../ledger/ledger.js";
-import { OutcomeJournal } from "../ledger/journal.js";
+import type { Ledger } from "../ledger/ledger.js";
+import type { OutcomeJournal } from "../ledger/journal.js";
 import { acquireLocalLock, LockHeldError } from "../lock/local.js";
 import { acquireRemoteLock, type RemoteLockHandle } from "../lock/remote.js";
 import { currentHolder, type LockHolder } from "../lock/holder.js";
@@ -31,6 +31,8 @@ export interface EnvironmentRemote {
  */
 export async function openRemote(ctx: RunContext, env: ResolvedEnvironment): Promise<EnvironmentRemote | null> {
   if (!env.remote) return null;
+  // Loaded only for an environment with a remote: the ledger's schemas cost ~15 ms of start-up (README, "Performance").
+  const [{ Ledger }, { OutcomeJournal }] = await Promise.all([import("../ledger/ledger.js"), import("../ledger/journal.js")]);
   const cfg = env.remote;
   const credentials = objectStorageCredentials(process.env);
   const store = createObjectStore({

@@ -168,6 +168,12 @@ export class HumanReporter implements Reporter {
       const sign = ACTION_SIGN[change.action] ?? "?";
       const color = change.action === "create" ? c.green : change.action === "update" ? c.yellow : c.red;
       this.line(`  ${color(sign.padStart(3))} ${change.address}${change.reason ? c.dim(` (${change.reason})`) : ""}`);
+      // Attribute-level changes, when the plan was read with show -json (bounded, sensitive values masked).
+      for (const a of change.attributes ?? []) {
+        const value = a.before === undefined ? (a.after ?? "null") : `${a.before} → ${a.after ?? c.dim("(removed)")}`;
+        this.line(`        ${a.path} = ${value}${a.forcesReplacement ? c.red(" # forces replacement") : ""}`);
+      }
+      if (change.attributesOmitted) this.line(c.dim(`        … and ${change.attributesOmitted} more attribute(s)`));
     }
     this.line(c.bold(`Plan for ${event.environment}: ${formatPlanCounts(summary)}`));
   }

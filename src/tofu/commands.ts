@@ -1,40 +1,28 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { applyArgs, backendArgs, forceUnlockArgs, fmtArgs, initArgs, outputArgs, planArgs, showArgs } from "./args.js";
+import { stateListArgs, statePushArgs, validateArgs, versionArgs } from "./args.js";
+import type { InitArgs, PlanArgs } from "./args.js";
 import { withFileSystemErrors } from "./fs-errors.js";
 import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
 import { toDiagnostic } from "./diagnostics.js";
-import { summarizePlanStream, summarizeShowJson, type PlanSummary } from "./plan-summary.js";
+import { attributeDiff, summarizePlanStream, summarizeShowJson, withAttributes } from "./plan-summary.js";
+import type { AttributeDiff, PlanSummary, SecretFilter, ShowJsonPlan } from "./plan-summary.js";
 import { runTofu, type TofuContext } from "./process.js";
 import { parseOutputsJson, parseValidateJson, parseVersionJson } from "./json.js";
 
 /**
- * One function per tofu subcommand, each with typed options (after terraform-exec). They only run
- * tofu and parse what it says; retries, locks and guards live in the operations that call them.
+ * One function per tofu subcommand: it runs the command line its builder in args.ts gives for
+ * the typed options, and parses what tofu says (after terraform-exec). Retries, locks and guards
+ * live in the operations that call them.
  */
 
-export interface VarOptions {
-  vars?: Record<string, unknown>;
-  varFiles?: string[];
-}
-
-export function varArgs(opts: VarOptions): string[] {
-  const args: string[] = [];
-  for (const file of opts.varFiles ?? []) args.push(`-var-file=${file}`);
-  for (const [name, value] of Object.entries(opts.vars ?? {})) {
-    // Strings go as they are; anything else as JSON, which tofu parses as an HCL expression.
-    args.push(`-var=${name}=${typeof value === "string" ? value : JSON.stringify(value)}`);
-  }
-  return args;
-}
-
-const lockTimeoutArg = (ms: number) => `-lock-timeout=${Math.max(0, Math.ceil(ms / 1000))}s`;
+export { varArgs, type VarOptions } from "./args.js";
 
 // ---------------------------------------------------------------- init
 
-export interface InitOptions {
-  backend?: boolean;
-  backendConfig?: Record<string, string>;
+export interface InitOptions extends InitArgs {
   /** Run even when nothing changed since the last successful init. */
   force?: boolean;
 }
@@ -52,16 +40,16 @@ const INIT_MARKER = "evalap-infra-init.json";
  * init of this working directory.
  */
 export async function init(ctx: TofuContext, dir: string, opts: InitOptions = {}): Promise<InitResult> {
-  const backendArgs = opts.backend === false ? ["-backend=false"] : Object.entries(opts.backendConfig ?? {}).map(([k, v]) => `-backend-config=${k}=${v}`);
-  const fingerprint = await initFingerprint(ctx, dir, backendArgs);
+  const backend = backendArgs(opts);
+  const fingerprint = await initFingerprint(ctx, dir, backend);
   const marker = path.join(dir, ".terraform", INIT_MARKER);
   if (!opts.force) {
     const previous = await readFile(marker, "utf8").catch(() => "");
     if (previous.includes(fingerprint)) return { skipped: true, fingerprint };
   }
-  await runTofu(ctx, { cwd: dir, args: ["init", "-input=false", "-no-color", ...backendArgs] });
+  await runTofu(ctx, { cwd: dir, args: initArgs(opts) });
   // The lock file may have been written by this init: fingerprint again, so the next run matches.
-  const after = await initFingerprint(ctx, dir, backendArgs);
+  const after = await initFingerprint(ctx, dir, backend);
   await withFileSystemErrors(marker, "record the init", async () => {
     await mkdir(path.dirname(marker), { recursive: true });
     await writeFile(marker, JSON.stringify({ fingerprint: after, at: new Date().toISOString() }) + "\n");
@@ -103,15 +91,14 @@ export interface ValidateResult {
 }
 
 export async function validate(ctx: TofuContext, dir: string): Promise<ValidateResult> {
-  const run = await runTofu(ctx, { cwd: dir, args: ["validate", "-json", "-no-color"], okExitCodes: [1] });
+  const run = await runTofu(ctx, { cwd: dir, args: validateArgs(), okExitCodes: [1] });
   const parsed = parseValidateJson(run.stdout || "{}");
   return { valid: parsed.valid && run.exitCode === 0, diagnostics: parsed.diagnostics.map(toDiagnostic) };
 }
 
 /** `tofu fmt -check`: the files that are not formatted (empty when all are). */
 export async function fmtCheck(ctx: TofuContext, dir: string, recursive = true): Promise<string[]> {
-  const args = ["fmt", "-check", "-list=true", "-no-color", ...(recursive ? ["-recursive"] : [])];
-  const run = await runTofu(ctx, { cwd: dir, args, okExitCodes: [3] });
+  const run = await runTofu(ctx, { cwd: dir, args: fmtArgs({ check: true, recursive }), okExitCodes: [3] });
   return run.stdout
     .split("\n")
     .map((l) => l.trim())
@@ -120,10 +107,7 @@ export async function fmtCheck(ctx: TofuContext, dir: string, recursive = true):
 
 // ---------------------------------------------------------------- plan / show / apply / output
 
-export interface PlanOptions extends VarOptions {
-  out: string;
-  lockTimeoutMs: number;
-  destroy?: boolean;
+export interface PlanOptions extends PlanArgs {
   onMessage?: (message: TofuJsonMessage) => void;
 }
 
@@ -136,10 +120,9 @@ export interface PlanResult {
 /** `tofu plan -out` with the JSON stream; the summary is read from the stream's planned changes. */
 export async function plan(ctx: TofuContext, dir: string, opts: PlanOptions): Promise<PlanResult> {
   const messages: TofuJsonMessage[] = [];
-  const args = ["plan", "-input=false", "-json", "-detailed-exitcode", `-out=${opts.out}`, lockTimeoutArg(opts.lockTimeoutMs), ...(opts.destroy ? ["-destroy"] : []), ...varArgs(opts)];
   const run = await runTofu(ctx, {
     cwd: dir,
-    args,
+    args: planArgs(opts),
     okExitCodes: [2],
     onMessage: (m) => {
       messages.push(m);
@@ -149,10 +132,23 @@ export async function plan(ctx: TofuContext, dir: string, opts: PlanOptions): Pr
   return { summary: summarizePlanStream(messages, run.exitCode), planFile: opts.out, diagnostics: run.diagnostics };
 }
 
-/** `tofu show -json PLANFILE`, summarised. Never print its raw output: it holds sensitive values. */
-export async function show(ctx: TofuContext, dir: string, planFile: string): Promise<PlanSummary> {
-  const run = await runTofu(ctx, { cwd: dir, args: ["show", "-json", "-no-color", planFile] });
-  return summarizeShowJson(JSON.parse(run.stdout) as Parameters<typeof summarizeShowJson>[0]);
+export interface ShownPlan {
+  /** The plan's summary, each change with the attributes it sets, changes or removes (bounded, redacted). */
+  summary: PlanSummary;
+  /** The attribute changes by address, and the values tofu marks sensitive (for the redactor; never print them). */
+  diff: AttributeDiff;
+}
+
+/**
+ * `tofu show -json PLANFILE`, summarised with its attribute-level diff. Its raw output holds
+ * sensitive values in clear: it is parsed here and never printed or kept; `filter` (the run's
+ * redactor) learns them before any value is rendered (see attributeDiff).
+ */
+export async function show(ctx: TofuContext, dir: string, planFile: string, filter?: SecretFilter): Promise<ShownPlan> {
+  const run = await runTofu(ctx, { cwd: dir, args: showArgs(planFile) });
+  const parsed = JSON.parse(run.stdout) as ShowJsonPlan;
+  const diff = attributeDiff(parsed, filter);
+  return { summary: withAttributes(summarizeShowJson(parsed), diff), diff };
 }
 
 export interface ApplyOptions {
@@ -178,7 +174,7 @@ export async function apply(ctx: TofuContext, dir: string, opts: ApplyOptions): 
   let outputs: Record<string, OutputValue> = {};
   const run = await runTofu(ctx, {
     cwd: dir,
-    args: ["apply", "-input=false", "-json", lockTimeoutArg(opts.lockTimeoutMs), opts.planFile],
+    args: applyArgs(opts),
     onMessage: (m) => {
       if (m.type === "outputs" && m.outputs) {
         outputs = Object.fromEntries(
@@ -193,19 +189,19 @@ export async function apply(ctx: TofuContext, dir: string, opts: ApplyOptions): 
 
 /** `tofu output -json`: every output with its value, sensitive ones included (register them for redaction). */
 export async function output(ctx: TofuContext, dir: string): Promise<Record<string, OutputValue>> {
-  const run = await runTofu(ctx, { cwd: dir, args: ["output", "-json", "-no-color"] });
+  const run = await runTofu(ctx, { cwd: dir, args: outputArgs() });
   const parsed = parseOutputsJson(run.stdout || "{}");
   return Object.fromEntries(Object.entries(parsed).map(([k, o]) => [k, { sensitive: o.sensitive, value: o.value }]));
 }
 
 export async function version(ctx: TofuContext): Promise<string> {
-  const run = await runTofu(ctx, { cwd: process.cwd(), args: ["version", "-json"] });
+  const run = await runTofu(ctx, { cwd: process.cwd(), args: versionArgs() });
   return parseVersionJson(run.stdout);
 }
 
 /** `tofu force-unlock -force ID`: removes a state lock its holder left behind. */
 export async function forceUnlock(ctx: TofuContext, dir: string, lockId: string): Promise<void> {
-  await runTofu(ctx, { cwd: dir, args: ["force-unlock", "-force", "-no-color", lockId] });
+  await runTofu(ctx, { cwd: dir, args: forceUnlockArgs(lockId) });
 }
 
 /**
@@ -213,12 +209,12 @@ export async function forceUnlock(ctx: TofuContext, dir: string, lockId: string)
  * refuses a state with a lower serial or another lineage than the backend's; no -force here.
  */
 export async function statePush(ctx: TofuContext, dir: string, file: string, lockTimeoutMs: number): Promise<void> {
-  await runTofu(ctx, { cwd: dir, args: ["state", "push", "-no-color", lockTimeoutArg(lockTimeoutMs), file] });
+  await runTofu(ctx, { cwd: dir, args: statePushArgs(file, lockTimeoutMs) });
 }
 
 /** `tofu state list`: the addresses in the state. */
 export async function stateList(ctx: TofuContext, dir: string): Promise<string[]> {
-  const run = await runTofu(ctx, { cwd: dir, args: ["state", "list", "-no-color"] });
+  const run = await runTofu(ctx, { cwd: dir, args: stateListArgs() });
   return run.stdout
     .split("\n")
     .map((l) => l.trim())

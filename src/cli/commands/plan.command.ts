@@ -10,9 +10,10 @@ export const planDefinition = defineCommand<PlanFlags>({
   options: () => [
     new Option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are changes"),
     new Option("--out <file>", "keep the plan file at this path"),
+    new Option("--diff", "show the attributes that change (always on a terminal; with --json in the plan.summary event)"),
     lockTimeoutOption("how long tofu waits for the state lock"),
     varOption(),
   ],
-  examples: ["evalap-infra plan staging", "evalap-infra plan production --detailed-exitcode --json"],
+  examples: ["evalap-infra plan staging", "evalap-infra plan staging --diff", "evalap-infra plan production --detailed-exitcode --json"],
   run: async (input) => (await import("./plan.js")).planCommand(firstArg(input), input.options, input.globals),
 });

@@ -10,6 +10,8 @@ import { runCommand, type GlobalOptions } from "../run.js";
 
 export interface PlanFlags {
   detailedExitcode?: boolean;
+  /** Read the attribute-level changes (tofu show -json) even when nobody is at the terminal. */
+  diff?: boolean;
   out?: string;
   lockTimeout?: string;
   var: string[];
@@ -24,7 +26,10 @@ export function planCommand(environment: string, flags: PlanFlags, globals: Glob
     await preflight(ctx, env, vars, "plan");
     await initStep(ctx, env);
     const out = flags.out === undefined ? undefined : path.resolve(flags.out);
-    const planned = await planStep(ctx, env, { lockTimeoutMs: lockTimeoutMs ?? ctx.config.lock.timeout, vars, ...(out ? { out } : {}) });
+    // The attribute-level changes cost one more tofu process: read them when asked or when someone is at the terminal.
+    const diff = flags.diff === true || ctx.confirm !== null;
+    const lockTimeout = lockTimeoutMs ?? ctx.config.lock.timeout;
+    const planned = await planStep(ctx, env, { lockTimeoutMs: lockTimeout, vars, diff, ...(out ? { out } : {}) });
     if (out === undefined) await removePlanFile(planned.planFile);
     const changes = planned.summary.hasChanges;
     return {
