@@ -41,7 +41,10 @@ async function ours(dir, release, bin = cli) {
 
 /** Where a deploy's time goes: from spawn to its first event (node, modules, config), each step, the rest. */
 function phases(r) {
-  const events = r.out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const events = r.out
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
   const steps = Object.fromEntries(events.filter((e) => e.type === "step.finished").map((e) => [e.step, e.durationMs]));
   const result = events.find((e) => e.type === "result");
   const inRun = result?.durationMs ?? 0;
@@ -101,7 +104,8 @@ for (let i = 0; i < rounds * 2; i++) {
 }
 
 const ratio = (a, b) => (median(a) / median(b)).toFixed(2);
-const line = (label, a, b, target) => console.log(`${label.padEnd(40)} ${ratio(a, b).padStart(6)}  (${fmt(median(a))} vs ${fmt(median(b))}; target ${target})`);
+const line = (label, a, b, target) =>
+  console.log(`${label.padEnd(40)} ${ratio(a, b).padStart(6)}  (${fmt(median(a))} vs ${fmt(median(b))}; target ${target})`);
 console.log(`evalap-infra benchmark, ${rounds} rounds, medians, tofu = ${tofu}`);
 for (const [label, cold, warm, warmPhases, diff] of results) {
   console.log(`fixture: ${label}`);

@@ -30,14 +30,23 @@ for (const applySeconds of [0, 2]) {
     path.join(dir, "evalap-infra.json"),
     JSON.stringify({
       environments: {
-        staging: { root: "infra/staging", vars: { apply_seconds: applySeconds }, backendConfig: backend(`ours-${applySeconds}.tfstate`), remote: { bucket: "state", endpoint, region: "fr-par", prefix: `bench-${applySeconds}` } },
+        staging: {
+          root: "infra/staging",
+          vars: { apply_seconds: applySeconds },
+          backendConfig: backend(`ours-${applySeconds}.tfstate`),
+          remote: { bucket: "state", endpoint, region: "fr-par", prefix: `bench-${applySeconds}` },
+        },
       },
       health: { consecutive: 2, interval: "50ms", timeout: "1s", latencyBudget: "500ms", deadline: "2s" },
     }),
   );
   const plainDir = path.join(dir, "plain");
   await cp(path.join(repo, "test", "fixtures", "release"), plainDir, { recursive: true });
-  await run(tofu, ["init", "-input=false", ...Object.entries(backend(`plain-${applySeconds}.tfstate`)).map(([k, v]) => `-backend-config=${k}=${v}`)], { cwd: plainDir, env });
+  await run(
+    tofu,
+    ["init", "-input=false", ...Object.entries(backend(`plain-${applySeconds}.tfstate`)).map(([k, v]) => `-backend-config=${k}=${v}`)],
+    { cwd: plainDir, env },
+  );
 
   const recoveries = [];
   const applies = [];
@@ -56,6 +65,8 @@ for (const applySeconds of [0, 2]) {
     applies.push((await run(tofu, ["apply", "-auto-approve", "-input=false", ...vars(goodUrl)], { cwd: plainDir, env })).ms);
   }
   const label = `failed gate -> healthy again (apply ${applySeconds}s)`;
-  console.log(`${label.padEnd(40)} ${(median(recoveries) / median(applies)).toFixed(2).padStart(6)}  (${fmt(median(recoveries))} vs one plain apply ${fmt(median(applies))}; target <= 1.5)`);
+  console.log(
+    `${label.padEnd(40)} ${(median(recoveries) / median(applies)).toFixed(2).padStart(6)}  (${fmt(median(recoveries))} vs one plain apply ${fmt(median(applies))}; target <= 1.5)`,
+  );
 }
 await cleanUp();

@@ -19,7 +19,11 @@ async function project() {
   await writeFile(path.join(dir, "evalap-infra.json"), JSON.stringify({ environments: { staging: { root: "infra/staging" } } }));
   return dir;
 }
-const deploy = (build, dir, release) => run("node", [path.join(build, "bin", "evalap-infra.js"), "deploy", "staging", "--json", "--var", `release=${release}`], { cwd: dir, env });
+const deploy = (build, dir, release) =>
+  run("node", [path.join(build, "bin", "evalap-infra.js"), "deploy", "staging", "--json", "--var", `release=${release}`], {
+    cwd: dir,
+    env,
+  });
 
 const dirs = { a: await project(), b: await project() };
 await deploy(a, dirs.a, "r0");
@@ -29,6 +33,8 @@ for (let i = 0; i < rounds; i++) {
   const order = i % 2 === 0 ? ["a", "b"] : ["b", "a"];
   for (const k of order) times[k].push((await deploy(k === "a" ? a : b, dirs[k], `w${i}`)).ms);
 }
-console.log(`warm deploy, ${rounds} rounds, medians: A ${fmt(median(times.a))}, B ${fmt(median(times.b))}, B - A ${fmt(median(times.b) - median(times.a))}`);
+console.log(
+  `warm deploy, ${rounds} rounds, medians: A ${fmt(median(times.a))}, B ${fmt(median(times.b))}, B - A ${fmt(median(times.b) - median(times.a))}`,
+);
 console.log(`A: ${times.a.map((t) => t.toFixed(0)).join(" ")}\nB: ${times.b.map((t) => t.toFixed(0)).join(" ")}`);
 for (const d of Object.values(dirs)) await rm(d, { recursive: true, force: true });

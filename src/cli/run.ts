@@ -63,7 +63,11 @@ export async function runCommand(
   const onSignal = (signal: "SIGINT" | "SIGTERM") => {
     signalCount += 1;
     if (signalCount === 1) {
-      bus.emit({ type: "log", level: "warn", message: `${signal} received: stopping tofu gracefully and releasing locks (this can take a moment)` });
+      bus.emit({
+        type: "log",
+        level: "warn",
+        message: `${signal} received: stopping tofu gracefully and releasing locks (this can take a moment)`,
+      });
       controller.abort(new InterruptedError(signal));
     } else {
       bus.emit({ type: "log", level: "warn", message: "still stopping: tofu is finishing what it started, to keep the state intact" });
@@ -85,7 +89,12 @@ export async function runCommand(
         const cfg = config;
         const value = resolveToolchain(cfg?.tofu.binary, process.env, cfg?.projectDir).then((toolchain) => ({
           toolchain,
-          tofu: { bin: toolchain.bin, env: toolchain.env, signal: controller.signal, interruptGraceMs: (cfg ?? configDefaults()).tofu.interruptGrace },
+          tofu: {
+            bin: toolchain.bin,
+            env: toolchain.env,
+            signal: controller.signal,
+            interruptGraceMs: (cfg ?? configDefaults()).tofu.interruptGrace,
+          },
         }));
         tooling = { for: cfg, value };
       }
@@ -112,7 +121,14 @@ export async function runCommand(
     };
     const outcome = (await body(env)) ?? {};
     exitCode = outcome.exitCode ?? ExitCode.Ok;
-    bus.emit({ type: "result", command: name, ok: true, exitCode, durationMs: Date.now() - started, ...(outcome.summary ? { summary: outcome.summary } : {}) });
+    bus.emit({
+      type: "result",
+      command: name,
+      ok: true,
+      exitCode,
+      durationMs: Date.now() - started,
+      ...(outcome.summary ? { summary: outcome.summary } : {}),
+    });
   } catch (err) {
     const error = toEvalapError(err, globals.verbose === true);
     // Once interrupted, the interruption is the outcome, whatever error the unwinding raised.

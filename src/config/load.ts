@@ -50,7 +50,8 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Projec
   const text = await readFile(file, "utf8");
   const config = parseConfig(text, file);
   const problems = await pathProblems(config, config.projectDir);
-  if (problems.length > 0) throw invalid(file, problems, "paths in evalap-infra.json are relative to its directory (the project) and must stay inside it");
+  if (problems.length > 0)
+    throw invalid(file, problems, "paths in evalap-infra.json are relative to its directory (the project) and must stay inside it");
   return config;
 }
 
@@ -72,7 +73,11 @@ export function parseConfig(text: string, file: string): ProjectConfig {
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const lines = parsed.error.issues.map(formatIssue);
-    throw invalid(file, lines, `fix the field${lines.length > 1 ? "s" : ""} above; your editor completes the file when it names "$schema": "./evalap-infra.schema.json"`);
+    throw invalid(
+      file,
+      lines,
+      `fix the field${lines.length > 1 ? "s" : ""} above; your editor completes the file when it names "$schema": "./evalap-infra.schema.json"`,
+    );
   }
   return { ...parsed.data, file, projectDir: path.dirname(file) };
 }
@@ -93,7 +98,8 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length === 0 ? "(top level)" : issue.path.map(String).join(".");
   let message = issue.message;
   if (issue.code === "unrecognized_keys") message = unknownFields(issue.keys, knownKeysAt(configSchema, issue.path));
-  const got = "input" in issue && issue.input !== undefined && issue.code !== "unrecognized_keys" ? `, got ${JSON.stringify(issue.input)}` : "";
+  const got =
+    "input" in issue && issue.input !== undefined && issue.code !== "unrecognized_keys" ? `, got ${JSON.stringify(issue.input)}` : "";
   return `${where}: ${message}${got}`;
 }
 
@@ -103,7 +109,10 @@ function unknownFields(keys: string[], known: string[]): string {
     const close = closestKey(k, known);
     return close ? `"${k}" (did you mean "${close}"?)` : `"${k}"`;
   });
-  const listed = keys.every((k) => closestKey(k, known) === null) && known.length > 0 ? ` (known fields: ${known.filter((k) => k !== "$schema").join(", ")})` : "";
+  const listed =
+    keys.every((k) => closestKey(k, known) === null) && known.length > 0
+      ? ` (known fields: ${known.filter((k) => k !== "$schema").join(", ")})`
+      : "";
   return `unknown field${keys.length > 1 ? "s" : ""} ${named.join(", ")}${listed}`;
 }
 

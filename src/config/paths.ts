@@ -17,18 +17,42 @@ export async function pathProblems(config: ProjectConfigData, projectDir: string
     const root = await check(field, env.root, rootDir, projectDir, realProject, "directory", true);
     if (root) problems.push(root);
     for (const [i, file] of env.varFiles.entries()) {
-      const problem = await check(`environments.${name}.varFiles[${i}]`, file, path.resolve(rootDir, file), projectDir, realProject, "file", false);
+      const problem = await check(
+        `environments.${name}.varFiles[${i}]`,
+        file,
+        path.resolve(rootDir, file),
+        projectDir,
+        realProject,
+        "file",
+        false,
+      );
       if (problem) problems.push(problem);
     }
   }
-  const modules = await check("modulesDir", config.modulesDir, path.resolve(projectDir, config.modulesDir), projectDir, realProject, "directory", false);
+  const modules = await check(
+    "modulesDir",
+    config.modulesDir,
+    path.resolve(projectDir, config.modulesDir),
+    projectDir,
+    realProject,
+    "directory",
+    false,
+  );
   if (modules) problems.push(modules);
   return problems;
 }
 
 type Kind = "directory" | "file";
 
-async function check(field: string, written: string, resolved: string, projectDir: string, realProject: string, kind: Kind, required: boolean): Promise<string | null> {
+async function check(
+  field: string,
+  written: string,
+  resolved: string,
+  projectDir: string,
+  realProject: string,
+  kind: Kind,
+  required: boolean,
+): Promise<string | null> {
   const quoted = JSON.stringify(written);
   if (!isInside(projectDir, resolved)) {
     return `${field}: ${quoted} is outside the project directory ${projectDir}; use a path inside it, relative to ${
@@ -44,7 +68,8 @@ async function check(field: string, written: string, resolved: string, projectDi
     return `${field}: ${quoted} leads through a symbolic link to ${real}, outside the project directory; point it at a directory inside the project`;
   }
   const isDirectory = (await stat(real)).isDirectory();
-  if (kind === "directory" && !isDirectory) return `${field}: ${quoted} is a file, not a directory; name the directory holding the .tf files`;
+  if (kind === "directory" && !isDirectory)
+    return `${field}: ${quoted} is a file, not a directory; name the directory holding the .tf files`;
   if (kind === "file" && isDirectory) return `${field}: ${quoted} is a directory, not a tfvars file; name the file`;
   return null;
 }

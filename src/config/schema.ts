@@ -28,7 +28,9 @@ const environment = z.strictObject({
   vars: z.record(z.string(), tfvarValue).default({}).describe("Non-secret input variables passed with -var"),
   varFiles: z.array(z.string()).default([]).describe("tfvars files passed with -var-file, relative to the root"),
   backendConfig: z.record(z.string(), z.string()).default({}).describe("Extra -backend-config key=value pairs for tofu init"),
-  remote: remote.optional().describe("Cross-machine lock, release ledger and audit trail in the state bucket; without it, only the local lock applies"),
+  remote: remote
+    .optional()
+    .describe("Cross-machine lock, release ledger and audit trail in the state bucket; without it, only the local lock applies"),
 });
 
 /** Resource types whose deletion loses data: deleting or replacing one needs --allow-destroy. */
@@ -47,7 +49,10 @@ export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
     environments: z
-      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "environment names are lower-case letters, digits and dashes" }), environment)
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "environment names are lower-case letters, digits and dashes" }),
+        environment,
+      )
       .refine((envs) => Object.keys(envs).length > 0, { message: "declare at least one environment" })
       .describe("Deployable environments, each mapped to an OpenTofu root module"),
     modulesDir: z.string().default("infra/modules").describe("Directory of reusable modules, checked by `validate`"),
@@ -90,10 +95,15 @@ export const configSchema = z
       .prefault({}),
     rollback: z
       .strictObject({
-        automatic: z.boolean().default(true).describe("Roll back to the last healthy release when the health gate fails (--no-rollback overrides)"),
+        automatic: z
+          .boolean()
+          .default(true)
+          .describe("Roll back to the last healthy release when the health gate fails (--no-rollback overrides)"),
       })
       .prefault({}),
-    remoteTimeout: duration("10s").describe("Timeout of the state bucket preflight check (unreachable means a clear error, nothing written)"),
+    remoteTimeout: duration("10s").describe(
+      "Timeout of the state bucket preflight check (unreachable means a clear error, nothing written)",
+    ),
     tofu: z
       .strictObject({
         binary: z.string().optional().describe("Path of the tofu binary (default: $EVALAP_TOFU_BIN, the toolchain cache, then PATH)"),

@@ -41,7 +41,9 @@ export async function checkPlan(input: GuardInput): Promise<GuardDecision> {
   const destructive = destructiveChanges(input.summary).filter((c) => input.statefulTypes.includes(c.type));
   const blocked = destructive.filter((c) => !input.allowDestroy.includes(c.address));
   if (blocked.length > 0) {
-    const reasons = blocked.map((c) => `${c.action === "replace" ? "replaces" : "deletes"} stateful ${c.address}${c.reason ? ` (${c.reason})` : ""}`);
+    const reasons = blocked.map(
+      (c) => `${c.action === "replace" ? "replaces" : "deletes"} stateful ${c.address}${c.reason ? ` (${c.reason})` : ""}`,
+    );
     throw new GuardRefusedError(
       `the plan for ${input.environment} ${reasons.join(", ")}; refusing to apply it`,
       `if this data loss is intended, run again with ${blocked.map((c) => `--allow-destroy ${c.address}`).join(" ")}`,
@@ -54,7 +56,9 @@ export async function checkPlan(input: GuardInput): Promise<GuardDecision> {
   if (input.yes) return { allowed: true, confirmation: "flag", reasons: [] };
   if (input.confirm === null) {
     const reason = `${input.environment} is protected and this shell is not interactive`;
-    throw new GuardRefusedError(`${reason}: refusing to apply without --yes`, "run again with --yes to confirm the plan shown above", [reason]);
+    throw new GuardRefusedError(`${reason}: refusing to apply without --yes`, "run again with --yes to confirm the plan shown above", [
+      reason,
+    ]);
   }
   const accepted = await input.confirm(`Apply this plan to ${input.environment}?`);
   if (!accepted) {

@@ -77,8 +77,7 @@ export type SettleResult =
   | { recorded: false; journalFile: string; error: BackendUnavailableError };
 
 export type AuditAppendResult = { entry: AuditEntry; key: string } & (
-  | { recorded: true }
-  | { recorded: false; journalFile: string; error: BackendUnavailableError }
+  { recorded: true } | { recorded: false; journalFile: string; error: BackendUnavailableError }
 );
 
 /** Audit entries written before entries had ids are still read (their id is their key's name). */
@@ -358,7 +357,8 @@ export class Ledger {
     for (const key of await this.store.list(this.releasesPrefix)) {
       const id = this.idOfKey(key);
       if (id !== null) ids.push(id);
-      else if (report && key !== this.releasesPrefix) this.onUnreadable(key, "not a release key (expected releases/<8 digits>.json, e.g. 00000042.json)");
+      else if (report && key !== this.releasesPrefix)
+        this.onUnreadable(key, "not a release key (expected releases/<8 digits>.json, e.g. 00000042.json)");
     }
     return ids.sort(compare);
   }
@@ -396,7 +396,10 @@ async function journalOrThrow(journal: OutcomeJournal, entry: JournalEntry, unav
     throw new EvalapError(
       "outcome_not_recorded",
       `${unavailable.message}, and the outcome could not be journaled in ${journal.dir} (${errorMessage(err)}): ${JSON.stringify(entry)}`,
-      { hint: "the bucket has NOT recorded this outcome: once it is reachable, record it by hand (`evalap-infra releases`, audit)", cause: err },
+      {
+        hint: "the bucket has NOT recorded this outcome: once it is reachable, record it by hand (`evalap-infra releases`, audit)",
+        cause: err,
+      },
     );
   }
 }

@@ -50,7 +50,10 @@ export interface ReleaseRecord {
   status: ReleaseStatus;
   /** Why the status is what it is (health failure, rollback target...). */
   statusReason?: string;
-  health?: { healthy: boolean; services: Array<{ name: string; healthy: boolean; attempts: number; lastStatus?: number; lastError?: string }> };
+  health?: {
+    healthy: boolean;
+    services: Array<{ name: string; healthy: boolean; attempts: number; lastStatus?: number; lastError?: string }>;
+  };
   /** Set when this release was rolled back: the release applied instead. */
   rolledBackTo?: string;
   /** Free-form notes appended over the release's life (operators, tooling). */

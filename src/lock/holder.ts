@@ -16,7 +16,6 @@ export function currentHolder(command: string): LockHolder {
   return { id: randomUUID(), user, host: os.hostname(), pid: process.pid, command, startedAt: new Date().toISOString() };
 }
 
-
 /** True when the process is gone (only meaningful for a holder on this host). */
 export function processIsGone(pid: number): boolean {
   try {

@@ -31,7 +31,9 @@ export interface LockHandle {
 export class LockHeldError extends EvalapError {
   readonly holder: LockHolder | null;
   constructor(environment: string, holder: LockHolder | null, waitedMs: number) {
-    const who = holder ? `${holder.user}@${holder.host} (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})` : "another run";
+    const who = holder
+      ? `${holder.user}@${holder.host} (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})`
+      : "another run";
     super("lock_held", `${environment} is locked by ${who}; gave up after waiting ${Math.round(waitedMs / 1000)}s`, {
       exitCode: ExitCode.LockHeld,
       hint: "wait for that run to finish, or raise --lock-timeout; if its process is gone, the lock is recovered automatically",
@@ -77,13 +79,26 @@ export async function acquireLocalLock(opts: LocalLockOptions): Promise<LockHand
       // The holder died without releasing (kill -9, power loss): its lock protects nothing.
       await rm(`${target}.lock`, { recursive: true, force: true });
       await rm(holderFile, { force: true });
-      opts.events.emit({ type: "lock.recovered", environment: opts.environment, scope: "local", previousHolder: holder, reason: `process ${holder.pid} is gone` });
+      opts.events.emit({
+        type: "lock.recovered",
+        environment: opts.environment,
+        scope: "local",
+        previousHolder: holder,
+        reason: `process ${holder.pid} is gone`,
+      });
       continue;
     }
     const waitedMs = Date.now() - started;
     if (waitedMs >= opts.timeoutMs) throw new LockHeldError(opts.environment, holder, waitedMs);
     if (!announced) {
-      opts.events.emit({ type: "lock.waiting", environment: opts.environment, scope: "local", holder, waitedMs, timeoutMs: opts.timeoutMs });
+      opts.events.emit({
+        type: "lock.waiting",
+        environment: opts.environment,
+        scope: "local",
+        holder,
+        waitedMs,
+        timeoutMs: opts.timeoutMs,
+      });
       announced = true;
     }
     await abortableSleep(Math.min(opts.pollMs, Math.max(50, opts.timeoutMs - waitedMs)), opts.signal);

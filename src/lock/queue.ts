@@ -137,7 +137,10 @@ export class WaitQueue {
     const body = { id: this.opts.holder.id, beat: ++this.beats };
     const at = this.opts.clock();
     try {
-      const written = this.aliveEtag === null ? await this.opts.store.createJson(key, body) : await this.opts.store.replaceJson(key, body, this.aliveEtag);
+      const written =
+        this.aliveEtag === null
+          ? await this.opts.store.createJson(key, body)
+          : await this.opts.store.replaceJson(key, body, this.aliveEtag);
       this.aliveEtag = written.etag;
       this.refreshedAt = at;
     } catch (err) {

@@ -157,7 +157,12 @@ function parseRecord(text: string): RemoteLockRecord | string {
  * Marks the lock released (forced) whatever the object holds; returns what it replaced, or null when the
  * key was free. A key that reads as absent yet refuses creation (a delete marker) is overwritten.
  */
-export async function forceReleaseRemoteLock(store: ObjectStore, key: string, by: LockHolder, now: () => number = Date.now): Promise<ForcedRelease | null> {
+export async function forceReleaseRemoteLock(
+  store: ObjectStore,
+  key: string,
+  by: LockHolder,
+  now: () => number = Date.now,
+): Promise<ForcedRelease | null> {
   for (let attempt = 1; ; attempt++) {
     const current = await readRemoteLock(store, key);
     try {
@@ -200,7 +205,13 @@ function releasedRecord(current: RemoteLockRead | null, by: LockHolder, nowMs: n
 export async function acquireRemoteLock(opts: RemoteLockOptions): Promise<RemoteLockHandle> {
   const ctx = contextOf(opts);
   const started = ctx.clock();
-  const queue = new WaitQueue({ store: opts.store, prefix: `${opts.key}.queue/`, holder: opts.holder, leaseMs: opts.leaseMs, clock: ctx.clock });
+  const queue = new WaitQueue({
+    store: opts.store,
+    prefix: `${opts.key}.queue/`,
+    holder: opts.holder,
+    leaseMs: opts.leaseMs,
+    clock: ctx.clock,
+  });
   const notices = new WaitNotices(opts);
   try {
     // Nobody waiting: try at once, without a ticket (the common, uncontended case).
@@ -301,7 +312,13 @@ async function tryAcquire(ctx: LockContext): Promise<Attempt> {
     const won = await writeRecord(ctx, freshRecord(ctx.holder, ctx.leaseMs, ctx.now()), current.etag);
     if (current.state !== "released") {
       const previousHolder = current.state === "malformed" ? null : current.record.holder;
-      ctx.events.emit({ type: "lock.recovered", environment: ctx.environment, scope: "remote", previousHolder, reason: recoveryReason(current) });
+      ctx.events.emit({
+        type: "lock.recovered",
+        environment: ctx.environment,
+        scope: "remote",
+        previousHolder,
+        reason: recoveryReason(current),
+      });
     }
     return { won };
   } catch (err) {
@@ -429,7 +446,11 @@ class HeldLease implements RemoteLockHandle {
   private async beat(): Promise<Proof> {
     if (this.lostDetail !== null) return { held: false, lost: true, detail: this.lostDetail };
     try {
-      const next: RemoteLockRecord = { ...this.record, heartbeatAt: iso(this.ctx.now()), expiresAt: iso(this.ctx.now() + this.ctx.leaseMs) };
+      const next: RemoteLockRecord = {
+        ...this.record,
+        heartbeatAt: iso(this.ctx.now()),
+        expiresAt: iso(this.ctx.now() + this.ctx.leaseMs),
+      };
       const outcome = await this.casOurs(next);
       if ("takenOver" in outcome) return { held: false, lost: true, detail: this.markLost(outcome.takenOver) };
       this.renewed(outcome);
@@ -476,11 +497,17 @@ class HeldLease implements RemoteLockHandle {
     const detail = `the state bucket has not confirmed the lease for ${seconds(since)} (${cause})`;
     if (!this.isValid() && !this.warned.unproven) {
       this.warned = { failing: true, unproven: true };
-      this.log("warn", `cannot prove this run still holds the remote lock of ${this.ctx.environment}: ${detail}; no further tofu step starts until it does`);
+      this.log(
+        "warn",
+        `cannot prove this run still holds the remote lock of ${this.ctx.environment}: ${detail}; no further tofu step starts until it does`,
+      );
     } else if (!this.warned.failing) {
       this.warned.failing = true;
       const left = seconds(this.validMs - since);
-      this.log("warn", `the remote lock heartbeat of ${this.ctx.environment} failed (${cause}): the lease is still ours for ${left}; retrying`);
+      this.log(
+        "warn",
+        `the remote lock heartbeat of ${this.ctx.environment} failed (${cause}): the lease is still ours for ${left}; retrying`,
+      );
     }
     return detail;
   }
@@ -509,7 +536,10 @@ class HeldLease implements RemoteLockHandle {
       if ("takenOver" in outcome) this.markLost(outcome.takenOver);
     } catch (err) {
       const cause = errorMessage(err);
-      this.log("warn", `could not release the remote lock of ${this.ctx.environment} (${cause}): it expires by itself within ${seconds(this.ctx.leaseMs)}`);
+      this.log(
+        "warn",
+        `could not release the remote lock of ${this.ctx.environment} (${cause}): it expires by itself within ${seconds(this.ctx.leaseMs)}`,
+      );
     }
   }
 

@@ -54,7 +54,13 @@ export function createObjectStore(cfg: ObjectStoreConfig): S3ObjectStore {
   async function retrying<T>(fn: () => Promise<T>): Promise<T> {
     if (closed) throw new Error("the object store is closed");
     try {
-      return await withRetry(fn, { step: RETRY_STEP, policy, classify: transientFailure, events: cfg.events ?? SILENT, signal: cfg.signal });
+      return await withRetry(fn, {
+        step: RETRY_STEP,
+        policy,
+        classify: transientFailure,
+        events: cfg.events ?? SILENT,
+        signal: cfg.signal,
+      });
     } catch (err) {
       throw asStoreError(err);
     }
@@ -66,7 +72,10 @@ export function createObjectStore(cfg: ObjectStoreConfig): S3ObjectStore {
     if (err instanceof InterruptedError || err instanceof BackendUnavailableError) return err;
     if (cfg.signal?.aborted && err === cfg.signal.reason) return err;
     if (err instanceof RetriesExhaustedError) {
-      return unavailable(err, `${describeFailure(err.lastError)}, still failing after ${err.attempts} attempt${err.attempts > 1 ? "s" : ""}`);
+      return unavailable(
+        err,
+        `${describeFailure(err.lastError)}, still failing after ${err.attempts} attempt${err.attempts > 1 ? "s" : ""}`,
+      );
     }
     return unavailable(err);
   }
@@ -123,17 +132,23 @@ export function createObjectStore(cfg: ObjectStoreConfig): S3ObjectStore {
   /** After a refused retry: success if the object holds exactly what this call sent. */
   async function recogniseOwnWrite(key: string, body: string, refused: string): Promise<WriteResult> {
     const stored = await readOnce(key);
-    if (stored !== null && Buffer.from(body, "utf8").equals(stored.bytes)) return { etag: stored.object.etag, serverTime: stored.object.serverTime };
+    if (stored !== null && Buffer.from(body, "utf8").equals(stored.bytes))
+      return { etag: stored.object.etag, serverTime: stored.object.serverTime };
     throw new PreconditionFailedError(key, refused);
   }
 
-  async function listPage(prefix: string, token: string | undefined): Promise<{ objects: ListedObject[]; next?: string; serverTime: Date }> {
+  async function listPage(
+    prefix: string,
+    token: string | undefined,
+  ): Promise<{ objects: ListedObject[]; next?: string; serverTime: Date }> {
     return retrying(() =>
       attempt(async ({ s3, client, serverTime }, abortSignal) => {
         const list = new s3.ListObjectsV2Command({ Bucket: cfg.bucket, Prefix: prefix, ContinuationToken: token });
         const page = await client.send(list, { abortSignal });
         const objects = (page.Contents ?? []).flatMap((o): ListedObject[] =>
-          o.Key === undefined ? [] : [{ key: o.Key, lastModified: required(o.LastModified, `ListObjectsV2 gave ${o.Key} no LastModified`) }],
+          o.Key === undefined
+            ? []
+            : [{ key: o.Key, lastModified: required(o.LastModified, `ListObjectsV2 gave ${o.Key} no LastModified`) }],
         );
         return { objects, next: page.IsTruncated ? page.NextContinuationToken : undefined, serverTime: serverTime(page) };
       }),
@@ -327,7 +342,17 @@ function isRefusal(err: unknown, condition: Condition): boolean {
   return status === 412 || status === 409 || ("IfMatch" in condition && isMissingKey(err));
 }
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "ECONNABORTED"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "ECONNABORTED",
+]);
 const TIMEOUT_NAMES = new Set(["TimeoutError", "RequestTimeoutError", "AbortError"]);
 
 /** The Node error code of a network failure, looking through `cause` chains. */
@@ -358,7 +383,8 @@ function describeFailure(err: unknown): string {
   const status = httpStatus(err);
   const { name, message } = shape(err);
   const named = typeof name === "string" && name !== "Error" && !/^\d+$/.test(name) ? ` ${name}` : "";
-  if (status === 401 || status === 403) return `access denied (HTTP ${status}${named}): the credentials were refused or lack access to the bucket`;
+  if (status === 401 || status === 403)
+    return `access denied (HTTP ${status}${named}): the credentials were refused or lack access to the bucket`;
   if (status === 404) return `the bucket does not exist (HTTP 404${named})`;
   if (status === 429 || name === "SlowDown") return `rate limited (HTTP ${status ?? "?"}${named})`;
   if (status !== undefined && status >= 500) return `server error (HTTP ${status}${named})`;
@@ -368,6 +394,7 @@ function describeFailure(err: unknown): string {
   if (code === "ECONNREFUSED") return "connection refused (ECONNREFUSED)";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `the host name does not resolve (${code})`;
   if (code !== undefined) return `network error (${code})`;
-  if (typeof name === "string" && TIMEOUT_NAMES.has(name)) return `timed out${typeof message === "string" && message ? ` (${message})` : ""}`;
+  if (typeof name === "string" && TIMEOUT_NAMES.has(name))
+    return `timed out${typeof message === "string" && message ? ` (${message})` : ""}`;
   return typeof message === "string" && message ? message : String(err);
 }

@@ -23,13 +23,24 @@ export interface RunContext {
 }
 
 /** Runs one named step, reporting its start, end, duration and outcome. */
-export async function step<T>(ctx: Pick<RunContext, "events">, name: string, fn: () => Promise<T>, detail?: (value: T) => { outcome?: StepOutcome; detail?: string }): Promise<T> {
+export async function step<T>(
+  ctx: Pick<RunContext, "events">,
+  name: string,
+  fn: () => Promise<T>,
+  detail?: (value: T) => { outcome?: StepOutcome; detail?: string },
+): Promise<T> {
   const started = Date.now();
   ctx.events.emit({ type: "step.started", step: name });
   try {
     const value = await fn();
     const d = detail?.(value) ?? {};
-    ctx.events.emit({ type: "step.finished", step: name, outcome: d.outcome ?? "ok", durationMs: Date.now() - started, ...(d.detail ? { detail: d.detail } : {}) });
+    ctx.events.emit({
+      type: "step.finished",
+      step: name,
+      outcome: d.outcome ?? "ok",
+      durationMs: Date.now() - started,
+      ...(d.detail ? { detail: d.detail } : {}),
+    });
     return value;
   } catch (err) {
     ctx.events.emit({ type: "step.finished", step: name, outcome: "failed", durationMs: Date.now() - started });
@@ -38,7 +49,12 @@ export async function step<T>(ctx: Pick<RunContext, "events">, name: string, fn:
 }
 
 export function retryPolicy(config: ProjectConfig): RetryPolicy {
-  return { attempts: config.retry.attempts, baseDelayMs: config.retry.baseDelay, maxDelayMs: config.retry.maxDelay, budgetMs: config.retry.budget };
+  return {
+    attempts: config.retry.attempts,
+    baseDelayMs: config.retry.baseDelay,
+    maxDelayMs: config.retry.maxDelay,
+    budgetMs: config.retry.budget,
+  };
 }
 
 /**
@@ -57,7 +73,13 @@ export function classifyTofuError(err: unknown): Transient | null {
 export function reportDiagnostics(ctx: Pick<RunContext, "events">, err: unknown): void {
   if (!(err instanceof TofuError)) return;
   for (const d of err.diagnostics) {
-    ctx.events.emit({ type: "diagnostic", severity: d.severity, summary: d.summary, ...(d.detail ? { detail: d.detail } : {}), ...(d.address ? { address: d.address } : {}) });
+    ctx.events.emit({
+      type: "diagnostic",
+      severity: d.severity,
+      summary: d.summary,
+      ...(d.detail ? { detail: d.detail } : {}),
+      ...(d.address ? { address: d.address } : {}),
+    });
   }
 }
 

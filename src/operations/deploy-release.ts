@@ -70,7 +70,11 @@ async function releaseVars(run: DeployRun): Promise<{ vars: Record<string, unkno
 }
 
 /** Images carry forward: a deploy that names one service keeps the others as the last release had them. */
-async function withImages(remote: EnvironmentRemote, vars: Record<string, unknown>, images: Record<string, string>): Promise<Record<string, unknown>> {
+async function withImages(
+  remote: EnvironmentRemote,
+  vars: Record<string, unknown>,
+  images: Record<string, string>,
+): Promise<Record<string, unknown>> {
   if (Object.keys(images).length === 0 && "images" in vars) return vars;
   const last = await remote.ledger.lastHealthy();
   const carried = last ? imagesOf(last.inputs.vars) : {};

@@ -40,7 +40,12 @@ export interface DeployResult {
  * again, never by re-applying the stale plan. An apply whose state tofu could not persist stops
  * the run (StateNotPersistedError, not retried): a new plan would read the stale remote state.
  */
-export async function deployLocked(ctx: RunContext, env: ResolvedEnvironment, opts: DeployOptions, lockTimeoutMs: number): Promise<DeployResult> {
+export async function deployLocked(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  opts: DeployOptions,
+  lockTimeoutMs: number,
+): Promise<DeployResult> {
   // The same preflight as plan's: a variable or credentials nobody gives is exit 9 before tofu runs.
   await preflight(ctx, env, opts.vars ?? {}, opts.command ?? "deploy");
   await initStep(ctx, env);
@@ -77,7 +82,8 @@ async function guard(ctx: RunContext, env: ResolvedEnvironment, opts: DeployOpti
     yes: opts.yes,
     confirm: ctx.confirm,
   }).catch((err: unknown) => {
-    if (err instanceof GuardRefusedError) ctx.events.emit({ type: "guard.checked", environment: env.name, allowed: false, confirmation: "not-needed", reasons: err.reasons });
+    if (err instanceof GuardRefusedError)
+      ctx.events.emit({ type: "guard.checked", environment: env.name, allowed: false, confirmation: "not-needed", reasons: err.reasons });
     throw err;
   });
   ctx.events.emit({ type: "guard.checked", environment: env.name, ...decision });
@@ -106,7 +112,12 @@ async function applyStep(ctx: RunContext, env: ResolvedEnvironment, planned: Pla
 }
 
 function firstLine(text: string): string {
-  return text.split("\n").find((l) => l.trim().length > 0)?.trim() ?? "";
+  return (
+    text
+      .split("\n")
+      .find((l) => l.trim().length > 0)
+      ?.trim() ?? ""
+  );
 }
 
 function forwardProgress(ctx: RunContext, m: TofuJsonMessage): void {
@@ -115,6 +126,12 @@ function forwardProgress(ctx: RunContext, m: TofuJsonMessage): void {
   const action = m.hook?.action ?? "";
   if (m.type === "apply_start") ctx.events.emit({ type: "resource.progress", address: addr, action, phase: "start" });
   else if (m.type === "apply_complete") {
-    ctx.events.emit({ type: "resource.progress", address: addr, action, phase: "complete", ...(m.hook?.elapsed_seconds !== undefined ? { elapsedSeconds: m.hook.elapsed_seconds } : {}) });
+    ctx.events.emit({
+      type: "resource.progress",
+      address: addr,
+      action,
+      phase: "complete",
+      ...(m.hook?.elapsed_seconds !== undefined ? { elapsedSeconds: m.hook.elapsed_seconds } : {}),
+    });
   } else if (m.type === "apply_errored") ctx.events.emit({ type: "resource.progress", address: addr, action, phase: "error" });
 }

@@ -89,9 +89,21 @@ export async function doctor(input: DoctorInput): Promise<DoctorCheck[]> {
   try {
     const v = await tofu.version(tofuCtx);
     const ok = compareVersions(v, MIN_TOFU) >= 0;
-    checks.push({ name: "tofu", ok, required: true, detail: `OpenTofu ${v} (${toolchain.bin}, from ${toolchain.source})`, ...(ok ? {} : { fix: `OpenTofu >= ${MIN_TOFU.join(".")} is needed; ${fixToolchain}` }) });
+    checks.push({
+      name: "tofu",
+      ok,
+      required: true,
+      detail: `OpenTofu ${v} (${toolchain.bin}, from ${toolchain.source})`,
+      ...(ok ? {} : { fix: `OpenTofu >= ${MIN_TOFU.join(".")} is needed; ${fixToolchain}` }),
+    });
   } catch (err) {
-    checks.push({ name: "tofu", ok: false, required: true, detail: `cannot run ${toolchain.bin}: ${errorMessage(err)}`, fix: fixToolchain });
+    checks.push({
+      name: "tofu",
+      ok: false,
+      required: true,
+      detail: `cannot run ${toolchain.bin}: ${errorMessage(err)}`,
+      fix: fixToolchain,
+    });
   }
 
   const mirror = path.join(toolchainDir(env), "providers", "registry.opentofu.org", "scaleway", "scaleway");
@@ -102,7 +114,9 @@ export async function doctor(input: DoctorInput): Promise<DoctorCheck[]> {
     name: "scaleway provider",
     ok: hasProvider && cliConfig !== undefined,
     required: true,
-    detail: hasProvider ? `scaleway/scaleway ${PROVIDER_VERSION} in the local mirror; CLI config ${cliConfig ?? "missing"}` : `scaleway/scaleway ${PROVIDER_VERSION} not found in ${mirror}`,
+    detail: hasProvider
+      ? `scaleway/scaleway ${PROVIDER_VERSION} in the local mirror; CLI config ${cliConfig ?? "missing"}`
+      : `scaleway/scaleway ${PROVIDER_VERSION} not found in ${mirror}`,
     ...(hasProvider && cliConfig !== undefined ? {} : { fix: fixToolchain }),
   });
 
@@ -119,7 +133,12 @@ export async function doctor(input: DoctorInput): Promise<DoctorCheck[]> {
 
   if (input.config.ok) {
     const config = input.config.value;
-    checks.push({ name: "config", ok: true, required: true, detail: `${config.file}: environments ${Object.keys(config.environments).join(", ")}` });
+    checks.push({
+      name: "config",
+      ok: true,
+      required: true,
+      detail: `${config.file}: environments ${Object.keys(config.environments).join(", ")}`,
+    });
   } else {
     const err = input.config.error;
     const hint = err instanceof Error && "hint" in err && typeof err.hint === "string" ? err.hint : undefined;
@@ -131,7 +150,10 @@ export async function doctor(input: DoctorInput): Promise<DoctorCheck[]> {
 }
 
 export function compareVersions(version: string, min: readonly number[]): number {
-  const parts = version.replace(/^v/, "").split(/[.-]/).map((p) => Number.parseInt(p, 10));
+  const parts = version
+    .replace(/^v/, "")
+    .split(/[.-]/)
+    .map((p) => Number.parseInt(p, 10));
   for (let i = 0; i < min.length; i++) {
     const a = parts[i] ?? 0;
     const b = min[i] ?? 0;

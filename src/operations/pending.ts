@@ -9,10 +9,14 @@ import type { RunContext } from "./context.js";
 export class PendingReleaseError extends EvalapError {
   readonly release: ReleaseRecord;
   constructor(environment: string, release: ReleaseRecord) {
-    super("pending_release", `release ${release.id} of ${environment} (${release.kind} by ${release.actor}@${release.host}, ${release.createdAt}) was left pending: its run stopped before the health check${release.statusReason ? ` (${release.statusReason})` : ""}`, {
-      exitCode: ExitCode.PendingRelease,
-      hint: `run \`evalap-infra deploy ${environment} --resume\` to finish it (re-apply its inputs and check health), or \`evalap-infra rollback ${environment}\` to return to the last healthy release`,
-    });
+    super(
+      "pending_release",
+      `release ${release.id} of ${environment} (${release.kind} by ${release.actor}@${release.host}, ${release.createdAt}) was left pending: its run stopped before the health check${release.statusReason ? ` (${release.statusReason})` : ""}`,
+      {
+        exitCode: ExitCode.PendingRelease,
+        hint: `run \`evalap-infra deploy ${environment} --resume\` to finish it (re-apply its inputs and check health), or \`evalap-infra rollback ${environment}\` to return to the last healthy release`,
+      },
+    );
     this.name = "PendingReleaseError";
     this.release = release;
   }
@@ -33,7 +37,11 @@ export class StateNotPushedError extends EvalapError {
 export async function abandonedReleases(ctx: RunContext, remote: EnvironmentRemote): Promise<ReleaseRecord[]> {
   const pending = await remote.ledger.pending();
   for (const r of pending) {
-    ctx.events.emit({ type: "log", level: "warn", message: `release ${r.id} (${r.kind} by ${r.actor}@${r.host} at ${r.createdAt}) was left pending by a run that stopped` });
+    ctx.events.emit({
+      type: "log",
+      level: "warn",
+      message: `release ${r.id} (${r.kind} by ${r.actor}@${r.host} at ${r.createdAt}) was left pending by a run that stopped`,
+    });
   }
   return pending;
 }
@@ -47,7 +55,10 @@ export async function assertStatePersisted(ctx: RunContext, environment: string,
   const push = `evalap-infra state push ${environment}`;
   const local = await listRecoveryFiles(ctx.config.projectDir, environment);
   if (local.length > 0) {
-    throw new StateNotPushedError(`${environment}: tofu applied changes whose state it could not save; the state is kept in ${local.map((f) => f.file).join(", ")}`, `run \`${push}\` on this machine (under the lock; tofu refuses a stale or foreign state), then deploy again`);
+    throw new StateNotPushedError(
+      `${environment}: tofu applied changes whose state it could not save; the state is kept in ${local.map((f) => f.file).join(", ")}`,
+      `run \`${push}\` on this machine (under the lock; tofu refuses a stale or foreign state), then deploy again`,
+    );
   }
   const first = remote ? await newestUnpersisted(remote) : undefined;
   if (first) {
@@ -72,9 +83,16 @@ async function newestUnpersisted(remote: EnvironmentRemote): Promise<ReleaseReco
 const RECENT_WINDOW = 50;
 
 /** Closes abandoned releases once the operator has decided (resume, rollback). */
-export async function closeAbandoned(remote: EnvironmentRemote, releases: ReleaseRecord[], status: "superseded" | "failed", reason: string): Promise<void> {
+export async function closeAbandoned(
+  remote: EnvironmentRemote,
+  releases: ReleaseRecord[],
+  status: "superseded" | "failed",
+  reason: string,
+): Promise<void> {
   for (const r of releases) {
-    await remote.ledger.update(r.id, (cur) => (cur.status === "pending" ? { ...cur, status, statusReason: reason, finishedAt: new Date().toISOString() } : cur));
+    await remote.ledger.update(r.id, (cur) =>
+      cur.status === "pending" ? { ...cur, status, statusReason: reason, finishedAt: new Date().toISOString() } : cur,
+    );
   }
 }
 

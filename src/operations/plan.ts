@@ -109,6 +109,11 @@ async function plansDir(ctx: RunContext): Promise<string> {
 
 function forwardPlanWarnings(ctx: RunContext, m: TofuJsonMessage): void {
   if (m.type === "diagnostic" && m.diagnostic?.severity === "warning") {
-    ctx.events.emit({ type: "diagnostic", severity: "warning", summary: m.diagnostic.summary ?? "warning", ...(m.diagnostic.detail ? { detail: m.diagnostic.detail } : {}) });
+    ctx.events.emit({
+      type: "diagnostic",
+      severity: "warning",
+      summary: m.diagnostic.summary ?? "warning",
+      ...(m.diagnostic.detail ? { detail: m.diagnostic.detail } : {}),
+    });
   }
 }

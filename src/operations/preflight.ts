@@ -26,22 +26,36 @@ export class MissingInputsError extends EvalapError {
   readonly missing: MissingInput[];
   constructor(command: string, environment: string, missing: MissingInput[]) {
     const lines = missing.map((m) => `  - ${m.kind === "variable" ? `variable "${m.names[0] ?? ""}"` : m.names.join(", ")}: ${m.how}`);
-    super("inputs_missing", `cannot ${command} ${environment}: ${missing.length === 1 ? "a required input is" : `${missing.length} required inputs are`} missing\n${lines.join("\n")}`, {
-      exitCode: ExitCode.Prerequisite,
-      hint: "set them as said above and run again (`evalap-infra doctor` checks the credentials)",
-    });
+    super(
+      "inputs_missing",
+      `cannot ${command} ${environment}: ${missing.length === 1 ? "a required input is" : `${missing.length} required inputs are`} missing\n${lines.join("\n")}`,
+      {
+        exitCode: ExitCode.Prerequisite,
+        hint: "set them as said above and run again (`evalap-infra doctor` checks the credentials)",
+      },
+    );
     this.name = "MissingInputsError";
     this.missing = missing;
   }
 }
 
 /** Throws MissingInputsError (exit 9) when the root needs a variable or credentials nobody gives. */
-export async function preflight(ctx: RunContext, env: ResolvedEnvironment, vars: Record<string, unknown>, command: "plan" | "deploy" | "rollback"): Promise<void> {
+export async function preflight(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  vars: Record<string, unknown>,
+  command: "plan" | "deploy" | "rollback",
+): Promise<void> {
   const missing = await missingInputs(env, vars, { ...process.env, ...ctx.tofu.env }, command);
   if (missing.length > 0) throw new MissingInputsError(command, env.name, missing);
 }
 
-export async function missingInputs(env: ResolvedEnvironment, runVars: Record<string, unknown>, environ: NodeJS.ProcessEnv, command = "plan"): Promise<MissingInput[]> {
+export async function missingInputs(
+  env: ResolvedEnvironment,
+  runVars: Record<string, unknown>,
+  environ: NodeJS.ProcessEnv,
+  command = "plan",
+): Promise<MissingInput[]> {
   const root = await readModule(env.rootDir);
   if (root === null) return [];
   const missing: MissingInput[] = [];
@@ -54,12 +68,20 @@ export async function missingInputs(env: ResolvedEnvironment, runVars: Record<st
   }
   if (root.backend === "s3" && !s3CredentialsGiven(env, environ)) {
     const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((n) => !environ[n]);
-    missing.push({ kind: "credentials", names, how: "tofu's s3 backend (the state bucket) reads them: export them set to your Scaleway access and secret keys" });
+    missing.push({
+      kind: "credentials",
+      names,
+      how: "tofu's s3 backend (the state bucket) reads them: export them set to your Scaleway access and secret keys",
+    });
   }
   // Credentials first: the module tree is read only when they are missing.
   if (!(await scalewayCredentialsGiven(environ)) && (await usesScalewayResources(env.rootDir, root))) {
     const names = ["SCW_ACCESS_KEY", "SCW_SECRET_KEY"].filter((n) => !environ[n]);
-    missing.push({ kind: "credentials", names, how: "the Scaleway provider needs an API key: create one in the Scaleway console (IAM > API keys) and export both" });
+    missing.push({
+      kind: "credentials",
+      names,
+      how: "the Scaleway provider needs an API key: create one in the Scaleway console (IAM > API keys) and export both",
+    });
   }
   return missing;
 }
@@ -96,14 +118,18 @@ async function readModule(dir: string): Promise<Module | null> {
       blocks.push(...topLevelBlocks(text));
     } else if (name.endsWith(".tf.json")) {
       const json = await readJson(path.join(dir, name));
-      const declared = json && typeof json.variable === "object" && json.variable !== null ? (json.variable as Record<string, unknown>) : {};
+      const declared =
+        json && typeof json.variable === "object" && json.variable !== null ? (json.variable as Record<string, unknown>) : {};
       for (const [v, body] of Object.entries(declared)) {
         const b = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
         variables.push({ name: v, hasDefault: "default" in b, sensitive: b.sensitive === true });
       }
     }
   }
-  const backend = blocks.filter((b) => b.type === "terraform").flatMap((b) => topLevelBlocks(b.body)).find((b) => b.type === "backend");
+  const backend = blocks
+    .filter((b) => b.type === "terraform")
+    .flatMap((b) => topLevelBlocks(b.body))
+    .find((b) => b.type === "backend");
   return { jsonVariables: variables, backend: backend?.labels[0] ?? null, blocks };
 }
 
@@ -119,12 +145,19 @@ function variablesOf(module: Module): Variable[] {
 }
 
 /** Every variable name given a value; null when a var file cannot be read (then tofu judges). */
-async function givenVariables(env: ResolvedEnvironment, runVars: Record<string, unknown>, environ: NodeJS.ProcessEnv): Promise<Set<string> | null> {
+async function givenVariables(
+  env: ResolvedEnvironment,
+  runVars: Record<string, unknown>,
+  environ: NodeJS.ProcessEnv,
+): Promise<Set<string> | null> {
   const given = new Set([...Object.keys(env.vars), ...Object.keys(runVars)]);
-  for (const key of Object.keys(environ)) if (key.startsWith("TF_VAR_") && environ[key] !== undefined) given.add(key.slice("TF_VAR_".length));
+  for (const key of Object.keys(environ))
+    if (key.startsWith("TF_VAR_") && environ[key] !== undefined) given.add(key.slice("TF_VAR_".length));
   // tofu loads these from the root by itself.
   const names = await readdir(env.rootDir).catch(() => [] as string[]);
-  const auto = names.filter((n) => n === "terraform.tfvars" || n === "terraform.tfvars.json" || n.endsWith(".auto.tfvars") || n.endsWith(".auto.tfvars.json"));
+  const auto = names.filter(
+    (n) => n === "terraform.tfvars" || n === "terraform.tfvars.json" || n.endsWith(".auto.tfvars") || n.endsWith(".auto.tfvars.json"),
+  );
   const files = [...auto.sort().map((n) => path.join(env.rootDir, n)), ...env.varFiles.map((f) => path.resolve(env.rootDir, f))];
   for (const file of files) {
     const assigned = await tfvarsNames(file);

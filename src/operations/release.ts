@@ -43,7 +43,13 @@ export interface ReleaseResult {
  * - an outcome the bucket could not take is kept in the local journal, recorded by the next run.
  * An unhealthy release is a result (`health.healthy` false), not an error: the caller decides.
  */
-export async function runRelease(ctx: RunContext, env: ResolvedEnvironment, remote: EnvironmentRemote | null, holder: LockHolder, run: ReleaseRun): Promise<ReleaseResult> {
+export async function runRelease(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  remote: EnvironmentRemote | null,
+  holder: LockHolder,
+  run: ReleaseRun,
+): Promise<ReleaseResult> {
   // Nothing is recorded by a run that can no longer prove it holds the lease.
   await ctx.tofu.beforeRun?.("release");
   let release: ReleaseRecord | null = remote ? await remote.ledger.create(await releaseFields(ctx, env, holder, run)) : null;
@@ -59,20 +65,29 @@ export async function runRelease(ctx: RunContext, env: ResolvedEnvironment, remo
       announce(ctx, release);
       if (settled.closed) closed.by = `${release.status}${release.statusReason ? `: ${release.statusReason}` : ""}`;
     } else {
-      ctx.events.emit({ type: "log", level: "warn", message: `the state bucket is unreachable: the outcome of release ${release.id} (${set.status ?? "update"}) is kept in ${settled.journalFile} and recorded by the next run` });
+      ctx.events.emit({
+        type: "log",
+        level: "warn",
+        message: `the state bucket is unreachable: the outcome of release ${release.id} (${set.status ?? "update"}) is kept in ${settled.journalFile} and recorded by the next run`,
+      });
       release = { ...release, ...set };
     }
   };
   try {
-    const deployed = await deployLocked(ctx, env, {
-      yes: run.yes,
-      allowDestroy: run.allowDestroy,
-      vars: run.inputs.vars,
-      beforeApply: async (summary) => {
-        applyMayHaveRun = true;
-        await settle({ plan: planRecord(summary) });
+    const deployed = await deployLocked(
+      ctx,
+      env,
+      {
+        yes: run.yes,
+        allowDestroy: run.allowDestroy,
+        vars: run.inputs.vars,
+        beforeApply: async (summary) => {
+          applyMayHaveRun = true;
+          await settle({ plan: planRecord(summary) });
+        },
       },
-    }, run.lockTimeoutMs);
+      run.lockTimeoutMs,
+    );
     const health = await gate(ctx, env, deployed);
     const gated = outcomeOfGate(health);
     await settle(gated);
@@ -84,13 +99,22 @@ export async function runRelease(ctx: RunContext, env: ResolvedEnvironment, remo
     return { release, deploy: deployed, health };
   } catch (err) {
     await settle(outcomeOfStop(err, applyMayHaveRun)).catch((e: unknown) => {
-      ctx.events.emit({ type: "log", level: "warn", message: `could not record how release ${release?.id ?? ""} stopped: ${e instanceof Error ? e.message : String(e)}` });
+      ctx.events.emit({
+        type: "log",
+        level: "warn",
+        message: `could not record how release ${release?.id ?? ""} stopped: ${e instanceof Error ? e.message : String(e)}`,
+      });
     });
     throw err;
   }
 }
 
-async function releaseFields(ctx: RunContext, env: ResolvedEnvironment, holder: LockHolder, run: ReleaseRun): Promise<Omit<ReleaseRecord, "id" | "createdAt" | "updatedAt">> {
+async function releaseFields(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  holder: LockHolder,
+  run: ReleaseRun,
+): Promise<Omit<ReleaseRecord, "id" | "createdAt" | "updatedAt">> {
   return {
     environment: env.name,
     kind: run.kind,
@@ -129,12 +153,7 @@ async function gate(ctx: RunContext, env: ResolvedEnvironment, deployed: DeployR
   return step(
     ctx,
     "health",
-    () =>
-      healthGate(
-        services,
-        healthPolicy(ctx.config.health),
-        { events: ctx.events, signal: ctx.signal },
-      ),
+    () => healthGate(services, healthPolicy(ctx.config.health), { events: ctx.events, signal: ctx.signal }),
     (r) => ({ detail: r.healthy ? `${services.length} service(s) healthy` : "unhealthy" }),
   );
 }

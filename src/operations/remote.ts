@@ -51,7 +51,8 @@ export async function openRemote(ctx: RunContext, env: ResolvedEnvironment): Pro
     () =>
       store.checkBucket(ctx.config.remoteTimeout).catch((err: unknown) => {
         // Only here is "nothing was written" true: no other call has been made yet.
-        if (err instanceof BackendUnavailableError) throw new BackendUnavailableError(err.bucket, err.endpoint, err.detail, err, `${err.hint ?? ""}; nothing was written`);
+        if (err instanceof BackendUnavailableError)
+          throw new BackendUnavailableError(err.bucket, err.endpoint, err.detail, err, `${err.hint ?? ""}; nothing was written`);
         throw err;
       }),
     () => ({ detail: `bucket ${cfg.bucket} answers` }),
@@ -61,7 +62,11 @@ export async function openRemote(ctx: RunContext, env: ResolvedEnvironment): Pro
     onUnreadable: (key, reason) => {
       // The journal reports its own files by absolute path; everything else is a bucket key.
       const where = path.isAbsolute(key) ? `the local journal entry ${key}` : `${key} in bucket ${cfg.bucket}`;
-      ctx.events.emit({ type: "log", level: "warn", message: `skipped ${where}: ${reason} (inspect it; delete it if it is not a release or audit entry)` });
+      ctx.events.emit({
+        type: "log",
+        level: "warn",
+        message: `skipped ${where}: ${reason} (inspect it; delete it if it is not a release or audit entry)`,
+      });
     },
   });
   const journal = new OutcomeJournal(await stateDir(ctx.config, "journal", env.name));
@@ -126,7 +131,8 @@ export async function withEnvironmentLocks<T>(
         signal: ctx.signal,
       }),
     ).catch(async (err: unknown) => {
-      if (err instanceof LockHeldError) await audit(ctx, remote, holder, { environment: env.name, operation: "lock.wait", outcome: "failed", detail: err.message });
+      if (err instanceof LockHeldError)
+        await audit(ctx, remote, holder, { environment: env.name, operation: "lock.wait", outcome: "failed", detail: err.message });
       throw err;
     });
     try {
@@ -157,7 +163,12 @@ export async function withEnvironment<T>(
 ): Promise<T> {
   const env = resolveEnvironment(ctx.config, environment);
   const remote = await openRemote(ctx, env);
-  const run: EnvironmentRun = { env, remote, holder: currentHolder(ctx.commandLine), lockTimeoutMs: lockTimeoutMs ?? ctx.config.lock.timeout };
+  const run: EnvironmentRun = {
+    env,
+    remote,
+    holder: currentHolder(ctx.commandLine),
+    lockTimeoutMs: lockTimeoutMs ?? ctx.config.lock.timeout,
+  };
   return withEnvironmentLocks(ctx, env, remote, run.holder, run.lockTimeoutMs, (locked) => fn(locked, run));
 }
 
@@ -170,7 +181,11 @@ function leasedContext(ctx: RunContext, lease: RemoteLockHandle, runRecordDir: s
 async function reconcileJournal(ctx: RunContext, remote: EnvironmentRemote): Promise<void> {
   const replayed = await remote.ledger.reconcile(remote.journal);
   if (replayed.length > 0) {
-    ctx.events.emit({ type: "log", level: "info", message: `recorded ${replayed.length} outcome(s) kept on this machine while the state bucket was unreachable` });
+    ctx.events.emit({
+      type: "log",
+      level: "info",
+      message: `recorded ${replayed.length} outcome(s) kept on this machine while the state bucket was unreachable`,
+    });
   }
 }
 
@@ -179,11 +194,23 @@ async function reconcileJournal(ctx: RunContext, remote: EnvironmentRemote): Pro
  * the local journal (recorded by the next run). Never fatal: the audit trail must not turn a
  * finished operation into a failure.
  */
-export async function audit(ctx: RunContext, remote: EnvironmentRemote | null, holder: LockHolder, entry: Omit<AuditEntry, "id" | "at" | "actor" | "host" | "command">): Promise<void> {
+export async function audit(
+  ctx: RunContext,
+  remote: EnvironmentRemote | null,
+  holder: LockHolder,
+  entry: Omit<AuditEntry, "id" | "at" | "actor" | "host" | "command">,
+): Promise<void> {
   if (!remote) return;
   try {
-    await remote.ledger.appendAudit({ at: new Date().toISOString(), actor: holder.user, host: holder.host, command: ctx.commandLine, ...entry }, remote.journal);
+    await remote.ledger.appendAudit(
+      { at: new Date().toISOString(), actor: holder.user, host: holder.host, command: ctx.commandLine, ...entry },
+      remote.journal,
+    );
   } catch (err) {
-    ctx.events.emit({ type: "log", level: "warn", message: `could not write the audit entry: ${err instanceof Error ? err.message : String(err)}` });
+    ctx.events.emit({
+      type: "log",
+      level: "warn",
+      message: `could not write the audit entry: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
 }

@@ -78,9 +78,16 @@ export function chooseRollback(releases: ReleaseRecord[], environment: string, t
   if (to !== undefined) {
     const id = resolveReleaseId(to);
     const chosen = id === null ? undefined : releases.find((r) => r.id === id);
-    if (!chosen) throw new EvalapError("release_not_found", `release ${to} does not exist in ${environment}`, { exitCode: ExitCode.Usage, hint: `list them with \`evalap-infra releases list ${environment}\`` });
+    if (!chosen)
+      throw new EvalapError("release_not_found", `release ${to} does not exist in ${environment}`, {
+        exitCode: ExitCode.Usage,
+        hint: `list them with \`evalap-infra releases list ${environment}\``,
+      });
     if (chosen.status !== "healthy") {
-      throw new EvalapError("release_not_healthy", `release ${to} is ${chosen.status}: only a healthy release can be rolled back to`, { exitCode: ExitCode.Usage, hint: `pick a healthy release from \`evalap-infra releases list ${environment}\`` });
+      throw new EvalapError("release_not_healthy", `release ${to} is ${chosen.status}: only a healthy release can be rolled back to`, {
+        exitCode: ExitCode.Usage,
+        hint: `pick a healthy release from \`evalap-infra releases list ${environment}\``,
+      });
     }
     return { target: chosen, replaced: replacedBy(live, chosen) };
   }
@@ -90,7 +97,10 @@ export function chooseRollback(releases: ReleaseRecord[], environment: string, t
       ? releases.find((r) => r.status === "healthy" && r.id !== live.id && !same(r, live))
       : releases.find((r) => r.status === "healthy");
   if (!target) {
-    throw new EvalapError("no_rollback_target", `${environment} has no earlier healthy release to roll back to`, { exitCode: ExitCode.Usage, hint: `list them with \`evalap-infra releases list ${environment}\` and pass --to <release>` });
+    throw new EvalapError("no_rollback_target", `${environment} has no earlier healthy release to roll back to`, {
+      exitCode: ExitCode.Usage,
+      hint: `list them with \`evalap-infra releases list ${environment}\` and pass --to <release>`,
+    });
   }
   return { target, replaced: replacedBy(live, target) };
 }

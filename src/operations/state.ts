@@ -27,22 +27,41 @@ export interface StatePushResult {
 export async function pushState(ctx: RunContext, opts: StateCommandOptions): Promise<StatePushResult> {
   return withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, async (locked, { env, remote, holder, lockTimeoutMs }) => {
     const files = await listRecoveryFiles(ctx.config.projectDir, env.name);
-    if (files.length === 0) return { pushed: [], reopened: [], summary: `${env.name} has no unsaved state on this machine: nothing to push` };
+    if (files.length === 0)
+      return { pushed: [], reopened: [], summary: `${env.name} has no unsaved state on this machine: nothing to push` };
     await initStep(locked, env);
     const pushed: string[] = [];
     try {
       // Oldest first: each later one has a higher serial, and tofu checks that.
       for (const f of files) {
-        await step(locked, "state push", () => pushRecoveredState(locked, env, f.file, lockTimeoutMs), () => ({ detail: f.file }));
+        await step(
+          locked,
+          "state push",
+          () => pushRecoveredState(locked, env, f.file, lockTimeoutMs),
+          () => ({ detail: f.file }),
+        );
         pushed.push(f.file);
       }
     } catch (err) {
-      await audit(locked, remote, holder, { environment: env.name, operation: "state.push", outcome: "failed", detail: err instanceof Error ? err.message : String(err) });
+      await audit(locked, remote, holder, {
+        environment: env.name,
+        operation: "state.push",
+        outcome: "failed",
+        detail: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     }
     const reopened = remote ? await reopenUnpersisted(remote, ctx.commandLine) : [];
-    await audit(locked, remote, holder, { environment: env.name, operation: "state.push", outcome: "ok", detail: `${pushed.length} state file(s) pushed${reopened.length ? `; releases ${reopened.join(", ")} reopened` : ""}` });
-    const next = reopened.length > 0 ? `; run \`evalap-infra deploy ${env.name} --resume\` to check its health, or \`evalap-infra rollback ${env.name}\`` : "";
+    await audit(locked, remote, holder, {
+      environment: env.name,
+      operation: "state.push",
+      outcome: "ok",
+      detail: `${pushed.length} state file(s) pushed${reopened.length ? `; releases ${reopened.join(", ")} reopened` : ""}`,
+    });
+    const next =
+      reopened.length > 0
+        ? `; run \`evalap-infra deploy ${env.name} --resume\` to check its health, or \`evalap-infra rollback ${env.name}\``
+        : "";
     return { pushed, reopened, summary: `pushed the unsaved state of ${env.name}${next}` };
   });
 }
@@ -56,7 +75,11 @@ async function reopenUnpersisted(remote: EnvironmentRemote, commandLine: string)
     if (++seen >= 50) break;
   }
   for (const r of mine) {
-    await remote.ledger.settle(r.id, { status: "pending", statusReason: `its state was pushed by \`${commandLine}\`; not health-checked yet` }, remote.journal);
+    await remote.ledger.settle(
+      r.id,
+      { status: "pending", statusReason: `its state was pushed by \`${commandLine}\`; not health-checked yet` },
+      remote.journal,
+    );
   }
   return mine.map((r) => r.id);
 }
@@ -76,10 +99,20 @@ export async function forceUnlockState(ctx: RunContext, opts: StateUnlockOptions
     try {
       await step(locked, "force-unlock", () => tofu.forceUnlock(locked.tofu, env.rootDir, opts.lockId));
     } catch (err) {
-      await audit(locked, remote, holder, { environment: env.name, operation: "lock.force-release-state", outcome: "failed", detail: `${opts.lockId}: ${err instanceof Error ? err.message : String(err)}` });
+      await audit(locked, remote, holder, {
+        environment: env.name,
+        operation: "lock.force-release-state",
+        outcome: "failed",
+        detail: `${opts.lockId}: ${err instanceof Error ? err.message : String(err)}`,
+      });
       throw err;
     }
-    await audit(locked, remote, holder, { environment: env.name, operation: "lock.force-release-state", outcome: "ok", detail: `tofu state lock ${opts.lockId}` });
+    await audit(locked, remote, holder, {
+      environment: env.name,
+      operation: "lock.force-release-state",
+      outcome: "ok",
+      detail: `tofu state lock ${opts.lockId}`,
+    });
     return { summary: `released the tofu state lock ${opts.lockId} of ${env.name}` };
   });
 }

@@ -42,7 +42,8 @@ export async function validateAll(ctx: RunContext, opts: ValidateOptions = {}): 
     "fmt",
     async () => {
       const found = new Set<string>();
-      for (const dir of fmtDirs) for (const file of await tofu.fmtCheck(ctx.tofu, dir)) found.add(path.relative(config.projectDir, path.resolve(dir, file)));
+      for (const dir of fmtDirs)
+        for (const file of await tofu.fmtCheck(ctx.tofu, dir)) found.add(path.relative(config.projectDir, path.resolve(dir, file)));
       unformatted = [...found];
       if (opts.fix && unformatted.length > 0) {
         await formatFiles(ctx, unformatted);
@@ -65,17 +66,28 @@ export async function validateAll(ctx: RunContext, opts: ValidateOptions = {}): 
   const roots: ValidateReport["roots"] = [];
   for (const dir of dirs) {
     const rel = path.relative(config.projectDir, dir) || ".";
-    const result = await step(ctx, "validate", async () => {
-      try {
-        await tofu.init(ctx.tofu, dir, { backend: false });
-      } catch (err) {
-        reportDiagnostics(ctx, err);
-        return { valid: false, diagnostics: [{ severity: "error" as const, summary: `init failed: ${(err as Error).message}` }] };
-      }
-      return tofu.validate(ctx.tofu, dir);
-    }, (r) => (r.valid ? { detail: rel } : { outcome: "failed", detail: `${rel}: invalid` }));
+    const result = await step(
+      ctx,
+      "validate",
+      async () => {
+        try {
+          await tofu.init(ctx.tofu, dir, { backend: false });
+        } catch (err) {
+          reportDiagnostics(ctx, err);
+          return { valid: false, diagnostics: [{ severity: "error" as const, summary: `init failed: ${(err as Error).message}` }] };
+        }
+        return tofu.validate(ctx.tofu, dir);
+      },
+      (r) => (r.valid ? { detail: rel } : { outcome: "failed", detail: `${rel}: invalid` }),
+    );
     for (const d of result.diagnostics) {
-      ctx.events.emit({ type: "diagnostic", severity: d.severity, summary: `${rel}: ${d.summary}`, ...(d.detail ? { detail: d.detail } : {}), ...(d.address ? { address: d.address } : {}) });
+      ctx.events.emit({
+        type: "diagnostic",
+        severity: d.severity,
+        summary: `${rel}: ${d.summary}`,
+        ...(d.detail ? { detail: d.detail } : {}),
+        ...(d.address ? { address: d.address } : {}),
+      });
     }
     roots.push({ dir: rel, valid: result.valid, diagnostics: result.diagnostics });
   }
@@ -86,7 +98,9 @@ export async function validateAll(ctx: RunContext, opts: ValidateOptions = {}): 
       ...(invalid.length > 0 ? [`invalid: ${invalid.map((r) => r.dir).join(", ")}`] : []),
     ];
     const fmtHint = unformatted.length > 0 && !opts.fix ? `; \`${FIX_COMMAND}\` formats the files` : "";
-    throw new EvalapError("validation_failed", `validation failed: ${parts.join("; ")}`, { hint: `fix the problems listed above${fmtHint}` });
+    throw new EvalapError("validation_failed", `validation failed: ${parts.join("; ")}`, {
+      hint: `fix the problems listed above${fmtHint}`,
+    });
   }
   return { unformatted, formatted, roots };
 }
@@ -105,8 +119,17 @@ async function formatFiles(ctx: RunContext, relFiles: string[]): Promise<void> {
 
 /** The files a second `fmt -check` still reports (tofu could not format them, e.g. a syntax error). */
 async function stillUnformatted(ctx: RunContext, relFiles: string[]): Promise<string[]> {
-  const left = await runTofu(ctx.tofu, { cwd: ctx.config.projectDir, args: ["fmt", "-check", "-list=true", "-no-color", ...relFiles], okExitCodes: [3] });
-  const listed = new Set(left.stdout.split("\n").map((l) => path.normalize(l.trim())).filter((l) => l !== "."));
+  const left = await runTofu(ctx.tofu, {
+    cwd: ctx.config.projectDir,
+    args: ["fmt", "-check", "-list=true", "-no-color", ...relFiles],
+    okExitCodes: [3],
+  });
+  const listed = new Set(
+    left.stdout
+      .split("\n")
+      .map((l) => path.normalize(l.trim()))
+      .filter((l) => l !== "."),
+  );
   return relFiles.filter((f) => listed.has(path.normalize(f)));
 }
 

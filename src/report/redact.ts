@@ -58,9 +58,7 @@ export class Redactor {
 
   private rebuild(): void {
     // Longest first, so a secret containing another is replaced whole.
-    const alternatives = [...this.secrets]
-      .sort((a, b) => b.length - a.length)
-      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const alternatives = [...this.secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
     this.pattern = new RegExp(alternatives.join("|"), "g");
   }
 }

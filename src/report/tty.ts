@@ -81,20 +81,25 @@ export class HumanReporter implements Reporter {
       case "step.finished": {
         const text = `${event.step} ${c.dim(formatDuration(event.durationMs))}${event.detail ? ` ${c.dim(event.detail)}` : ""}`;
         if (event.outcome === "failed") this.endStep("fail", c.red(text));
-        else if (event.outcome === "skipped") this.endStep("info", `${event.step} ${c.dim(`skipped${event.detail ? `: ${event.detail}` : ""}`)}`);
+        else if (event.outcome === "skipped")
+          this.endStep("info", `${event.step} ${c.dim(`skipped${event.detail ? `: ${event.detail}` : ""}`)}`);
         else this.endStep("succeed", text);
         return;
       }
       case "retry.scheduled":
         this.line(
-          c.yellow(`↻ ${event.step}: ${event.reason}, attempt ${event.attempt + 1}/${event.maxAttempts} in ${formatDuration(event.delayMs)}`) +
-            c.dim(` (${firstLine(event.message)})`),
+          c.yellow(
+            `↻ ${event.step}: ${event.reason}, attempt ${event.attempt + 1}/${event.maxAttempts} in ${formatDuration(event.delayMs)}`,
+          ) + c.dim(` (${firstLine(event.message)})`),
         );
         return;
       case "lock.waiting": {
-        const place = event.position === undefined ? "" : event.position === 1 ? "; you are next" : `; ${event.position - 1} run(s) ahead of you`;
+        const place =
+          event.position === undefined ? "" : event.position === 1 ? "; you are next" : `; ${event.position - 1} run(s) ahead of you`;
         this.line(
-          c.yellow(`⏳ ${event.environment} is locked (${event.scope}) by ${formatHolder(event.holder)}${place}; waiting up to ${formatDuration(event.timeoutMs - event.waitedMs)}`),
+          c.yellow(
+            `⏳ ${event.environment} is locked (${event.scope}) by ${formatHolder(event.holder)}${place}; waiting up to ${formatDuration(event.timeoutMs - event.waitedMs)}`,
+          ),
         );
         return;
       }
@@ -103,7 +108,8 @@ export class HumanReporter implements Reporter {
         return;
       case "lock.acquired":
       case "lock.released":
-        if (this.verbose) this.line(c.dim(`${event.type === "lock.acquired" ? "locked" : "unlocked"} ${event.environment} (${event.scope})`));
+        if (this.verbose)
+          this.line(c.dim(`${event.type === "lock.acquired" ? "locked" : "unlocked"} ${event.environment} (${event.scope})`));
         return;
       case "plan.summary":
         this.planSummary(event);
@@ -119,7 +125,9 @@ export class HumanReporter implements Reporter {
         return;
       case "diagnostic": {
         const head = event.severity === "error" ? c.red(`Error: ${event.summary}`) : c.yellow(`Warning: ${event.summary}`);
-        this.line(`${head}${event.address ? c.dim(` (${event.address})`) : ""}${event.detail ? `\n  ${event.detail.split("\n").join("\n  ")}` : ""}`);
+        this.line(
+          `${head}${event.address ? c.dim(` (${event.address})`) : ""}${event.detail ? `\n  ${event.detail.split("\n").join("\n  ")}` : ""}`,
+        );
         return;
       }
       case "outputs": {
@@ -143,7 +151,11 @@ export class HumanReporter implements Reporter {
       case "result": {
         this.stopSpinner();
         if (event.ok) {
-          this.out(this.redactor.redact(`${c.green("✔")} ${event.summary ?? `${event.command} done`} ${c.dim(`in ${formatDuration(event.durationMs)}`)}\n`));
+          this.out(
+            this.redactor.redact(
+              `${c.green("✔")} ${event.summary ?? `${event.command} done`} ${c.dim(`in ${formatDuration(event.durationMs)}`)}\n`,
+            ),
+          );
         } else {
           const e = event.error;
           const lines = [`${c.red("✖")} ${e?.message ?? `${event.command} failed`}`];

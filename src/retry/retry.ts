@@ -25,11 +25,15 @@ export class RetriesExhaustedError extends EvalapError {
   readonly attempts: number;
   readonly lastError: unknown;
   constructor(step: string, attempts: number, why: string, lastError: unknown) {
-    super("retries_exhausted", `${step} still failing after ${attempts} attempt${attempts > 1 ? "s" : ""} (${why}): ${lastError instanceof Error ? lastError.message : String(lastError)}`, {
-      exitCode: ExitCode.RetriesExhausted,
-      hint: "the failure looks transient (rate limit, network, server error): wait and run again, or raise retry.attempts / retry.budget in the config",
-      cause: lastError,
-    });
+    super(
+      "retries_exhausted",
+      `${step} still failing after ${attempts} attempt${attempts > 1 ? "s" : ""} (${why}): ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+      {
+        exitCode: ExitCode.RetriesExhausted,
+        hint: "the failure looks transient (rate limit, network, server error): wait and run again, or raise retry.attempts / retry.budget in the config",
+        cause: lastError,
+      },
+    );
     this.name = "RetriesExhaustedError";
     this.attempts = attempts;
     this.lastError = lastError;
@@ -49,10 +53,16 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       if (err instanceof InterruptedError || opts.signal?.aborted) throw err;
       const transient = opts.classify(err);
       if (transient === null) throw err;
-      if (attempt >= opts.policy.attempts) throw new RetriesExhaustedError(opts.step, attempt, `${transient.reason}; ${opts.policy.attempts} attempts allowed`, err);
+      if (attempt >= opts.policy.attempts)
+        throw new RetriesExhaustedError(opts.step, attempt, `${transient.reason}; ${opts.policy.attempts} attempts allowed`, err);
       const delayMs = backoffDelay(attempt, opts.policy, random, transient.retryAfterMs);
       if (now() - started + delayMs > opts.policy.budgetMs) {
-        throw new RetriesExhaustedError(opts.step, attempt, `${transient.reason}; the next wait would pass the ${Math.round(opts.policy.budgetMs / 1000)}s retry budget`, err);
+        throw new RetriesExhaustedError(
+          opts.step,
+          attempt,
+          `${transient.reason}; the next wait would pass the ${Math.round(opts.policy.budgetMs / 1000)}s retry budget`,
+          err,
+        );
       }
       opts.events.emit({
         type: "retry.scheduled",

@@ -34,20 +34,29 @@ const LOCK_AFTER_START_MS = 15 * 60_000;
  * state (another checkout of the project). A lock of another host is never proven dead: its
  * processes cannot be seen from here.
  */
-export async function proveStateLockHolderDead(lock: StateLockInfo, root: string, runRecordDir: string | undefined, opts: ProofOptions = {}): Promise<StateLockProof> {
+export async function proveStateLockHolderDead(
+  lock: StateLockInfo,
+  root: string,
+  runRecordDir: string | undefined,
+  opts: ProofOptions = {},
+): Promise<StateLockProof> {
   const here = lockOwnerHere();
   if (!lock.who) return notProven("the lock does not say who holds it");
-  if (lock.who !== here) return notProven(`it was taken by ${lock.who}, not ${here}: the processes of another user or host cannot be checked from here`);
+  if (lock.who !== here)
+    return notProven(`it was taken by ${lock.who}, not ${here}: the processes of another user or host cannot be checked from here`);
   if (!lock.created) return notProven("the lock does not say when it was taken");
   if (!runRecordDir) return notProven("this run keeps no records of the tofu processes it starts");
   const cwd = await realpath(root).catch(() => path.resolve(root));
   const found = await takerOf(lock.created, cwd, runRecordDir, opts.slackMs ?? 100);
   if (!found) {
-    return notProven(`no tofu started by evalap-infra on ${os.hostname()} in ${cwd} matches it (it may be a tofu run by hand, or from another checkout)`);
+    return notProven(
+      `no tofu started by evalap-infra on ${os.hostname()} in ${cwd} matches it (it may be a tofu run by hand, or from another checkout)`,
+    );
   }
   const { file, record } = found;
   const gone = await processGone(record);
-  if (gone === null) return notProven(`the tofu ${record.subcommand} that took it (pid ${record.pid}, started ${record.startedAt}) still runs`);
+  if (gone === null)
+    return notProven(`the tofu ${record.subcommand} that took it (pid ${record.pid}, started ${record.startedAt}) still runs`);
   const live = await liveTofuIn(cwd, await backendIdentity(cwd), opts.procDir ?? "/proc");
   if (live) return notProven(live);
   return {
@@ -93,7 +102,8 @@ async function liveTofuIn(cwd: string, backend: string | null, procDir: string):
   if (entries === null) return `the processes of this host cannot be listed (no ${procDir})`;
   for (const name of entries.filter((n) => /^\d+$/.test(n))) {
     const seen = await inspectProcess(path.join(procDir, name));
-    if (seen.kind === "unreadable") return `process ${name} (${seen.comm}) may be a tofu in ${cwd}, but its executable or directory cannot be read`;
+    if (seen.kind === "unreadable")
+      return `process ${name} (${seen.comm}) may be a tofu in ${cwd}, but its executable or directory cannot be read`;
     if (seen.kind !== "tofu" || seen.cwd === null) continue;
     if (seen.cwd === cwd) return `a tofu process (pid ${name}, ${seen.exe}) runs in ${cwd}`;
     if (backend !== null && (await backendIdentity(seen.cwd)) === backend) {
@@ -104,7 +114,18 @@ async function liveTofuIn(cwd: string, backend: string | null, procDir: string):
 }
 
 /** Option names that say where a backend keeps the state (s3, gcs, azurerm, local, http, pg…). */
-const STATE_LOCATION = ["bucket", "key", "workspace_key_prefix", "prefix", "container_name", "storage_account_name", "path", "address", "conn_str", "schema_name"];
+const STATE_LOCATION = [
+  "bucket",
+  "key",
+  "workspace_key_prefix",
+  "prefix",
+  "container_name",
+  "storage_account_name",
+  "path",
+  "address",
+  "conn_str",
+  "schema_name",
+];
 
 /**
  * Where the state of an initialised directory lives, from tofu's own record of its backend
@@ -137,7 +158,8 @@ async function inspectProcess(dir: string): Promise<Seen> {
   }
   if (!isTofuName(path.basename(exe.replace(/ \(deleted\)$/, "")))) return { kind: "other" };
   const cwd = await readlink(path.join(dir, "cwd")).catch((err: NodeJS.ErrnoException) => err);
-  if (cwd instanceof Error) return cwd.code === "EACCES" || cwd.code === "EPERM" ? { kind: "unreadable", comm: path.basename(exe) } : { kind: "other" };
+  if (cwd instanceof Error)
+    return cwd.code === "EACCES" || cwd.code === "EPERM" ? { kind: "unreadable", comm: path.basename(exe) } : { kind: "other" };
   return { kind: "tofu", exe, cwd };
 }
 

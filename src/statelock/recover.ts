@@ -22,7 +22,12 @@ const RECHECK_MS = 5000;
  * while we wait (a killed run's tofu, dead of SIGPIPE once it writes) leaves its lock behind, which
  * tofu alone would wait on to the end. Still held at the timeout: StateLockHeldError, never broken on a guess.
  */
-export async function withStateLock<T>(ctx: RunContext, env: ResolvedEnvironment, lockTimeoutMs: number, run: (lockTimeoutMs: number) => Promise<T>): Promise<T> {
+export async function withStateLock<T>(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  lockTimeoutMs: number,
+  run: (lockTimeoutMs: number) => Promise<T>,
+): Promise<T> {
   const broken = new Set<string>();
   // Set when the lock is first found held: the wait is the lock timeout from then.
   let deadline: number | null = null;

@@ -160,7 +160,7 @@ export function versionArgs(): string[] {
 /** A lock id as tofu prints it (a UUID for the s3 backend); one starting with "-" would be read as a flag. */
 export function forceUnlockArgs(lockId: string): string[] {
   if (lockId.length === 0 || lockId.startsWith("-") || /\s/.test(lockId)) {
-    throw new UsageError(`"${lockId}" is not a state lock id`, "copy the lock id tofu printed (\"ID: ...\"), e.g. 1c5e2a9e-...");
+    throw new UsageError(`"${lockId}" is not a state lock id`, 'copy the lock id tofu printed ("ID: ..."), e.g. 1c5e2a9e-...');
   }
   return ["force-unlock", "-force", "-no-color", lockId];
 }

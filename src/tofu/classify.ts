@@ -19,13 +19,7 @@ export type ProviderReason =
 
 /** Why a failure is permanent, when the reason is one the caller acts on (the rest have none). */
 export type PermanentReason =
-  | "state_not_persisted"
-  | "killed"
-  | "no_space"
-  | "read_only"
-  | "permission_denied"
-  | "arg_list_too_long"
-  | ProviderReason;
+  "state_not_persisted" | "killed" | "no_space" | "read_only" | "permission_denied" | "arg_list_too_long" | ProviderReason;
 
 export type FailureClass =
   | {
@@ -116,13 +110,19 @@ const RULES: ReadonlyArray<{ reason: TransientReason; pattern: RegExp }> = [
   },
   {
     reason: "connection",
-    pattern: /connection reset by peer|connection refused|econnreset|econnrefused|broken pipe|unexpected eof|no such host|network is unreachable|connection closed by|server closed idle connection/i,
+    pattern:
+      /connection reset by peer|connection refused|econnreset|econnrefused|broken pipe|unexpected eof|no such host|network is unreachable|connection closed by|server closed idle connection/i,
   },
-  { reason: "timeout", pattern: /client\.timeout exceeded|context deadline exceeded|i\/o timeout|timeout awaiting|request timed? ?out|operation timed out|\bETIMEDOUT\b/i },
+  {
+    reason: "timeout",
+    pattern:
+      /client\.timeout exceeded|context deadline exceeded|i\/o timeout|timeout awaiting|request timed? ?out|operation timed out|\bETIMEDOUT\b/i,
+  },
 ];
 
 /** Messages that look transient but are not: retrying cannot help, something must change. */
-const PERMANENT = /saved plan is stale|invalid credentials|access denied|\b(401|403)\b.{0,40}(unauthori[sz]ed|forbidden|denied)|permission denied|quota exceeded|insufficient quota/i;
+const PERMANENT =
+  /saved plan is stale|invalid credentials|access denied|\b(401|403)\b.{0,40}(unauthori[sz]ed|forbidden|denied)|permission denied|quota exceeded|insufficient quota/i;
 
 export function classifyFailure(input: { diagnostics: Diagnostic[]; stderr: string }): FailureClass {
   const text = evidenceOf(input);

@@ -59,7 +59,9 @@ export async function init(ctx: TofuContext, dir: string, opts: InitOptions = {}
 
 async function initFingerprint(ctx: TofuContext, dir: string, backendArgs: string[]): Promise<string> {
   const hash = createHash("sha256");
-  hash.update(`bin:${ctx.bin}\nargs:${backendArgs.join(" ")}\ncliconfig:${ctx.env.TF_CLI_CONFIG_FILE ?? process.env.TF_CLI_CONFIG_FILE ?? ""}\n`);
+  hash.update(
+    `bin:${ctx.bin}\nargs:${backendArgs.join(" ")}\ncliconfig:${ctx.env.TF_CLI_CONFIG_FILE ?? process.env.TF_CLI_CONFIG_FILE ?? ""}\n`,
+  );
   await hashConfigFiles(hash, dir, true);
   // Local modules installed by the previous init, as recorded by tofu itself.
   const modules = await readFile(path.join(dir, ".terraform", "modules", "modules.json"), "utf8").catch(() => "");
@@ -67,7 +69,8 @@ async function initFingerprint(ctx: TofuContext, dir: string, backendArgs: strin
     hash.update(modules);
     const parsed = JSON.parse(modules) as { Modules?: Array<{ Dir?: string; Source?: string }> };
     for (const m of parsed.Modules ?? []) {
-      if (m.Dir && m.Source && (m.Source.startsWith("./") || m.Source.startsWith("../"))) await hashConfigFiles(hash, path.resolve(dir, m.Dir), false);
+      if (m.Dir && m.Source && (m.Source.startsWith("./") || m.Source.startsWith("../")))
+        await hashConfigFiles(hash, path.resolve(dir, m.Dir), false);
     }
   }
   return hash.digest("hex");

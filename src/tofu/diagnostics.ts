@@ -100,7 +100,12 @@ export function parseStateLockInfo(text: string): StateLockInfo | null {
   const id = field("ID");
   if (!id || !/^[0-9a-f-]{8,}$/i.test(id)) return null;
   const info: StateLockInfo = { id };
-  for (const [key, name] of [["path", "Path"], ["operation", "Operation"], ["who", "Who"], ["version", "Version"]] as const) {
+  for (const [key, name] of [
+    ["path", "Path"],
+    ["operation", "Operation"],
+    ["who", "Who"],
+    ["version", "Version"],
+  ] as const) {
     const value = field(name);
     if (value) info[key] = value;
   }
@@ -129,11 +134,13 @@ export type StatePushRefusal =
 export function parseStatePushRefusal(text: string): StatePushRefusal | null {
   const flat = text.replace(/\s+/g, " ");
   const serial = /cannot import state with serial (\d+) over newer state with serial (\d+)/i.exec(flat);
-  if (serial?.[1] !== undefined && serial[2] !== undefined) return { kind: "older_serial", serial: Number(serial[1]), backendSerial: Number(serial[2]) };
+  if (serial?.[1] !== undefined && serial[2] !== undefined)
+    return { kind: "older_serial", serial: Number(serial[1]), backendSerial: Number(serial[2]) };
   const same = /cannot overwrite existing state with serial (\d+) with a different state/i.exec(flat);
   if (same?.[1] !== undefined) return { kind: "same_serial", serial: Number(same[1]) };
   const lineage = /cannot import state with lineage "([^"]*)" over unrelated state with lineage "([^"]*)"/i.exec(flat);
-  if (lineage?.[1] !== undefined && lineage[2] !== undefined) return { kind: "other_lineage", lineage: lineage[1], backendLineage: lineage[2] };
+  if (lineage?.[1] !== undefined && lineage[2] !== undefined)
+    return { kind: "other_lineage", lineage: lineage[1], backendLineage: lineage[2] };
   return null;
 }
 

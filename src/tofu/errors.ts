@@ -2,7 +2,14 @@ import path from "node:path";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { classifyFailure, evidenceOf, type FailureClass, type PermanentReason } from "./classify.js";
-import { describeDiagnostics, parseStateLockInfo, parseStatePushRefusal, type Diagnostic, type StateLockInfo, type StatePushRefusal } from "./diagnostics.js";
+import {
+  describeDiagnostics,
+  parseStateLockInfo,
+  parseStatePushRefusal,
+  type Diagnostic,
+  type StateLockInfo,
+  type StatePushRefusal,
+} from "./diagnostics.js";
 import { describeFileSystemFailure, fileSystemErrorCode, type FileSystemReason } from "./fs-errors.js";
 
 export interface TofuErrorOptions {
@@ -40,7 +47,14 @@ export class TofuError extends EvalapError {
 /** tofu failed on a state lock someone else holds: the holder as tofu's "Lock Info" names it. */
 export class TofuStateLockError extends TofuError {
   readonly lock: StateLockInfo;
-  constructor(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, lock: StateLockInfo, opts: TofuErrorOptions = {}) {
+  constructor(
+    subcommand: string,
+    tofuExitCode: number,
+    diagnostics: Diagnostic[],
+    stderr: string,
+    lock: StateLockInfo,
+    opts: TofuErrorOptions = {},
+  ) {
     super(subcommand, tofuExitCode, diagnostics, stderr, opts);
     this.name = "TofuStateLockError";
     this.lock = lock;
@@ -50,7 +64,14 @@ export class TofuStateLockError extends TofuError {
 /** tofu refused `state push`: the backend holds a newer state, or another one. */
 export class TofuStatePushRefusedError extends TofuError {
   readonly refusal: StatePushRefusal;
-  constructor(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, refusal: StatePushRefusal, opts: TofuErrorOptions = {}) {
+  constructor(
+    subcommand: string,
+    tofuExitCode: number,
+    diagnostics: Diagnostic[],
+    stderr: string,
+    refusal: StatePushRefusal,
+    opts: TofuErrorOptions = {},
+  ) {
     super(subcommand, tofuExitCode, diagnostics, stderr, opts);
     this.name = "TofuStatePushRefusedError";
     this.refusal = refusal;
@@ -62,7 +83,13 @@ export class TofuStatePushRefusedError extends TofuError {
  * a refused state push its reason; everything else is a TofuError with its classification. The
  * one place where tofu's failure text is parsed: operations read the typed fields.
  */
-export function tofuFailure(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, opts: TofuErrorOptions = {}): TofuError {
+export function tofuFailure(
+  subcommand: string,
+  tofuExitCode: number,
+  diagnostics: Diagnostic[],
+  stderr: string,
+  opts: TofuErrorOptions = {},
+): TofuError {
   if (!opts.signal) {
     const failure = classifyFailure({ diagnostics, stderr });
     if (failure.transient && failure.reason === "state_lock") {
@@ -86,7 +113,8 @@ function describeTofuFailure(sub: string, exitCode: number, said: string, failur
     return {
       code: "tofu_killed",
       message: `tofu ${sub} was killed by ${opts.signal}${said ? ` (it had said: ${said})` : ""}`,
-      hint: "tofu did not finish (out of memory, or stopped by someone or by the system): find out why, then run again; " +
+      hint:
+        "tofu did not finish (out of memory, or stopped by someone or by the system): find out why, then run again; " +
         "if it was applying, check the state before deploying",
     };
   }
@@ -94,7 +122,11 @@ function describeTofuFailure(sub: string, exitCode: number, said: string, failur
   if (fsReason) {
     const file = path.resolve(opts.cwd ?? ".", (failure.transient ? undefined : failure.path) ?? ".");
     const described = describeFileSystemFailure(fsReason, file);
-    return { code: fileSystemErrorCode(fsReason), message: `tofu ${sub} failed: ${described.message}${said ? ` (${said})` : ""}`, hint: described.hint };
+    return {
+      code: fileSystemErrorCode(fsReason),
+      message: `tofu ${sub} failed: ${described.message}${said ? ` (${said})` : ""}`,
+      hint: described.hint,
+    };
   }
   const message = `tofu ${sub} failed: ${said || `exit code ${exitCode}`}`;
   if (!failure.transient && failure.reason === "state_not_persisted") {
@@ -103,12 +135,17 @@ function describeTofuFailure(sub: string, exitCode: number, said: string, failur
     return { code: "tofu_failed", message, hint };
   }
   const providerHint = failure.transient || failure.reason === undefined ? undefined : PROVIDER_HINTS[failure.reason];
-  return { code: "tofu_failed", message, hint: providerHint ?? "read the diagnostics above; fix the configuration or the inputs and run again" };
+  return {
+    code: "tofu_failed",
+    message,
+    hint: providerHint ?? "read the diagnostics above; fix the configuration or the inputs and run again",
+  };
 }
 
 /** What to change when the Scaleway API refused for good (not retried: the same apply would fail again). */
 const PROVIDER_HINTS: Partial<Record<PermanentReason, string>> = {
-  quotas_exceeded: "an Organization quota is reached: raise it (console: Organization > Quotas; some need a verified identity) or ask for less",
+  quotas_exceeded:
+    "an Organization quota is reached: raise it (console: Organization > Quotas; some need a verified identity) or ask for less",
   out_of_stock: "Scaleway has none of this type left in this zone now: choose another type or zone, or deploy again later",
   permissions_denied: "the API key's IAM policy does not allow this action: grant it to the key's application or user, or use another key",
   denied_authentication: "the API key was refused (unknown, expired or malformed): check SCW_ACCESS_KEY and SCW_SECRET_KEY",
@@ -163,7 +200,9 @@ export class StateLockHeldError extends EvalapError {
 }
 
 function stateLockMessage(environment: string, lock: StateLockInfo, reason: string): string {
-  const taken = lock.created ? `taken ${lock.created.toISOString()}, ${formatAge(Date.now() - lock.created.getTime())} ago` : "taken at an unknown time";
+  const taken = lock.created
+    ? `taken ${lock.created.toISOString()}, ${formatAge(Date.now() - lock.created.getTime())} ago`
+    : "taken at an unknown time";
   return (
     `the tofu state of ${environment} is locked: lock ${lock.id} held by ${lock.who ?? "unknown"} for ${operationName(lock.operation)}, ${taken}; ` +
     `its holder is not proven dead: ${reason}`
@@ -202,14 +241,18 @@ export class StateNotPersistedError extends EvalapError {
     const kept = recoveryFile
       ? `the state of what was applied is kept in ${recoveryFile}`
       : "tofu could not save it locally either: the resources it applied are no longer tracked by any state";
-    super("state_not_persisted", `tofu applied changes to ${environment} but could not save the state to its backend (${tofuMessage}); ${kept}`, {
-      exitCode: ExitCode.StateNotPersisted,
-      hint: recoveryFile
-        ? `do not deploy ${environment} again before the state is pushed: once the backend answers, ` +
-          `run \`evalap-infra state push ${environment}\` (it pushes ${recoveryFile})`
-        : `do not deploy ${environment} again: import the resources the apply created (see its output) before any other apply`,
-      cause,
-    });
+    super(
+      "state_not_persisted",
+      `tofu applied changes to ${environment} but could not save the state to its backend (${tofuMessage}); ${kept}`,
+      {
+        exitCode: ExitCode.StateNotPersisted,
+        hint: recoveryFile
+          ? `do not deploy ${environment} again before the state is pushed: once the backend answers, ` +
+            `run \`evalap-infra state push ${environment}\` (it pushes ${recoveryFile})`
+          : `do not deploy ${environment} again: import the resources the apply created (see its output) before any other apply`,
+        cause,
+      },
+    );
     this.name = "StateNotPersistedError";
     this.environment = environment;
     this.root = root;

@@ -27,7 +27,10 @@ const CODES: Readonly<Record<FileSystemReason, string>> = {
 export function describeFileSystemFailure(reason: FileSystemReason, file: string): { message: string; hint: string } {
   switch (reason) {
     case "no_space":
-      return { message: `no space left on the device that holds ${file}`, hint: `free space under ${path.dirname(file)} (or on its file system), then run again` };
+      return {
+        message: `no space left on the device that holds ${file}`,
+        hint: `free space under ${path.dirname(file)} (or on its file system), then run again`,
+      };
     case "read_only":
       return {
         message: `${file} is on a read-only file system`,

@@ -69,7 +69,10 @@ const MESSAGES: Readonly<Record<string, z.ZodType<TofuJsonMessage>>> = {
   apply_errored: hook,
   outputs: z.looseObject({
     ...base,
-    outputs: z.record(z.string(), z.looseObject({ sensitive: z.boolean().optional(), type: z.unknown().optional(), value: z.unknown().optional(), action: str })),
+    outputs: z.record(
+      z.string(),
+      z.looseObject({ sensitive: z.boolean().optional(), type: z.unknown().optional(), value: z.unknown().optional(), action: str }),
+    ),
   }),
   // The "Emergency state dump" is a log message carrying the state.
   log: z.looseObject({ ...base, state: z.unknown().optional() }),
@@ -91,7 +94,10 @@ export function toTofuMessage(value: unknown): TofuJsonMessage | null {
   if (full.success) return full.data;
   const message: TofuJsonMessage = { "@level": head.data["@level"], "@message": head.data["@message"], type: head.data.type };
   if (head.data.type === "diagnostic") {
-    const diagnostic: RawDiagnostic = { severity: head.data["@level"] === "warning" ? "warning" : "error", summary: head.data["@message"] ?? "unreadable diagnostic" };
+    const diagnostic: RawDiagnostic = {
+      severity: head.data["@level"] === "warning" ? "warning" : "error",
+      summary: head.data["@message"] ?? "unreadable diagnostic",
+    };
     message.diagnostic = diagnostic;
   }
   return message;

@@ -225,13 +225,19 @@ function walk(path: PathPart[], s: Sides, out: AttributeChange[], redact: (t: st
   if (!unknown && !beforeSensitive && !afterSensitive && path.length < MAX_DEPTH && isContainer(s.before, s.after)) {
     for (const key of childKeys(s)) {
       const child = (v: unknown) => childOf(v, key);
-      walk([...path, key], {
-        before: child(s.before),
-        after: child(s.after),
-        beforeSensitive: child(s.beforeSensitive),
-        afterSensitive: child(s.afterSensitive),
-        afterUnknown: child(s.afterUnknown),
-      }, out, redact, replacePaths);
+      walk(
+        [...path, key],
+        {
+          before: child(s.before),
+          after: child(s.after),
+          beforeSensitive: child(s.beforeSensitive),
+          afterSensitive: child(s.afterSensitive),
+          afterUnknown: child(s.afterUnknown),
+        },
+        out,
+        redact,
+        replacePaths,
+      );
     }
     return;
   }

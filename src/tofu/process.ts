@@ -6,7 +6,14 @@ import type { Readable } from "node:stream";
 import type { Options, Result, ResultPromise } from "execa";
 import { EvalapError, InterruptedError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { lockReleaseFailed, parseHumanDiagnostics, parseJsonLine, toDiagnostic, type Diagnostic, type TofuJsonMessage } from "./diagnostics.js";
+import {
+  lockReleaseFailed,
+  parseHumanDiagnostics,
+  parseJsonLine,
+  toDiagnostic,
+  type Diagnostic,
+  type TofuJsonMessage,
+} from "./diagnostics.js";
 import { TofuBinaryError, TofuError, tofuFailure } from "./errors.js";
 import { FileSystemError } from "./fs-errors.js";
 import { localIso, removeRunRecord, writeRunRecord } from "./run-record.js";
@@ -205,7 +212,11 @@ function exitOf(result: Result<TofuOptions>): Exit {
   if (result.exitCode !== undefined || signal !== null) return { code: result.exitCode ?? null, signal };
   const cause: unknown = result.cause;
   // Neither an exit code nor a signal: tofu never ran (ENOENT, EACCES, E2BIG…), or it was cancelled before it started.
-  return { code: null, signal: null, spawnError: isErrnoException(cause) ? cause : Object.assign(new Error(result.message), { code: "UNKNOWN" }) };
+  return {
+    code: null,
+    signal: null,
+    spawnError: isErrnoException(cause) ? cause : Object.assign(new Error(result.message), { code: "UNKNOWN" }),
+  };
 }
 
 function isErrnoException(value: unknown): value is NodeJS.ErrnoException {

@@ -41,7 +41,12 @@ const metaFileOf = (file: string) => file.replace(/\.tfstate$/, ".json");
  * with its meta. When tofu wrote no errored.tfstate but dumped the state in its output, that dump
  * is saved instead. Returns the recovery file, or null when there was no state to save.
  */
-export async function saveErroredState(projectDir: string, env: ResolvedEnvironment, tofuMessage: string, dump?: string): Promise<string | null> {
+export async function saveErroredState(
+  projectDir: string,
+  env: ResolvedEnvironment,
+  tofuMessage: string,
+  dump?: string,
+): Promise<string | null> {
   const source = path.join(env.rootDir, ERRORED_STATE);
   const hasFile = (await stat(source).catch(() => null))?.isFile() === true;
   if (!hasFile && dump === undefined) return null;
@@ -54,7 +59,12 @@ export async function saveErroredState(projectDir: string, env: ResolvedEnvironm
     if (hasFile) await moveFile(source, file);
     else await writeFile(file, dump ?? "", { mode: 0o600 });
     await chmod(file, 0o600);
-    const meta: RecoveryMeta = { environment: env.name, root: env.rootDir, savedAt: savedAt.toISOString(), tofuMessage: firstLine(tofuMessage) };
+    const meta: RecoveryMeta = {
+      environment: env.name,
+      root: env.rootDir,
+      savedAt: savedAt.toISOString(),
+      tofuMessage: firstLine(tofuMessage),
+    };
     await writeFile(metaFileOf(file), JSON.stringify(meta, null, 2) + "\n", { mode: 0o600 });
   });
   return file;
@@ -93,7 +103,12 @@ async function readMeta(file: string): Promise<RecoveryMeta | null> {
  * then removes the file and its meta. A refusal (lower serial, another lineage) is a
  * `state_push_refused` error that says what to compare; the file is kept on every failure.
  */
-export async function pushRecoveredState(ctx: RunContext, env: ResolvedEnvironment, file: string, lockTimeoutMs: number = ctx.config.lock.timeout): Promise<void> {
+export async function pushRecoveredState(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  file: string,
+  lockTimeoutMs: number = ctx.config.lock.timeout,
+): Promise<void> {
   const absolute = path.resolve(file);
   try {
     await withStateLock(ctx, env, lockTimeoutMs, (timeout) => tofu.statePush(ctx.tofu, env.rootDir, absolute, timeout));
@@ -136,5 +151,10 @@ function refusalReason(refusal: StatePushRefusal): string {
 }
 
 function firstLine(text: string): string {
-  return text.split("\n").find((l) => l.trim().length > 0)?.trim() ?? "";
+  return (
+    text
+      .split("\n")
+      .find((l) => l.trim().length > 0)
+      ?.trim() ?? ""
+  );
 }

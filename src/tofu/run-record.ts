@@ -69,7 +69,10 @@ export function runRecordFile(dir: string, pid: number): string {
 }
 
 /** Writes the record of a process just spawned; atomic (a reader never sees half a record). */
-export async function writeRunRecord(dir: string, fields: Omit<RunRecord, "host" | "user" | "procStart" | "cwd"> & { cwd: string }): Promise<string> {
+export async function writeRunRecord(
+  dir: string,
+  fields: Omit<RunRecord, "host" | "user" | "procStart" | "cwd"> & { cwd: string },
+): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const record: RunRecord = {
     ...fields,
@@ -104,7 +107,12 @@ export async function readRunRecords(dir: string): Promise<Array<{ file: string;
 function parseRunRecord(text: string): RunRecord | null {
   try {
     const v = JSON.parse(text) as Partial<RunRecord>;
-    const ok = typeof v.pid === "number" && typeof v.cwd === "string" && typeof v.startedAt === "string" && typeof v.host === "string" && typeof v.user === "string";
+    const ok =
+      typeof v.pid === "number" &&
+      typeof v.cwd === "string" &&
+      typeof v.startedAt === "string" &&
+      typeof v.host === "string" &&
+      typeof v.user === "string";
     return ok ? (v as RunRecord) : null;
   } catch {
     return null;

@@ -76,7 +76,10 @@ describe("commands as data", () => {
 
   it("README's exit-code table says what the help says, code by code", async () => {
     const readme = await readFile(path.join(REPO, "README.md"), "utf8");
-    const rows = readme.split("\n").filter((l) => /^\| \d+ \| /.test(l)).map((l) => l.replace(/`/g, ""));
+    const rows = readme
+      .split("\n")
+      .filter((l) => /^\| \d+ \| /.test(l))
+      .map((l) => l.replace(/`/g, ""));
     const expected = Object.values(ExitCode).map((code) => `| ${code} | ${EXIT_CODE_DESCRIPTIONS[code]} |`);
     expect(rows).toEqual(expected);
   });

@@ -13,7 +13,13 @@ afterAll(async () => {
 });
 
 const REAL_TOFU = process.env.EVALAP_TOFU_BIN ?? path.join(os.homedir(), ".cache", "evalap-infra", "toolchain", "bin", "tofu");
-const CREDENTIALS = { SCW_ACCESS_KEY: "", SCW_SECRET_KEY: "", SCW_DEFAULT_PROJECT_ID: "", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" };
+const CREDENTIALS = {
+  SCW_ACCESS_KEY: "",
+  SCW_SECRET_KEY: "",
+  SCW_DEFAULT_PROJECT_ID: "",
+  AWS_ACCESS_KEY_ID: "",
+  AWS_SECRET_ACCESS_KEY: "",
+};
 
 function checksOf(run: ReturnType<typeof toRun>): Record<string, DoctorCheck> {
   const data = eventOf(run, "data");
@@ -48,7 +54,10 @@ describe("--json keeps one object per line", () => {
     expect(resultOf(missing)).toMatchObject({ type: "result", command: "releases list", ok: false, exitCode: 3, error: { code: "usage" } });
     const bad = await p.run(["--json", "-c", "evalap-infra.json", "deploy", "staging", "--lock-timeout", "soon"]);
     expect(bad.exitCode).toBe(3);
-    expect(resultOf(bad)).toMatchObject({ command: "deploy", error: { code: "usage", message: expect.stringContaining("--lock-timeout") } });
+    expect(resultOf(bad)).toMatchObject({
+      command: "deploy",
+      error: { code: "usage", message: expect.stringContaining("--lock-timeout") },
+    });
   });
 });
 
@@ -95,7 +104,8 @@ describe("doctor", () => {
     expect(fix).toContain("https://console.scaleway.com/iam/api-keys");
     const json = await p.run(["doctor", "--json"], { env: CREDENTIALS });
     const checks = checksOf(json);
-    for (const name of ["SCW_ACCESS_KEY", "SCW_SECRET_KEY"]) expect(checks[name]?.fix).toContain("https://console.scaleway.com/iam/api-keys");
+    for (const name of ["SCW_ACCESS_KEY", "SCW_SECRET_KEY"])
+      expect(checks[name]?.fix).toContain("https://console.scaleway.com/iam/api-keys");
     expect(checks.SCW_DEFAULT_PROJECT_ID?.fix).toContain("export SCW_DEFAULT_PROJECT_ID=");
     expect(checks.AWS_ACCESS_KEY_ID?.fix).toContain("export AWS_ACCESS_KEY_ID=$SCW_ACCESS_KEY");
   });

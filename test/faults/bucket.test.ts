@@ -229,7 +229,9 @@ describe("the state bucket fails under a deploy", () => {
     expect(before?.status).toBe("pending");
     // The next deploy records the journal before anything else, then deploys.
     expect(next.exitCode, text(next)).toBe(0);
-    const reconciled = next.events.findIndex((e) => e.type === "log" && /recorded \d+ outcome\(s\) kept on this machine/.test(String(e.message)));
+    const reconciled = next.events.findIndex(
+      (e) => e.type === "log" && /recorded \d+ outcome\(s\) kept on this machine/.test(String(e.message)),
+    );
     const firstPlan = next.events.findIndex((e) => e.type === "step.started" && e.step === "plan");
     expect(reconciled).toBeGreaterThanOrEqual(0);
     expect(reconciled).toBeLessThan(firstPlan);
@@ -263,7 +265,9 @@ describe("the state bucket fails under a deploy", () => {
     const recovery = await localFiles(p, "recovery", "staging");
     const stateFile = recovery.find((f) => f.endsWith(".tfstate"));
     const stateMode = stateFile ? (await stat(path.join(p.dir, ".evalap-infra", "recovery", "staging", stateFile))).mode & 0o777 : null;
-    const keptState = stateFile ? (JSON.parse(await readFile(path.join(p.dir, ".evalap-infra", "recovery", "staging", stateFile), "utf8")) as TfState) : null;
+    const keptState = stateFile
+      ? (JSON.parse(await readFile(path.join(p.dir, ".evalap-infra", "recovery", "staging", stateFile), "utf8")) as TfState)
+      : null;
     const keptId = serviceId(keptState);
     const rootFiles = await readdir(p.root);
 
@@ -365,7 +369,9 @@ describe("the state bucket fails under a deploy", () => {
     expect(run.exitCode, text(run)).toBe(13);
     expect(errorOf(run).code).toBe("lock_lost");
     // What failed, what was not done, and what to run.
-    expect(errorOf(run).message).toMatch(/^staging: health check failed: api \(answered 500\); not rolled back: this run cannot prove it still holds the remote/);
+    expect(errorOf(run).message).toMatch(
+      /^staging: health check failed: api \(answered 500\); not rolled back: this run cannot prove it still holds the remote/,
+    );
     expect(errorOf(run).hint).toMatch(/no further tofu step was started/);
     expect(errorOf(run).hint).toContain("evalap-infra releases list staging");
     expect(errorOf(run).hint).toContain(`release ${id} is still applied: \`evalap-infra rollback staging\``);

@@ -51,7 +51,11 @@ export async function faultProject(opts: FaultProjectOptions): Promise<FaultProj
   const backendConfig = { ...(env.backendConfig as Record<string, string>) };
   if (opts.tofuEndpoint) backendConfig.endpoints = `{s3="${opts.tofuEndpoint}"}`;
   Object.assign(backendConfig, opts.backendConfig);
-  const remote = { ...(env.remote as Record<string, string>), prefix: `${opts.prefix}/evalap-infra/staging`, ...(opts.cliEndpoint ? { endpoint: opts.cliEndpoint } : {}) };
+  const remote = {
+    ...(env.remote as Record<string, string>),
+    prefix: `${opts.prefix}/evalap-infra/staging`,
+    ...(opts.cliEndpoint ? { endpoint: opts.cliEndpoint } : {}),
+  };
   const p = await makeProject({
     environments: { staging: { fixture: "faults", vars: { apply_seconds: opts.applySeconds ?? 0 }, extra: { backendConfig, remote } } },
     config: { ...FAST, ...opts.config },
@@ -218,7 +222,13 @@ export function startTofu(dir: string, s3: S3Server, args: string[]): Running {
   const home = path.join(os.homedir(), ".cache", "evalap-infra", "toolchain");
   const toolchain = process.env.EVALAP_TOOLCHAIN_DIR ?? home;
   const bin = process.env.EVALAP_TOFU_BIN ?? path.join(toolchain, "bin", "tofu");
-  const env = { ...s3Credentials(s3), TF_IN_AUTOMATION: "1", TF_INPUT: "0", NO_COLOR: "1", TF_CLI_CONFIG_FILE: path.join(toolchain, "tofurc") };
+  const env = {
+    ...s3Credentials(s3),
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    NO_COLOR: "1",
+    TF_CLI_CONFIG_FILE: path.join(toolchain, "tofurc"),
+  };
   return execa(bin, args, spawnOptions(dir, env));
 }
 

@@ -72,7 +72,13 @@ async function machine(): Promise<FaultProject> {
 
 const service = (status = 200) => healthyService(services, status);
 const actor = (name: string): Record<string, string> => ({ EVALAP_ACTOR: name });
-const deployArgs = (image?: string, ...flags: string[]) => ["deploy", "staging", "--json", ...(image ? ["--image", `api=${image}`] : []), ...flags];
+const deployArgs = (image?: string, ...flags: string[]) => [
+  "deploy",
+  "staging",
+  "--json",
+  ...(image ? ["--image", `api=${image}`] : []),
+  ...flags,
+];
 const deploy = (p: FaultProject, who: string, image?: string, ...flags: string[]) => p.cli(deployArgs(image, ...flags), actor(who));
 const start = (p: FaultProject, args: string[], opts: StartOptions) => startCli(p, s3, args, opts);
 const ran = async (child: Running): Promise<CliRun> => asRun(await child);
@@ -129,87 +135,99 @@ describe("skewed clocks", () => {
     { name: "B's clock 2 min ahead", b: "+2m" },
   ];
   for (const skew of skews) {
-    it(`${skew.name}: B waits for A's live lease, never takes it over, and applies after A; both exit 0`, { timeout: CASE_TIMEOUT }, async () => {
+    it(
+      `${skew.name}: B waits for A's live lease, never takes it over, and applies after A; both exit 0`,
+      { timeout: CASE_TIMEOUT },
+      async () => {
+        const [a, b] = await machines(2);
+        if (!a || !b) throw new Error("two machines");
+        const [one, two] = [await service(), await service()];
+        const startedA = Date.now();
+        const first = start(a, deployArgs(one.url, "--var", "apply_seconds=3"), {
+          env: actor("machine-a"),
+          ...(skew.a ? { clock: skew.a } : {}),
+        });
+        await waitForEvent(first, (e) => e.type === "lock.acquired" && e.scope === "remote");
+        const startedB = Date.now();
+        const second = start(b, deployArgs(two.url), { env: actor("machine-b"), ...(skew.b ? { clock: skew.b } : {}) });
+        const [runA, runB] = await Promise.all([ran(first), ran(second)]);
+        expectSkew(runA, startedA, skew.a);
+        expectSkew(runB, startedB, skew.b);
+
+        expect(runA.exitCode, output(runA)).toBe(0);
+        expect(runB.exitCode, output(runB)).toBe(0);
+        expect(waitedOn(runB)?.holder?.user).toBe("machine-a");
+        expect(recovered(runB, "remote")).toEqual([]);
+        expect(eventsOf(runA, "log").filter((e) => /lock .* was lost/.test(e.message))).toEqual([]);
+        const traced = await intervals(a.trace);
+        expect(traced.map((i) => i.image)).toEqual([one.url, two.url]);
+        const overlap = !noOverlap(traced);
+        expect(overlap).toBe(false);
+        const lost = !(await nothingLost(b, s3));
+        expect(lost).toBe(false);
+        expect(await deployedImage(a, s3)).toBe(two.url);
+
+        // The next ordinary deploy carries B's image forward: nothing to change.
+        const next = await deploy(b, "machine-b");
+        expect(next.exitCode, output(next)).toBe(0);
+        expect(await deployedImage(a, s3)).toBe(two.url);
+        row({
+          fault: `clock skew: ${skew.name} (A holds, 3 s apply)`,
+          outcome:
+            `A ${Math.round(clockOffsetMs(runA, startedA) / 1000)} s, B ${Math.round(clockOffsetMs(runB, startedB) / 1000)} s off: ` +
+            `exit ${runA.exitCode}/${runB.exitCode}, ` +
+            `B waited for ${waitedOn(runB)?.holder?.user ?? "nobody"}, ${recovered(runB, "remote").length} takeovers; next exit ${next.exitCode}`,
+          overlap,
+          nothingLost: !lost,
+        });
+      },
+    );
+  }
+
+  it(
+    "a release written by a host 10 min ahead is not 'newest' after a later one: a deploy without --image keeps B's image",
+    { timeout: CASE_TIMEOUT },
+    async () => {
       const [a, b] = await machines(2);
       if (!a || !b) throw new Error("two machines");
-      const [one, two] = [await service(), await service()];
+      const [imageA, imageB] = [await service(), await service()];
       const startedA = Date.now();
-      const first = start(a, deployArgs(one.url, "--var", "apply_seconds=3"), { env: actor("machine-a"), ...(skew.a ? { clock: skew.a } : {}) });
-      await waitForEvent(first, (e) => e.type === "lock.acquired" && e.scope === "remote");
-      const startedB = Date.now();
-      const second = start(b, deployArgs(two.url), { env: actor("machine-b"), ...(skew.b ? { clock: skew.b } : {}) });
-      const [runA, runB] = await Promise.all([ran(first), ran(second)]);
-      expectSkew(runA, startedA, skew.a);
-      expectSkew(runB, startedB, skew.b);
-
+      const runA = await ran(start(a, deployArgs(imageA.url), { env: actor("machine-a"), clock: "+10m" }));
       expect(runA.exitCode, output(runA)).toBe(0);
+      expectSkew(runA, startedA, "+10m");
+      const runB = await deploy(b, "machine-b", imageB.url);
       expect(runB.exitCode, output(runB)).toBe(0);
-      expect(waitedOn(runB)?.holder?.user).toBe("machine-a");
-      expect(recovered(runB, "remote")).toEqual([]);
-      expect(eventsOf(runA, "log").filter((e) => /lock .* was lost/.test(e.message))).toEqual([]);
-      const traced = await intervals(a.trace);
-      expect(traced.map((i) => i.image)).toEqual([one.url, two.url]);
-      const overlap = !noOverlap(traced);
+      // Only another variable: the images carry forward from the newest healthy release, B's.
+      const again = await deploy(b, "machine-b", undefined, "--var", "services_output_valid=true");
+      expect(again.exitCode, output(again)).toBe(0);
+      expect(eventOf(again, "plan.summary").summary.hasChanges).toBe(false);
+
+      expect(await deployedImage(b, s3)).toBe(imageB.url);
+      const list = await releases(b);
+      expect(list.map((r) => [r.actor, r.images.api])).toEqual([
+        ["machine-b", imageB.url],
+        ["machine-b", imageB.url],
+        ["machine-a", imageA.url],
+      ]);
+      const overlap = !noOverlap(await intervals(a.trace));
       expect(overlap).toBe(false);
       const lost = !(await nothingLost(b, s3));
       expect(lost).toBe(false);
-      expect(await deployedImage(a, s3)).toBe(two.url);
-
-      // The next ordinary deploy carries B's image forward: nothing to change.
-      const next = await deploy(b, "machine-b");
-      expect(next.exitCode, output(next)).toBe(0);
-      expect(await deployedImage(a, s3)).toBe(two.url);
       row({
-        fault: `clock skew: ${skew.name} (A holds, 3 s apply)`,
+        fault: "release order: A's clock 10 min ahead, then B deploys twice (2nd without --image)",
         outcome:
-          `A ${Math.round(clockOffsetMs(runA, startedA) / 1000)} s, B ${Math.round(clockOffsetMs(runB, startedB) / 1000)} s off: ` +
-          `exit ${runA.exitCode}/${runB.exitCode}, ` +
-          `B waited for ${waitedOn(runB)?.holder?.user ?? "nobody"}, ${recovered(runB, "remote").length} takeovers; next exit ${next.exitCode}`,
+          `exit ${runA.exitCode}/${runB.exitCode}/${again.exitCode}, ` +
+          `state runs ${(await deployedImage(b, s3)) === imageB.url ? "B's" : "A's"} image, newest: ${list[0]?.actor ?? "?"}`,
         overlap,
         nothingLost: !lost,
       });
-    });
-  }
-
-  it("a release written by a host 10 min ahead is not 'newest' after a later one: a deploy without --image keeps B's image", { timeout: CASE_TIMEOUT }, async () => {
-    const [a, b] = await machines(2);
-    if (!a || !b) throw new Error("two machines");
-    const [imageA, imageB] = [await service(), await service()];
-    const startedA = Date.now();
-    const runA = await ran(start(a, deployArgs(imageA.url), { env: actor("machine-a"), clock: "+10m" }));
-    expect(runA.exitCode, output(runA)).toBe(0);
-    expectSkew(runA, startedA, "+10m");
-    const runB = await deploy(b, "machine-b", imageB.url);
-    expect(runB.exitCode, output(runB)).toBe(0);
-    // Only another variable: the images carry forward from the newest healthy release, B's.
-    const again = await deploy(b, "machine-b", undefined, "--var", "services_output_valid=true");
-    expect(again.exitCode, output(again)).toBe(0);
-    expect(eventOf(again, "plan.summary").summary.hasChanges).toBe(false);
-
-    expect(await deployedImage(b, s3)).toBe(imageB.url);
-    const list = await releases(b);
-    expect(list.map((r) => [r.actor, r.images.api])).toEqual([
-      ["machine-b", imageB.url],
-      ["machine-b", imageB.url],
-      ["machine-a", imageA.url],
-    ]);
-    const overlap = !noOverlap(await intervals(a.trace));
-    expect(overlap).toBe(false);
-    const lost = !(await nothingLost(b, s3));
-    expect(lost).toBe(false);
-    row({
-      fault: "release order: A's clock 10 min ahead, then B deploys twice (2nd without --image)",
-      outcome:
-        `exit ${runA.exitCode}/${runB.exitCode}/${again.exitCode}, ` +
-        `state runs ${(await deployedImage(b, s3)) === imageB.url ? "B's" : "A's"} image, newest: ${list[0]?.actor ?? "?"}`,
-      overlap,
-      nothingLost: !lost,
-    });
-  });
+    },
+  );
 });
 
 describe("a holder stalled past its lease", () => {
-  const title = "SIGSTOP of A's CLI mid-apply: B takes the lease but never A's tofu state lock while that tofu lives; A resumes without another tofu step";
+  const title =
+    "SIGSTOP of A's CLI mid-apply: B takes the lease but never A's tofu state lock while that tofu lives; A resumes without another tofu step";
   it(title, { timeout: CASE_TIMEOUT }, async () => {
     const [a, b] = await machines(2);
     if (!a || !b) throw new Error("two machines");
@@ -253,7 +271,8 @@ describe("a holder stalled past its lease", () => {
     const closedByB = runs.length > 1;
     const releaseOfA = (await releases(b)).find((r) => r.actor === "machine-a");
     expect(releaseOfA?.status).toBe(closedByB ? "superseded" : "healthy");
-    if (closedByB) expect(errorOf(runA).message).toMatch(/was closed meanwhile by the run that took it over \(superseded: resumed by \d+\)/);
+    if (closedByB)
+      expect(errorOf(runA).message).toMatch(/was closed meanwhile by the run that took it over \(superseded: resumed by \d+\)/);
 
     const last = await deploy(b, "machine-b");
     expect(last.exitCode, output(last)).toBe(0);
@@ -275,13 +294,24 @@ describe("a holder stalled past its lease", () => {
 });
 
 describe("a plain tofu apply from another shell", () => {
-  const title = "holds the state lock: the deploy waits, then exits 4 with the lock id, holder, age and the command; the manual apply is kept";
+  const title =
+    "holds the state lock: the deploy waits, then exits 4 with the lock id, holder, age and the command; the manual apply is kept";
   it(title, { timeout: CASE_TIMEOUT }, async () => {
     const p = await machine();
     const [base, manual, ours] = [await service(), await service(), await service()];
     expect((await deploy(p, "alice", base.url)).exitCode).toBe(0);
     const images = `images={api="${manual.url}"}`;
-    const shell = startTofu(p.root, s3, ["apply", "-auto-approve", "-input=false", "-var", images, "-var", "apply_seconds=6", "-var", `trace_file=${p.trace}`]);
+    const shell = startTofu(p.root, s3, [
+      "apply",
+      "-auto-approve",
+      "-input=false",
+      "-var",
+      images,
+      "-var",
+      "apply_seconds=6",
+      "-var",
+      `trace_file=${p.trace}`,
+    ]);
     await traceStarted(p.trace, manual.url);
 
     const run = await deploy(p, "alice", ours.url, "--lock-timeout", "1s");
@@ -319,39 +349,44 @@ describe("a plain tofu apply from another shell", () => {
 });
 
 describe("kill -9 of the CLI", () => {
-  it("while it waits for the lease: nothing is written for it; the holder finishes; its next deploy succeeds", { timeout: CASE_TIMEOUT }, async () => {
-    const [a, b] = await machines(2);
-    if (!a || !b) throw new Error("two machines");
-    const [one, two] = [await service(), await service()];
-    const holder = start(a, deployArgs(one.url, "--var", "apply_seconds=3"), { env: actor("machine-a") });
-    await waitForEvent(holder, (e) => e.type === "lock.acquired" && e.scope === "remote");
-    const waiter = start(b, deployArgs(two.url), { env: actor("machine-b") });
-    await waitForEvent(waiter, (e) => e.type === "lock.waiting" && e.scope === "remote");
-    waiter.kill("SIGKILL");
-    const killed = await waiter;
-    const runA = await ran(holder);
-    expect(runA.exitCode, output(runA)).toBe(0);
+  it(
+    "while it waits for the lease: nothing is written for it; the holder finishes; its next deploy succeeds",
+    { timeout: CASE_TIMEOUT },
+    async () => {
+      const [a, b] = await machines(2);
+      if (!a || !b) throw new Error("two machines");
+      const [one, two] = [await service(), await service()];
+      const holder = start(a, deployArgs(one.url, "--var", "apply_seconds=3"), { env: actor("machine-a") });
+      await waitForEvent(holder, (e) => e.type === "lock.acquired" && e.scope === "remote");
+      const waiter = start(b, deployArgs(two.url), { env: actor("machine-b") });
+      await waitForEvent(waiter, (e) => e.type === "lock.waiting" && e.scope === "remote");
+      waiter.kill("SIGKILL");
+      const killed = await waiter;
+      const runA = await ran(holder);
+      expect(runA.exitCode, output(runA)).toBe(0);
 
-    const history = await b.cli(["history", "staging", "--json"]);
-    const entries = eventOf(history, "data").data as Array<{ actor: string }>;
-    const writtenForB = (await releases(b)).filter((r) => r.actor === "machine-b").length + entries.filter((e) => e.actor === "machine-b").length;
-    expect(writtenForB).toBe(0);
+      const history = await b.cli(["history", "staging", "--json"]);
+      const entries = eventOf(history, "data").data as Array<{ actor: string }>;
+      const writtenForB =
+        (await releases(b)).filter((r) => r.actor === "machine-b").length + entries.filter((e) => e.actor === "machine-b").length;
+      expect(writtenForB).toBe(0);
 
-    const next = await deploy(b, "machine-b", two.url);
-    expect(next.exitCode, output(next)).toBe(0);
-    const overlap = !noOverlap(await intervals(a.trace));
-    expect(overlap).toBe(false);
-    const lost = !(await nothingLost(b, s3));
-    expect(lost).toBe(false);
-    row({
-      fault: "kill -9 of the CLI during the lock wait",
-      outcome:
-        `waiter ended by ${killed.signal ?? `exit ${killed.exitCode ?? "?"}`}, ${writtenForB} records written for it; ` +
-        `holder exit ${runA.exitCode}; next exit ${next.exitCode}`,
-      overlap,
-      nothingLost: !lost,
-    });
-  });
+      const next = await deploy(b, "machine-b", two.url);
+      expect(next.exitCode, output(next)).toBe(0);
+      const overlap = !noOverlap(await intervals(a.trace));
+      expect(overlap).toBe(false);
+      const lost = !(await nothingLost(b, s3));
+      expect(lost).toBe(false);
+      row({
+        fault: "kill -9 of the CLI during the lock wait",
+        outcome:
+          `waiter ended by ${killed.signal ?? `exit ${killed.exitCode ?? "?"}`}, ${writtenForB} records written for it; ` +
+          `holder exit ${runA.exitCode}; next exit ${next.exitCode}`,
+        overlap,
+        nothingLost: !lost,
+      });
+    },
+  );
 
   // Each kill leaves the release pending: the next deploy stops with exit 11 and names it; --resume (or
   // rollback, for the gate) finishes it, breaking a state lock its dead tofu left only with proof.
@@ -411,7 +446,8 @@ describe("kill -9 of the CLI", () => {
 });
 
 describe("tofu killed mid-apply", () => {
-  const title = "reported as killed by SIGKILL, the release stays pending; --resume breaks the dead tofu's lock with proof and ends healthy";
+  const title =
+    "reported as killed by SIGKILL, the release stays pending; --resume breaks the dead tofu's lock with proof and ends healthy";
   it(title, { timeout: CASE_TIMEOUT }, async () => {
     const p = await machine();
     const [base, target] = [await service(), await service()];
@@ -453,36 +489,40 @@ describe("tofu killed mid-apply", () => {
 });
 
 describe("a waiter that times out", () => {
-  it("--lock-timeout 1s while another run holds the lease: exit 4, and history has a failed lock.wait", { timeout: CASE_TIMEOUT }, async () => {
-    const [a, b] = await machines(2);
-    if (!a || !b) throw new Error("two machines");
-    const [one, two] = [await service(), await service()];
-    const holder = start(a, deployArgs(one.url, "--var", "apply_seconds=3"), { env: actor("machine-a") });
-    await waitForEvent(holder, (e) => e.type === "lock.acquired" && e.scope === "remote");
-    const run = await deploy(b, "machine-b", two.url, "--lock-timeout", "1s");
-    expect(run.exitCode, output(run)).toBe(4);
-    expect(errorOf(run).message).toMatch(/machine-a/);
-    const runA = await ran(holder);
-    expect(runA.exitCode, output(runA)).toBe(0);
+  it(
+    "--lock-timeout 1s while another run holds the lease: exit 4, and history has a failed lock.wait",
+    { timeout: CASE_TIMEOUT },
+    async () => {
+      const [a, b] = await machines(2);
+      if (!a || !b) throw new Error("two machines");
+      const [one, two] = [await service(), await service()];
+      const holder = start(a, deployArgs(one.url, "--var", "apply_seconds=3"), { env: actor("machine-a") });
+      await waitForEvent(holder, (e) => e.type === "lock.acquired" && e.scope === "remote");
+      const run = await deploy(b, "machine-b", two.url, "--lock-timeout", "1s");
+      expect(run.exitCode, output(run)).toBe(4);
+      expect(errorOf(run).message).toMatch(/machine-a/);
+      const runA = await ran(holder);
+      expect(runA.exitCode, output(runA)).toBe(0);
 
-    const history = await b.cli(["history", "staging", "--json"]);
-    const entries = eventOf(history, "data").data as Array<{ operation: string; outcome: string; actor: string }>;
-    const wait = entries.find((e) => e.operation === "lock.wait" && e.actor === "machine-b");
-    expect(wait?.outcome).toBe("failed");
-    expect((await releases(b)).filter((r) => r.actor === "machine-b")).toEqual([]);
+      const history = await b.cli(["history", "staging", "--json"]);
+      const entries = eventOf(history, "data").data as Array<{ operation: string; outcome: string; actor: string }>;
+      const wait = entries.find((e) => e.operation === "lock.wait" && e.actor === "machine-b");
+      expect(wait?.outcome).toBe("failed");
+      expect((await releases(b)).filter((r) => r.actor === "machine-b")).toEqual([]);
 
-    const next = await deploy(b, "machine-b", two.url);
-    expect(next.exitCode, output(next)).toBe(0);
-    const overlap = !noOverlap(await intervals(a.trace));
-    expect(overlap).toBe(false);
-    const lost = !(await nothingLost(b, s3));
-    expect(lost).toBe(false);
-    expect(await finishedImages(a.trace)).toEqual([one.url, two.url]);
-    row({
-      fault: "waiter times out (--lock-timeout 1s)",
-      outcome: `exit ${run.exitCode}, history: lock.wait ${wait?.outcome ?? "missing"}; holder exit ${runA.exitCode}; next exit ${next.exitCode}`,
-      overlap,
-      nothingLost: !lost,
-    });
-  });
+      const next = await deploy(b, "machine-b", two.url);
+      expect(next.exitCode, output(next)).toBe(0);
+      const overlap = !noOverlap(await intervals(a.trace));
+      expect(overlap).toBe(false);
+      const lost = !(await nothingLost(b, s3));
+      expect(lost).toBe(false);
+      expect(await finishedImages(a.trace)).toEqual([one.url, two.url]);
+      row({
+        fault: "waiter times out (--lock-timeout 1s)",
+        outcome: `exit ${run.exitCode}, history: lock.wait ${wait?.outcome ?? "missing"}; holder exit ${runA.exitCode}; next exit ${next.exitCode}`,
+        overlap,
+        nothingLost: !lost,
+      });
+    },
+  );
 });

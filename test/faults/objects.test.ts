@@ -62,11 +62,16 @@ async function project(name: string, opts: Partial<FaultProjectOptions> = {}): P
 }
 
 const service = (status = 200): Promise<FakeService> => healthyService(services, status);
-const deploy = (p: FaultProject, url: string, ...flags: string[]): Promise<CliRun> => p.cli(["deploy", "staging", "--json", "--image", `api=${url}`, ...flags]);
+const deploy = (p: FaultProject, url: string, ...flags: string[]): Promise<CliRun> =>
+  p.cli(["deploy", "staging", "--json", "--image", `api=${url}`, ...flags]);
 type ResultError = { code: string; message: string; hint?: string };
 /** The error of a run's result; an empty one when it succeeded or was killed before its result. */
-const errorOf = (run: CliRun): ResultError => (run.events.find((e) => e.type === "result")?.error as ResultError | undefined) ?? { code: "", message: "" };
-const warnings = (run: CliRun): string[] => eventsOf(run, "log").filter((e) => e.level === "warn").map((e) => e.message);
+const errorOf = (run: CliRun): ResultError =>
+  (run.events.find((e) => e.type === "result")?.error as ResultError | undefined) ?? { code: "", message: "" };
+const warnings = (run: CliRun): string[] =>
+  eventsOf(run, "log")
+    .filter((e) => e.level === "warn")
+    .map((e) => e.message);
 const said = (run: CliRun): string => `exit ${run.exitCode}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
 
 /** A run that did not end in a crash of ours: no "internal error", whatever its exit code. */
@@ -132,7 +137,9 @@ async function planFiles(p: FaultProject): Promise<string[]> {
  * applying: its release stays pending (abandoned), as after a lost runner.
  */
 async function abandonDeploy(p: FaultProject, url: string, seconds = 4): Promise<CliRun> {
-  const child = p.start(["deploy", "staging", "--json", "--image", `api=${url}`, "--var", `apply_seconds=${seconds}`], { env: s3Credentials(s3) });
+  const child = p.start(["deploy", "staging", "--json", "--image", `api=${url}`, "--var", `apply_seconds=${seconds}`], {
+    env: s3Credentials(s3),
+  });
   await waitForEvent(child, (e) => e.type === "resource.progress" && e.phase === "start", 60_000);
   child.kill("SIGKILL");
   const run = asRun(await child);
@@ -164,7 +171,10 @@ interface Finish {
 async function finish(p: FaultProject): Promise<Finish> {
   const overlap = !noOverlap(await intervals(p.trace));
   const nothingLost = await stateAgreesWithLedger(p, s3);
-  expect(overlap, `applies overlapped: ${JSON.stringify(await intervals(p.trace), (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`).toBe(false);
+  expect(
+    overlap,
+    `applies overlapped: ${JSON.stringify(await intervals(p.trace), (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`,
+  ).toBe(false);
   expect(nothingLost, `the state runs ${await deployedImage(p, s3)}; ledger: ${ledgerLine(await releases(p))}`).toBe(true);
   return { overlap, nothingLost };
 }
@@ -185,7 +195,10 @@ describe("an object the tool cannot read never blocks the environment", () => {
       // Missing fields, yet it says healthy, and its key is the newest sequence number: tempting, never used.
       const missingFields = `${releasesPrefix}/99999990.json`;
       await putRaw(notJson, "this is not JSON {");
-      await putRaw(missingFields, JSON.stringify({ id: "99999990", environment: "staging", status: "healthy", images: { api: "http://127.0.0.1:9" } }));
+      await putRaw(
+        missingFields,
+        JSON.stringify({ id: "99999990", environment: "staging", status: "healthy", images: { api: "http://127.0.0.1:9" } }),
+      );
       const namesBoth = (run: CliRun): boolean => [notJson, missingFields].every((key) => warnings(run).some((w) => w.includes(key)));
 
       const deployed = await deploy(p, c.url);
@@ -212,7 +225,13 @@ describe("an object the tool cannot read never blocks the environment", () => {
       const resumed = await deploy(p, d.url, "--resume", "--var", "apply_seconds=0");
       expect(resumed.exitCode, said(resumed)).toBe(0);
       expect(await deployedImage(p, s3)).toBe(d.url);
-      const objectRuns = { deploy: deployed, "releases list": listed, rollback: rolledBack, "deploy (pending)": stopped, "deploy --resume": resumed };
+      const objectRuns = {
+        deploy: deployed,
+        "releases list": listed,
+        rollback: rolledBack,
+        "deploy (pending)": stopped,
+        "deploy --resume": resumed,
+      };
       for (const [name, run] of Object.entries(objectRuns)) {
         expectNoInternalError(run);
         expect(namesBoth(run), `${name} did not name both keys:\n${warnings(run).join("\n")}`).toBe(true);
@@ -483,7 +502,9 @@ describe("SIGTERM", () => {
       const [a, b] = await Promise.all([service(), service()]);
       if (!a || !b) throw new Error("services did not start");
       expect((await deploy(p, a.url)).exitCode).toBe(0);
-      const child = p.start(["deploy", "staging", "--json", "--image", `api=${b.url}`, "--var", "apply_seconds=3"], { env: s3Credentials(s3) });
+      const child = p.start(["deploy", "staging", "--json", "--image", `api=${b.url}`, "--var", "apply_seconds=3"], {
+        env: s3Credentials(s3),
+      });
       await waitForEvent(child, (e) => e.type === "resource.progress" && e.phase === "start", 60_000);
       child.kill("SIGTERM");
       const run = asRun(await child);
@@ -588,7 +609,8 @@ const FS_CASES: FsCase[] = [
 describe("file systems", () => {
   if (!mount.ok) {
     // Not a pass: these cases are not defined at all, and the matrix says why.
-    for (const c of FS_CASES) record({ fault: c.label, outcome: "", overlap: false, nothingLost: false, notRun: `not possible here: ${mount.why}` });
+    for (const c of FS_CASES)
+      record({ fault: c.label, outcome: "", overlap: false, nothingLost: false, notRun: `not possible here: ${mount.why}` });
   } else {
     for (const c of FS_CASES) {
       it(
@@ -656,7 +678,17 @@ describe("file systems", () => {
 
       // Two --image values the CLI itself can receive, joined into one tofu -var=images={...} over the limit.
       const half = "x".repeat(Math.ceil(perArgument * 0.6));
-      const joined = await p.cli(["deploy", "staging", "--json", "--image", `api=${b.url}`, "--image", `pad1=${half}`, "--image", `pad2=${half}`]);
+      const joined = await p.cli([
+        "deploy",
+        "staging",
+        "--json",
+        "--image",
+        `api=${b.url}`,
+        "--image",
+        `pad1=${half}`,
+        "--image",
+        `pad2=${half}`,
+      ]);
       // A 3 MB value: no process can even receive it as an argument, so it comes from the config.
       const configFile = path.join(p.dir, "evalap-infra.json");
       const original = await readFile(configFile, "utf8");

@@ -213,7 +213,11 @@ describe("healthGate", () => {
     setTimeout(() => controller.abort(reason), 150);
     const t0 = performance.now();
     await expect(
-      healthGate([endpoint("api", s.url)], { ...FAST, intervalMs: 50, deadlineMs: 10_000 }, { events: new EventRecorder(), signal: controller.signal }),
+      healthGate(
+        [endpoint("api", s.url)],
+        { ...FAST, intervalMs: 50, deadlineMs: 10_000 },
+        { events: new EventRecorder(), signal: controller.signal },
+      ),
     ).rejects.toBe(reason);
     expect(performance.now() - t0).toBeLessThan(1000);
   });
@@ -227,10 +231,14 @@ describe("healthGate", () => {
     setTimeout(() => controller.abort(reason), 100);
     const t0 = performance.now();
     await expect(
-      healthGate([endpoint("api", s.url), endpoint("ui", s.url)], { ...FAST, requestTimeoutMs: 5000, deadlineMs: 10_000 }, {
-        events: new EventRecorder(),
-        signal: controller.signal,
-      }),
+      healthGate(
+        [endpoint("api", s.url), endpoint("ui", s.url)],
+        { ...FAST, requestTimeoutMs: 5000, deadlineMs: 10_000 },
+        {
+          events: new EventRecorder(),
+          signal: controller.signal,
+        },
+      ),
     ).rejects.toBe(reason);
     expect(performance.now() - t0).toBeLessThan(1000);
   });
@@ -256,7 +264,11 @@ describe("healthGate", () => {
     const s = await serve((n, _req, res) => answer(res, 200, n === 2 ? big : medium));
     let connections = 0;
     servers.at(-1)?.on("connection", () => connections++);
-    const report = await healthGate([endpoint("api", s.url)], { ...PATIENT, consecutive: 4, intervalMs: 5 }, { events: new EventRecorder() });
+    const report = await healthGate(
+      [endpoint("api", s.url)],
+      { ...PATIENT, consecutive: 4, intervalMs: 5 },
+      { events: new EventRecorder() },
+    );
     expect(report.services[0]).toMatchObject({ healthy: true, attempts: 4 });
     // Answers 1 and 3 were read to their end (one socket reused); the 3 MiB one was cancelled, closing its socket.
     expect(connections).toBeLessThanOrEqual(2);
@@ -268,7 +280,9 @@ describe("healthGate", () => {
   });
 
   it("refuses an invalid policy", async () => {
-    await expect(healthGate([], { ...FAST, consecutive: 0 }, { events: new EventRecorder() })).rejects.toThrow(/consecutive must be an integer >= 1/);
+    await expect(healthGate([], { ...FAST, consecutive: 0 }, { events: new EventRecorder() })).rejects.toThrow(
+      /consecutive must be an integer >= 1/,
+    );
   });
 });
 
@@ -312,7 +326,9 @@ describe("healthGate: failing fast", () => {
     const report = await healthGate([endpoint("api", s.url)], policy, { events: new EventRecorder(), ...clock });
     // Sent at 0, 1, 2, 3, 4 s: in the grace; at 5 and 6 s: counted.
     expect(report.services[0]).toMatchObject({ healthy: false, attempts: 7 });
-    expect(report.services[0]?.reason).toBe("2 consecutive definite failures (answered 503) after the 4500ms start-up grace, in 7 attempts");
+    expect(report.services[0]?.reason).toBe(
+      "2 consecutive definite failures (answered 503) after the 4500ms start-up grace, in 7 attempts",
+    );
   });
 
   it("a good answer resets the count of definite failures", async () => {
@@ -500,13 +516,33 @@ describe("servicesFromOutputs", () => {
     ["a list", ["x"], 'output "services" must be a map of objects, got a list'],
     ["a string", "x", 'output "services" must be a map of objects, got "x"'],
     ["no value", undefined, 'output "services" must be a map of objects, got nothing'],
-    ["an entry that is not an object", { api: "https://x" }, 'output "services".api must be an object { url, health_path, id }, got "https://x"'],
+    [
+      "an entry that is not an object",
+      { api: "https://x" },
+      'output "services".api must be an object { url, health_path, id }, got "https://x"',
+    ],
     ["a missing url", { api: { health_path: "/health" } }, 'output "services".api.url must be a non-empty string, got nothing'],
-    ["a relative url", { api: { url: "/x", health_path: "/health" } }, 'output "services".api.url must be an absolute http(s) URL, got "/x"'],
+    [
+      "a relative url",
+      { api: { url: "/x", health_path: "/health" } },
+      'output "services".api.url must be an absolute http(s) URL, got "/x"',
+    ],
     ["an ftp url", { api: { url: "ftp://x", health_path: "/health" } }, 'output "services".api.url must be an http(s) URL, got "ftp://x"'],
-    ["a url with a query", { api: { url: "https://x/?a=1", health_path: "/health" } }, 'output "services".api.url must not have a query or fragment, got "https://x/?a=1"'],
-    ["a missing health_path", { api: { url: "https://x" } }, 'output "services".api.health_path must be a string starting with "/", got nothing'],
-    ["a health_path without /", { api: { url: "https://x", health_path: "health" } }, 'output "services".api.health_path must be a string starting with "/", got "health"'],
+    [
+      "a url with a query",
+      { api: { url: "https://x/?a=1", health_path: "/health" } },
+      'output "services".api.url must not have a query or fragment, got "https://x/?a=1"',
+    ],
+    [
+      "a missing health_path",
+      { api: { url: "https://x" } },
+      'output "services".api.health_path must be a string starting with "/", got nothing',
+    ],
+    [
+      "a health_path without /",
+      { api: { url: "https://x", health_path: "health" } },
+      'output "services".api.health_path must be a string starting with "/", got "health"',
+    ],
     ["a numeric id", { api: { url: "https://x", health_path: "/h", id: 3 } }, 'output "services".api.id must be a string, got 3'],
   ])("fails on %s", (_what, value, message) => {
     const err = failure(() => servicesFromOutputs(out(value)));

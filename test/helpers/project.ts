@@ -15,7 +15,10 @@ export interface TestProject {
   /** Runs the CLI to completion. */
   run(args: string[], opts?: RunOpts): Promise<CliRun>;
   /** Starts the CLI and returns the running process. */
-  start(args: string[], opts?: RunOpts): ResultPromise<{ cwd: string; env: NodeJS.ProcessEnv; reject: false; extendEnv: true; stdin: "ignore" }>;
+  start(
+    args: string[],
+    opts?: RunOpts,
+  ): ResultPromise<{ cwd: string; env: NodeJS.ProcessEnv; reject: false; extendEnv: true; stdin: "ignore" }>;
   cleanup(): Promise<void>;
 }
 
@@ -33,7 +36,10 @@ export interface CliRun {
 
 export interface ProjectOptions {
   /** Environment name -> fixture folder under test/fixtures. */
-  environments: Record<string, { fixture: string; protection?: "standard" | "protected"; vars?: Record<string, unknown>; extra?: Record<string, unknown> }>;
+  environments: Record<
+    string,
+    { fixture: string; protection?: "standard" | "protected"; vars?: Record<string, unknown>; extra?: Record<string, unknown> }
+  >;
   /** Extra top-level config (retry, lock, guard...). */
   config?: Record<string, unknown>;
 }
@@ -57,10 +63,17 @@ export async function makeProject(opts: ProjectOptions): Promise<TestProject> {
   return {
     dir,
     run: async (args, runOpts) => {
-      const r = await execa("node", [CLI, ...args], { cwd: dir, env: baseEnv(runOpts?.env), extendEnv: true, reject: false, stdin: "ignore" });
+      const r = await execa("node", [CLI, ...args], {
+        cwd: dir,
+        env: baseEnv(runOpts?.env),
+        extendEnv: true,
+        reject: false,
+        stdin: "ignore",
+      });
       return toRun(r.exitCode ?? -1, String(r.stdout), String(r.stderr));
     },
-    start: (args, runOpts) => execa("node", [CLI, ...args], { cwd: dir, env: baseEnv(runOpts?.env), reject: false, extendEnv: true, stdin: "ignore" }),
+    start: (args, runOpts) =>
+      execa("node", [CLI, ...args], { cwd: dir, env: baseEnv(runOpts?.env), reject: false, extendEnv: true, stdin: "ignore" }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }
@@ -110,10 +123,22 @@ export function resultOf(run: CliRun): Record<string, unknown> {
 }
 
 /** Runs the toolchain's tofu directly (to inspect state the way an operator would). */
-export async function tofuIn(dir: string, args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export async function tofuIn(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const bin = process.env.EVALAP_TOFU_BIN ?? path.join(os.homedir(), ".cache", "evalap-infra", "toolchain", "bin", "tofu");
   const rc = path.join(os.homedir(), ".cache", "evalap-infra", "toolchain", "tofurc");
-  const r = await execa(bin, args, { cwd: dir, reject: false, env: { ...env, TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: process.env.EVALAP_TOOLCHAIN_DIR ? path.join(process.env.EVALAP_TOOLCHAIN_DIR, "tofurc") : rc } });
+  const r = await execa(bin, args, {
+    cwd: dir,
+    reject: false,
+    env: {
+      ...env,
+      TF_IN_AUTOMATION: "1",
+      TF_CLI_CONFIG_FILE: process.env.EVALAP_TOOLCHAIN_DIR ? path.join(process.env.EVALAP_TOOLCHAIN_DIR, "tofurc") : rc,
+    },
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 

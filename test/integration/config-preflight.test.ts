@@ -7,7 +7,14 @@ import { resultOf, trackedProjects, type CliRun, type TestProject } from "../hel
 const project = trackedProjects();
 
 /** No credentials at all, whatever the machine running the tests has. */
-const NO_CREDENTIALS = { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_PROFILE: "", AWS_SHARED_CREDENTIALS_FILE: "", SCW_ACCESS_KEY: "", SCW_SECRET_KEY: "" };
+const NO_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: "",
+  AWS_SECRET_ACCESS_KEY: "",
+  AWS_PROFILE: "",
+  AWS_SHARED_CREDENTIALS_FILE: "",
+  SCW_ACCESS_KEY: "",
+  SCW_SECRET_KEY: "",
+};
 
 /** A PATH without tofu: the CLI must use the tofu it resolved, not one it hopes is on PATH. */
 const PATH_WITHOUT_TOFU = { PATH: [path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter) };
@@ -116,7 +123,9 @@ describe("one preflight for plan and deploy", () => {
     await writeFile(path.join(p.dir, "infra", "staging", "terraform.tfvars"), 'region = "fr-par"\n');
     const given = await p.run(["plan", "staging", "--json"], { env: { ...NO_CREDENTIALS, TF_VAR_passphrase: "a-long-enough-passphrase" } });
     expect(given.exitCode, given.stdout + given.stderr).toBe(0);
-    const deployed = await p.run(["deploy", "staging", "--json"], { env: { ...NO_CREDENTIALS, TF_VAR_passphrase: "a-long-enough-passphrase" } });
+    const deployed = await p.run(["deploy", "staging", "--json"], {
+      env: { ...NO_CREDENTIALS, TF_VAR_passphrase: "a-long-enough-passphrase" },
+    });
     expect(deployed.exitCode, deployed.stdout + deployed.stderr).toBe(0);
   });
 });
@@ -136,7 +145,10 @@ describe("validate", () => {
 
     const fixed = await p.run(["validate", "--fix", "--json"], { env: PATH_WITHOUT_TOFU });
     expect(fixed.exitCode, fixed.stdout + fixed.stderr).toBe(0);
-    expect(fixed.events.find((e) => e.type === "step.finished" && e.step === "fmt")).toMatchObject({ outcome: "ok", detail: "formatted 1 file" });
+    expect(fixed.events.find((e) => e.type === "step.finished" && e.step === "fmt")).toMatchObject({
+      outcome: "ok",
+      detail: "formatted 1 file",
+    });
     expect(resultOf(fixed).summary).toContain("formatted 1 file");
     expect(await readFile(file, "utf8")).toBe('resource "terraform_data" "extra" {\n  input = "x"\n}\n');
     expect((await p.run(["validate", "--json"], { env: PATH_WITHOUT_TOFU })).exitCode).toBe(0);
@@ -145,7 +157,10 @@ describe("validate", () => {
   it("marks an invalid root ✖ with the root named", async () => {
     const p = await project({ environments: { staging: { fixture: "basic" } } });
     await mkdir(path.join(p.dir, "infra", "modules", "broken"), { recursive: true });
-    await writeFile(path.join(p.dir, "infra", "modules", "broken", "main.tf"), 'resource "terraform_data" "x" {\n  not_an_argument = 1\n}\n');
+    await writeFile(
+      path.join(p.dir, "infra", "modules", "broken", "main.tf"),
+      'resource "terraform_data" "x" {\n  not_an_argument = 1\n}\n',
+    );
     const run = await p.run(["validate"]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/✖ validate .*infra\/modules\/broken: invalid/);

@@ -91,7 +91,10 @@ describe("deploy", () => {
     const counter = path.join(os.tmpdir(), `evalap-counter-p-${process.pid}-${Date.now()}`);
     const p = await project({
       environments: {
-        staging: { fixture: "flaky", vars: { counter_file: counter, failures: 100, message: "Error: invalid argument: the image name is malformed" } },
+        staging: {
+          fixture: "flaky",
+          vars: { counter_file: counter, failures: 100, message: "Error: invalid argument: the image name is malformed" },
+        },
       },
     });
     const run = await p.run(["deploy", "staging", "--json"]);
@@ -100,7 +103,11 @@ describe("deploy", () => {
     const result = resultOf(run) as { error: { code: string; message: string } };
     expect(result.error.code).toBe("tofu_failed");
     expect(result.error.message).toMatch(/tofu apply failed/);
-    expect(run.events.some((e) => e.type === "diagnostic" && String((e.detail as string | undefined) ?? "").includes("the image name is malformed"))).toBe(true);
+    expect(
+      run.events.some(
+        (e) => e.type === "diagnostic" && String((e.detail as string | undefined) ?? "").includes("the image name is malformed"),
+      ),
+    ).toBe(true);
     expect(Number(await readFile(counter, "utf8"))).toBe(1);
     // Human mode: the message and the hint, and no stack trace.
     const human = await p.run(["deploy", "staging"]);

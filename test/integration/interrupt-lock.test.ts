@@ -42,11 +42,14 @@ describe("local deployment lock", () => {
     const p = await project({ environments: { staging: { fixture: "slow", vars: { seconds: 2 } } } });
     const first = p.start(["deploy", "staging", "--json"], { env: { EVALAP_ACTOR: "alice" } });
     await waitForEvent(first, (e) => e.type === "lock.acquired");
-    const second = await p.run(["deploy", "staging", "--json", "--lock-timeout", "60s", "--var", "release=r2"], { env: { EVALAP_ACTOR: "bob" } });
+    const second = await p.run(["deploy", "staging", "--json", "--lock-timeout", "60s", "--var", "release=r2"], {
+      env: { EVALAP_ACTOR: "bob" },
+    });
     const firstRun = await first;
     expect(firstRun.exitCode).toBe(0);
     expect(second.exitCode, second.stderr).toBe(0);
-    const waiting = second.events.find((e) => e.type === "lock.waiting") as { holder: { user: string; pid: number; command: string } } | undefined;
+    const waiting = second.events.find((e) => e.type === "lock.waiting") as
+      { holder: { user: string; pid: number; command: string } } | undefined;
     expect(waiting?.holder.user).toBe("alice");
     expect(waiting?.holder.pid).toBe(first.pid);
     expect(waiting?.holder.command).toContain("deploy staging");
@@ -77,7 +80,8 @@ describe("local deployment lock", () => {
     const next = await p.run(["deploy", "staging", "--json", "--lock-timeout", "20s", "--var", "seconds=0"]);
     // tofu's own state lock may still be held by the orphaned tofu until it finishes; either way
     // our lock was recovered and named its dead holder.
-    const recovered = next.events.find((e) => e.type === "lock.recovered") as { previousHolder: { pid: number }; reason: string } | undefined;
+    const recovered = next.events.find((e) => e.type === "lock.recovered") as
+      { previousHolder: { pid: number }; reason: string } | undefined;
     expect(recovered?.previousHolder.pid).toBe(first.pid);
     expect(recovered?.reason).toMatch(/is gone/);
   });

@@ -41,11 +41,20 @@ async function service(status: number, body?: { text: string; type: string }): P
   return s;
 }
 
-const deploy = (p: TestProject, url: string, ...flags: string[]) => p.run(["deploy", "staging", "--json", "--image", `api=${url}`, ...flags], { env: s3Credentials(s3) });
+const deploy = (p: TestProject, url: string, ...flags: string[]) =>
+  p.run(["deploy", "staging", "--json", "--image", `api=${url}`, ...flags], { env: s3Credentials(s3) });
 const releases = async (p: TestProject) => {
   const run = await p.run(["releases", "list", "staging", "--json"], { env: s3Credentials(s3) });
   expect(run.exitCode, run.stderr + run.stdout).toBe(0);
-  return eventOf(run, "data").data as Array<{ id: string; kind: string; status: string; rollbackOf?: string; rolledBackTo?: string; images: Record<string, string>; abandoned: boolean }>;
+  return eventOf(run, "data").data as Array<{
+    id: string;
+    kind: string;
+    status: string;
+    rollbackOf?: string;
+    rolledBackTo?: string;
+    images: Record<string, string>;
+    abandoned: boolean;
+  }>;
 };
 
 describe("health-gated deploy and automatic rollback", () => {
@@ -58,7 +67,10 @@ describe("health-gated deploy and automatic rollback", () => {
     expect(first.exitCode, first.stderr + first.stdout).toBe(0);
     expect(eventsOf(first, "health.service")).toMatchObject([{ service: "api", healthy: true }]);
     // CI reads the outcome from one object: the release and its health.
-    expect(eventOf(first, "data")).toMatchObject({ kind: "deploy", data: { changed: true, release: { status: "healthy" }, health: { healthy: true, services: [{ name: "api", healthy: true }] } } });
+    expect(eventOf(first, "data")).toMatchObject({
+      kind: "deploy",
+      data: { changed: true, release: { status: "healthy" }, health: { healthy: true, services: [{ name: "api", healthy: true }] } },
+    });
 
     good.hits = 0;
     const second = await deploy(p, bad.url);
@@ -150,7 +162,11 @@ describe("health-gated deploy and automatic rollback", () => {
     const run = await deploy(p, page.url);
     expect(run.exitCode, run.stderr + run.stdout).toBe(7);
     const problem = `answered 200 with a body that is not JSON (text/html, ${html.length} bytes)`;
-    expect(eventsOf(run, "health.check").filter((c) => !c.ok).map((c) => c.error)).toEqual([problem, problem]);
+    expect(
+      eventsOf(run, "health.check")
+        .filter((c) => !c.ok)
+        .map((c) => c.error),
+    ).toEqual([problem, problem]);
     expect(String((resultOf(run).error as { message: string }).message)).toContain(problem);
     expect(eventsOf(run, "health.service").map((e) => e.healthy)).toEqual([false, true]);
   });
@@ -179,7 +195,9 @@ describe("health-gated deploy and automatic rollback", () => {
 
     const run = await p.run(["rollback", "staging", "--json", "--to", oldest.id], { env: s3Credentials(s3) });
     expect(run.exitCode, run.stderr + run.stdout).toBe(0);
-    expect(eventOf(run, "plan.summary").summary.changes.map(({ address, action }) => ({ address, action }))).toEqual([{ address: 'terraform_data.service["api"]', action: "replace" }]);
+    expect(eventOf(run, "plan.summary").summary.changes.map(({ address, action }) => ({ address, action }))).toEqual([
+      { address: 'terraform_data.service["api"]', action: "replace" },
+    ]);
     const data = eventOf(run, "data").data as { target: string; durationMs: number };
     expect(data.target).toBe(oldest.id);
     expect(data.durationMs).toBeGreaterThan(0);
@@ -217,9 +235,13 @@ describe("cross-machine lock", () => {
     const b = await project("shared", 1);
     const one = await service(200);
     const two = await service(200);
-    const first = a.start(["deploy", "staging", "--json", "--image", `api=${one.url}`], { env: { ...s3Credentials(s3), EVALAP_ACTOR: "runner-a" } });
+    const first = a.start(["deploy", "staging", "--json", "--image", `api=${one.url}`], {
+      env: { ...s3Credentials(s3), EVALAP_ACTOR: "runner-a" },
+    });
     await waitForEvent(first, (e) => e.type === "lock.acquired" && e.scope === "remote");
-    const second = b.start(["deploy", "staging", "--json", "--image", `api=${two.url}`], { env: { ...s3Credentials(s3), EVALAP_ACTOR: "runner-b" } });
+    const second = b.start(["deploy", "staging", "--json", "--image", `api=${two.url}`], {
+      env: { ...s3Credentials(s3), EVALAP_ACTOR: "runner-b" },
+    });
     const [ra, rb] = await Promise.all([first, second]);
     const runA = toRun(ra.exitCode ?? -1, String(ra.stdout), String(ra.stderr));
     const runB = toRun(rb.exitCode ?? -1, String(rb.stdout), String(rb.stderr));
@@ -257,7 +279,9 @@ describe("cross-machine lock", () => {
     const resumed = await p.run(["deploy", "staging", "--json", "--resume", "--var", "apply_seconds=0"], { env: s3Credentials(s3) });
     expect(resumed.exitCode, resumed.stderr + resumed.stdout).toBe(0);
     // The dead run's tofu died with it and left tofu's state lock: older than this run's lease, it was broken.
-    expect(eventsOf(resumed, "lock.recovered").find((e) => e.scope === "state")?.reason).toMatch(/taken by tofu apply .* which is gone .*and no tofu process runs in/);
+    expect(eventsOf(resumed, "lock.recovered").find((e) => e.scope === "state")?.reason).toMatch(
+      /taken by tofu apply .* which is gone .*and no tofu process runs in/,
+    );
     const list = await releases(p);
     expect(list.map((r) => r.status)).toEqual(["healthy", "superseded"]);
     expect(list[0]?.images).toEqual({ api: good.url });
@@ -266,7 +290,9 @@ describe("cross-machine lock", () => {
   it("lock status names the holder; lock release needs --force --yes and is audited", async () => {
     const p = await project(undefined, 3);
     const good = await service(200);
-    const child = p.start(["deploy", "staging", "--json", "--image", `api=${good.url}`], { env: { ...s3Credentials(s3), EVALAP_ACTOR: "alice" } });
+    const child = p.start(["deploy", "staging", "--json", "--image", `api=${good.url}`], {
+      env: { ...s3Credentials(s3), EVALAP_ACTOR: "alice" },
+    });
     await waitForEvent(child, (e) => e.type === "lock.acquired" && e.scope === "remote");
     const status = await p.run(["lock", "status", "staging"], { env: s3Credentials(s3) });
     expect(status.exitCode, status.stderr).toBe(0);
@@ -284,7 +310,10 @@ describe("cross-machine lock", () => {
     expect(held.exitCode).toBe(0);
     const history = await p.run(["history", "staging", "--json"], { env: s3Credentials(s3) });
     const entries = eventOf(history, "data").data as Array<{ operation: string; actor: string; detail?: string }>;
-    expect(entries.find((e) => e.operation === "lock.force-release")).toMatchObject({ actor: "bob", detail: expect.stringContaining("alice@") });
+    expect(entries.find((e) => e.operation === "lock.force-release")).toMatchObject({
+      actor: "bob",
+      detail: expect.stringContaining("alice@"),
+    });
   });
 });
 

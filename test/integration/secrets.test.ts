@@ -17,7 +17,11 @@ describe("no secret in output", () => {
     runs.push(await p.run(["deploy", "staging", "--verbose", "--var", "release=r3"], { env }));
     runs.push(await p.run(["plan", "staging", "--json"], { env }));
     // A failure whose tofu error message carries the secret.
-    const failing = { TF_VAR_counter_file: path.join(p.dir, "counter"), TF_VAR_failures: "9", TF_VAR_message: `cannot connect with password ${PLANTED}` };
+    const failing = {
+      TF_VAR_counter_file: path.join(p.dir, "counter"),
+      TF_VAR_failures: "9",
+      TF_VAR_message: `cannot connect with password ${PLANTED}`,
+    };
     runs.push(await p.run(["deploy", "broken", "--json"], { env: { ...env, ...failing } }));
     runs.push(await p.run(["deploy", "broken"], { env: { ...env, ...failing } }));
   });

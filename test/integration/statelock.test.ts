@@ -15,7 +15,14 @@ import { planStep } from "../../src/operations/plan.js";
 import { Redactor } from "../../src/report/redact.js";
 import { proveStateLockHolderDead } from "../../src/statelock/index.js";
 import { localIso, readRunRecords, writeRunRecord } from "../../src/tofu/run-record.js";
-import { listRecoveryFiles, pushRecoveredState, StateLockHeldError, StateNotPersistedError, tofu, TofuError } from "../../src/tofu/index.js";
+import {
+  listRecoveryFiles,
+  pushRecoveredState,
+  StateLockHeldError,
+  StateNotPersistedError,
+  tofu,
+  TofuError,
+} from "../../src/tofu/index.js";
 import { resolveToolchain } from "../../src/toolchain/resolve.js";
 import { makeProject, type TestProject } from "../helpers/project.js";
 import { remoteEnvironment, s3Credentials } from "../helpers/services.js";
@@ -51,7 +58,9 @@ let keys = 0;
 async function harness(server: S3Server, backendExtra: Record<string, string> = {}): Promise<Harness> {
   const backend = remoteEnvironment(server, `k${++keys}/staging.tfstate`).backendConfig as Record<string, string>;
   const p = await makeProject({
-    environments: { staging: { fixture: "release", vars: { apply_seconds: 0 }, extra: { backendConfig: { ...backend, ...backendExtra } } } },
+    environments: {
+      staging: { fixture: "release", vars: { apply_seconds: 0 }, extra: { backendConfig: { ...backend, ...backendExtra } } },
+    },
   });
   projects.push(p);
   const config = await loadConfig(p.dir);
@@ -85,7 +94,12 @@ async function until<T>(get: () => Promise<T> | T, ok: (v: T) => boolean, what: 
   }
 }
 
-const applyStarted = (h: Harness) => until(() => h.events.ofType("resource.progress"), (e) => e.some((x) => x.phase === "start"), "the apply to start");
+const applyStarted = (h: Harness) =>
+  until(
+    () => h.events.ofType("resource.progress"),
+    (e) => e.some((x) => x.phase === "start"),
+    "the apply to start",
+  );
 
 async function serviceUrl(h: Harness): Promise<unknown> {
   const outputs = await tofu.output(h.ctx.tofu, h.root);
@@ -97,9 +111,25 @@ describe("tofu state lock: never broken without proof that its holder is dead", 
     const h = await harness(s3);
     await deploy(h, "http://a.example");
     // A run of ours that died earlier in this root left its record: only the process scan can tell.
-    await writeRunRecord(h.runs, { pid: 999_999_999, cliPid: 999_999_998, cwd: h.root, subcommand: "apply", startedAt: localIso(new Date()), lockTimeoutMs: 10_000 });
+    await writeRunRecord(h.runs, {
+      pid: 999_999_999,
+      cliPid: 999_999_998,
+      cwd: h.root,
+      subcommand: "apply",
+      startedAt: localIso(new Date()),
+      lockTimeoutMs: 10_000,
+    });
 
-    const args = ["apply", "-auto-approve", "-input=false", "-no-color", "-var", 'images={api="http://manual.example"}', "-var", "apply_seconds=8"];
+    const args = [
+      "apply",
+      "-auto-approve",
+      "-input=false",
+      "-no-color",
+      "-var",
+      'images={api="http://manual.example"}',
+      "-var",
+      "apply_seconds=8",
+    ];
     const manual = execa(h.ctx.tofu.bin, args, {
       cwd: h.root,
       env: { ...h.ctx.tofu.env, TF_IN_AUTOMATION: "1" },
@@ -107,10 +137,16 @@ describe("tofu state lock: never broken without proof that its holder is dead", 
     });
     let out = "";
     manual.stdout?.on("data", (c: Buffer) => (out += c.toString()));
-    await until(() => out, (o) => /Creating\.\.\.|Destroying\.\.\./.test(o), "the manual apply to hold the lock");
+    await until(
+      () => out,
+      (o) => /Creating\.\.\.|Destroying\.\.\./.test(o),
+      "the manual apply to hold the lock",
+    );
 
     const started = Date.now();
-    const err = await planStep(h.ctx, h.env, { lockTimeoutMs: 1500, vars: { images: { api: "http://ours.example" } } }).catch((e: unknown) => e);
+    const err = await planStep(h.ctx, h.env, { lockTimeoutMs: 1500, vars: { images: { api: "http://ours.example" } } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(StateLockHeldError);
     const held = err as StateLockHeldError;
     expect(held.exitCode).toBe(4);
@@ -137,7 +173,11 @@ describe("tofu state lock: never broken without proof that its holder is dead", 
     h.events.events.length = 0;
     const running = deploy(h, "http://b.example", 8).catch((e: unknown) => e);
     await applyStarted(h);
-    const [record] = await until(() => readRunRecords(h.runs), (r) => r.some((x) => x.record.subcommand === "apply"), "the apply's run record");
+    const [record] = await until(
+      () => readRunRecords(h.runs),
+      (r) => r.some((x) => x.record.subcommand === "apply"),
+      "the apply's run record",
+    );
     expect(record?.record).toMatchObject({ subcommand: "apply", cwd: h.root });
     process.kill(record?.record.pid ?? 0, "SIGKILL");
 
@@ -191,7 +231,11 @@ describe("state that tofu could not persist", () => {
     expect(lost.message).not.toContain((await readFile(file, "utf8")).slice(0, 40));
     const [kept] = await listRecoveryFiles(h.p.dir, "staging");
     expect(kept?.file).toBe(file);
-    expect(kept?.meta).toMatchObject({ environment: "staging", root: h.root, tofuMessage: expect.stringMatching(/^Failed to save state: Error saving state: /) });
+    expect(kept?.meta).toMatchObject({
+      environment: "staging",
+      root: h.root,
+      tofuMessage: expect.stringMatching(/^Failed to save state: Error saving state: /),
+    });
     expect(kept?.meta?.tofuMessage).not.toContain("\n");
 
     server = await startS3Server({ dataDir: server.dataDir, port: server.port, bucket: server.bucket });

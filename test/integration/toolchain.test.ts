@@ -28,7 +28,10 @@ describe("offline toolchain", () => {
     dirs.push(p.dir);
     const ok = await p.run(["validate", "--json"]);
     expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
-    await writeFile(path.join(p.dir, "infra", "staging", "bad.tf"), 'resource "scaleway_registry_namespace" "bad" {\n  name        = "x"\n  not_an_argument = true\n}\n');
+    await writeFile(
+      path.join(p.dir, "infra", "staging", "bad.tf"),
+      'resource "scaleway_registry_namespace" "bad" {\n  name        = "x"\n  not_an_argument = true\n}\n',
+    );
     const bad = await p.run(["validate", "--json"]);
     expect(bad.exitCode).toBe(1);
     expect(bad.events.some((e) => e.type === "diagnostic" && String(e.summary).includes("Unsupported argument"))).toBe(true);

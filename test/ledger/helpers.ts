@@ -53,4 +53,3 @@ export function fields(overrides: Partial<NewRelease> = {}): NewRelease {
     ...overrides,
   };
 }
-

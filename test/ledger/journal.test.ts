@@ -57,7 +57,13 @@ describe("OutcomeJournal", () => {
   it("reports a damaged file instead of failing", async () => {
     const dir = await tempDir();
     const journal = new OutcomeJournal(dir);
-    const good = await journal.add({ kind: "audit", environment: "staging", key: "p/audit/x.json", entry: { ...auditEntry("x"), id: "x" }, at: "t" });
+    const good = await journal.add({
+      kind: "audit",
+      environment: "staging",
+      key: "p/audit/x.json",
+      entry: { ...auditEntry("x"), id: "x" },
+      at: "t",
+    });
     const bad = join(dir, `${basename(good).slice(0, 13)}-999999-deadbeef.json`);
     await writeFile(bad, "{ half");
     await writeFile(join(dir, "notes.txt"), "ignored: not an entry file");
@@ -140,7 +146,13 @@ describe("ledger outcomes while the bucket is unreachable", () => {
     const audited = await ledger.appendAudit(auditEntry("once"), journal);
     expect(settled.recorded && audited.recorded).toBe(true);
     // As if a run wrote both, then died before it could forget its journal entries.
-    await journal.add({ kind: "release", environment: "staging", releaseId: release.id, set: { status: "healthy", notes: ["done"] }, at: "t" });
+    await journal.add({
+      kind: "release",
+      environment: "staging",
+      releaseId: release.id,
+      set: { status: "healthy", notes: ["done"] },
+      at: "t",
+    });
     await journal.add({ kind: "audit", environment: "staging", key: audited.key, entry: audited.entry, at: "t" });
     expect(await ledger.reconcile(journal)).toHaveLength(2);
     expect(await journal.entries()).toEqual([]);
@@ -158,9 +170,27 @@ describe("ledger outcomes while the bucket is unreachable", () => {
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `${prefix}/releases/00000002.json`, Body: "garbage" }));
     client.destroy();
     const gone = await journal.add({ kind: "release", environment: "staging", releaseId: "00000042", set: { status: "healthy" }, at: "t" });
-    const unreadable = await journal.add({ kind: "release", environment: "staging", releaseId: "00000002", set: { status: "healthy" }, at: "t" });
-    const elsewhere = await journal.add({ kind: "release", environment: "production", releaseId: release.id, set: { status: "healthy" }, at: "t" });
-    await journal.add({ kind: "release", environment: "staging", releaseId: release.id, set: { status: "failed", statusReason: "health" }, at: "t" });
+    const unreadable = await journal.add({
+      kind: "release",
+      environment: "staging",
+      releaseId: "00000002",
+      set: { status: "healthy" },
+      at: "t",
+    });
+    const elsewhere = await journal.add({
+      kind: "release",
+      environment: "production",
+      releaseId: release.id,
+      set: { status: "healthy" },
+      at: "t",
+    });
+    await journal.add({
+      kind: "release",
+      environment: "staging",
+      releaseId: release.id,
+      set: { status: "failed", statusReason: "health" },
+      at: "t",
+    });
 
     const replayed = await ledger.reconcile(journal);
     expect(replayed.map((e) => (e.kind === "release" ? e.releaseId : e.key))).toEqual([release.id]);
@@ -178,7 +208,11 @@ describe("ledger outcomes while the bucket is unreachable", () => {
     const result = await ledger.settle("00000007", { status: "unpersisted", statusReason: "state kept in .evalap-infra/state" }, journal);
     expect(result).toMatchObject({ recorded: false });
     const [rec] = await journal.entries();
-    expect(rec && "entry" in rec ? rec.entry : null).toMatchObject({ kind: "release", releaseId: "00000007", set: { status: "unpersisted" } });
+    expect(rec && "entry" in rec ? rec.entry : null).toMatchObject({
+      kind: "release",
+      releaseId: "00000007",
+      set: { status: "unpersisted" },
+    });
     expect(JSON.parse(await readFile(rec?.file ?? "", "utf8"))).toMatchObject({ environment: "staging" });
   });
 });

@@ -82,7 +82,10 @@ describe("release ledger", () => {
     expect(await ledger.get("20000101T000000000Z-000000")).toBeNull();
     expect((await ledger.list()).map((r) => r.runId)).toEqual(["b", "a"]);
     // Each release is its own object under <prefix>/releases/, and what create wrote parses.
-    expect(await store.list("evalap-infra/staging/")).toEqual(["evalap-infra/staging/releases/00000001.json", "evalap-infra/staging/releases/00000002.json"]);
+    expect(await store.list("evalap-infra/staging/")).toEqual([
+      "evalap-infra/staging/releases/00000001.json",
+      "evalap-infra/staging/releases/00000002.json",
+    ]);
     const raw = await store.read("evalap-infra/staging/releases/00000001.json");
     expect(releaseRecordSchema.parse(JSON.parse(raw?.text ?? "null"))).toEqual(a);
   });
@@ -118,7 +121,13 @@ describe("release ledger", () => {
     // A newer CLI wrote a field this one does not know: it must survive our rewrite.
     const stored = await store.getJson<Record<string, unknown>>(`${prefix}/releases/${r.id}.json`);
     await store.replaceJson(`${prefix}/releases/${r.id}.json`, { ...stored?.value, futureField: { x: 1 } }, stored?.etag ?? "");
-    const updated = await ledger.update(r.id, (cur) => ({ ...cur, status: "unpersisted", statusReason: "state kept locally", id: "tampered", createdAt: "x" }));
+    const updated = await ledger.update(r.id, (cur) => ({
+      ...cur,
+      status: "unpersisted",
+      statusReason: "state kept locally",
+      id: "tampered",
+      createdAt: "x",
+    }));
     expect(updated).toMatchObject({ id: r.id, createdAt: r.createdAt, status: "unpersisted", statusReason: "state kept locally" });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(r.updatedAt));
     expect(await ledger.get(r.id)).toEqual(updated);
@@ -153,7 +162,11 @@ describe("release ledger", () => {
         const ledger = newLedger(prefix);
         const r = await ledger.create(fields({ runId: `w${w}` }));
         for (let step = 1; step <= 4; step++) {
-          await ledger.update(r.id, (cur) => ({ ...cur, statusReason: `${cur.statusReason ?? ""}[${step}]`, notes: [...(cur.notes ?? []), `w${w}-${step}`] }));
+          await ledger.update(r.id, (cur) => ({
+            ...cur,
+            statusReason: `${cur.statusReason ?? ""}[${step}]`,
+            notes: [...(cur.notes ?? []), `w${w}-${step}`],
+          }));
         }
         await ledger.update(r.id, (cur) => ({ ...cur, status: w % 2 ? "healthy" : "failed" }));
         return r.id;
@@ -214,7 +227,10 @@ describe("release ledger", () => {
     const oldFormat = `${prefix}/releases/20261125T233800123Z-1a2b3c.json`;
     await putRaw(notJson, "{ this is not json");
     await putRaw(partial, JSON.stringify({ id: "00000003", status: "healthy" }));
-    await putRaw(oldFormat, JSON.stringify({ ...fields({ status: "pending" }), id: "20261125T233800123Z-1a2b3c", createdAt: "x", updatedAt: "x" }));
+    await putRaw(
+      oldFormat,
+      JSON.stringify({ ...fields({ status: "pending" }), id: "20261125T233800123Z-1a2b3c", createdAt: "x", updatedAt: "x" }),
+    );
     // The next number is taken from the keys: the damaged objects do not block a create.
     const p = await ledger.create(fields({ status: "pending", runId: "p" }));
     expect(p.id).toBe("00000004");
@@ -230,7 +246,10 @@ describe("release ledger", () => {
     expect(seen.map((s) => s.key)).toContain(partial); // read on the way down to h1
     expect((await ledger.pending()).map((r) => r.id)).toEqual([p.id]);
 
-    for (const [id, key] of [["00000002", notJson], ["00000003", partial]] as const) {
+    for (const [id, key] of [
+      ["00000002", notJson],
+      ["00000003", partial],
+    ] as const) {
       // Thunks: a promise started before the loop awaits it would reject unhandled meanwhile.
       for (const attempt of [() => ledger.get(id), () => ledger.update(id, (r) => ({ ...r, status: "failed" }))]) {
         const err = await rejection(attempt());
@@ -297,7 +316,10 @@ describe("release ledger", () => {
     await ledger.appendAudit({ ...base, at: new Date(Date.now() - YEAR_MS).toISOString(), detail: "second" });
     // An entry written before entries had ids is still listed; a damaged one is skipped and reported.
     await new Promise((r) => setTimeout(r, 1_100));
-    await putRaw(`${prefix}/audit/20260101T000000000Z-1a2b3c.json`, JSON.stringify({ ...base, at: "2026-01-01T00:00:00.000Z", detail: "legacy" }));
+    await putRaw(
+      `${prefix}/audit/20260101T000000000Z-1a2b3c.json`,
+      JSON.stringify({ ...base, at: "2026-01-01T00:00:00.000Z", detail: "legacy" }),
+    );
     await putRaw(`${prefix}/audit/20260101T000000001Z-4d5e6f.json`, "not json");
     const listed = await ledger.listAudit();
     expect(listed.map((e) => e.detail)).toEqual(["first", "second", "legacy"]);

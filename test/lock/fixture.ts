@@ -17,7 +17,14 @@ export interface LockFixture {
 let counter = 0;
 export function holder(user: string): LockHolder {
   counter++;
-  return { id: `id-${user}-${counter}`, user, host: `host-${user}`, pid: 1000 + counter, command: "deploy staging", startedAt: new Date().toISOString() };
+  return {
+    id: `id-${user}-${counter}`,
+    user,
+    host: `host-${user}`,
+    pid: 1000 + counter,
+    command: "deploy staging",
+    startedAt: new Date().toISOString(),
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,7 +56,14 @@ export function lockFixture(versioning: boolean): LockFixture {
     store(extra = {}) {
       const s3 = fixture.s3;
       const credentials = { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey };
-      const store = createObjectStore({ bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, ...credentials, requestTimeoutMs: 5000, ...extra });
+      const store = createObjectStore({
+        bucket: s3.bucket,
+        endpoint: s3.endpoint,
+        region: s3.region,
+        ...credentials,
+        requestTimeoutMs: 5000,
+        ...extra,
+      });
       stores.push(store);
       return store;
     },

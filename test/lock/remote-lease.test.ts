@@ -1,12 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  acquireRemoteLock,
-  forceReleaseRemoteLock,
-  LeaseLostError,
-  LockHeldError,
-  readRemoteLock,
-} from "../../src/lock/index.js";
+import { acquireRemoteLock, forceReleaseRemoteLock, LeaseLostError, LockHeldError, readRemoteLock } from "../../src/lock/index.js";
 import type { S3ObjectStore } from "../../src/objectstore/index.js";
 import { requestTo, startFaultProxy, type FaultProxy } from "../support/fault-proxy.js";
 import { s3Client } from "../support/s3-server.js";
@@ -48,23 +42,26 @@ describe.each([
     it.each([
       { holderSkew: MINUTES_2, waiterSkew: -MINUTES_2 },
       { holderSkew: -MINUTES_2, waiterSkew: MINUTES_2 },
-    ])("a holder $holderSkew ms off keeps no lease it stopped renewing; a waiter $waiterSkew ms off takes it a lease later", async (skews) => {
-      const { holderSkew, waiterSkew } = skews;
-      const key = fx.key();
-      const a = fx.options(key, holder("alice"), { leaseMs: 1000, schedule: stalled, now: () => Date.now() + holderSkew });
-      const first = await acquireRemoteLock(a);
-      const acquiredAt = Date.now();
-      const b = fx.options(key, holder("bob"), { pollMs: 100, now: () => Date.now() + waiterSkew });
-      const second = await acquireRemoteLock(b);
-      // Neither two minutes early nor two minutes late: a lease (1 s) and the bucket clock's resolution.
-      expect(Date.now() - acquiredAt).toBeGreaterThan(1000);
-      expect(Date.now() - acquiredAt).toBeLessThan(5000);
-      expect(b.events.ofType("lock.recovered")).toHaveLength(1);
-      await expect(first.assertHeld()).rejects.toMatchObject({ loss: "lost" });
-      expect(first.lost).toBe(true);
-      await first.release();
-      await second.release();
-    });
+    ])(
+      "a holder $holderSkew ms off keeps no lease it stopped renewing; a waiter $waiterSkew ms off takes it a lease later",
+      async (skews) => {
+        const { holderSkew, waiterSkew } = skews;
+        const key = fx.key();
+        const a = fx.options(key, holder("alice"), { leaseMs: 1000, schedule: stalled, now: () => Date.now() + holderSkew });
+        const first = await acquireRemoteLock(a);
+        const acquiredAt = Date.now();
+        const b = fx.options(key, holder("bob"), { pollMs: 100, now: () => Date.now() + waiterSkew });
+        const second = await acquireRemoteLock(b);
+        // Neither two minutes early nor two minutes late: a lease (1 s) and the bucket clock's resolution.
+        expect(Date.now() - acquiredAt).toBeGreaterThan(1000);
+        expect(Date.now() - acquiredAt).toBeLessThan(5000);
+        expect(b.events.ofType("lock.recovered")).toHaveLength(1);
+        await expect(first.assertHeld()).rejects.toMatchObject({ loss: "lost" });
+        expect(first.lost).toBe(true);
+        await first.release();
+        await second.release();
+      },
+    );
   });
 
   describe("an unreachable bucket", () => {
@@ -88,7 +85,9 @@ describe.each([
       );
       expect(err).toBeInstanceOf(LeaseLostError);
       expect(err).toMatchObject({ loss: "unproven", code: "lock_lost", exitCode: 13 });
-      expect((err as Error).message).toMatch(/cannot prove it still holds the remote lock of staging: the state bucket has not confirmed the lease for 60s/);
+      expect((err as Error).message).toMatch(
+        /cannot prove it still holds the remote lock of staging: the state bucket has not confirmed the lease for 60s/,
+      );
       expect((err as LeaseLostError).hint).toMatch(/no further tofu step was started/);
       expect(first.lost).toBe(false);
       const warnings = a.events.ofType("log").filter((e) => e.level === "warn");
@@ -135,40 +134,45 @@ describe.each([
     const writers: Record<string, (store: S3ObjectStore, key: string) => Promise<void>> = {
       "not JSON": async (_store, key) => {
         const client = s3Client(fx.s3);
-        await client.send(new PutObjectCommand({ Bucket: fx.s3.bucket, Key: key, Body: "lock held by ???" })).finally(() => client.destroy());
+        await client
+          .send(new PutObjectCommand({ Bucket: fx.s3.bucket, Key: key, Body: "lock held by ???" }))
+          .finally(() => client.destroy());
       },
       "JSON, but not a lock record": async (store, key) => {
         await store.putJson(key, { holder: "someone", leaseMs: "long" });
       },
     };
 
-    it.each(Object.keys(writers))("(%s) blocks waiters until it is a lease old on the bucket's clock, then is taken over", async (problem) => {
-      const key = fx.key();
-      const store = fx.store();
-      await writers[problem]?.(store, key);
-      const written = Date.now();
-      const read = await readRemoteLock(store, key);
-      expect(read).toMatchObject({ state: "malformed", problem });
-      const b = fx.options(key, holder("bob"), { leaseMs: 1000, pollMs: 100 });
-      const handle = await acquireRemoteLock(b);
-      expect(Date.now() - written).toBeGreaterThan(1000);
-      expect(b.events.ofType("lock.waiting")[0]).toMatchObject({ holder: null, position: 1 });
-      const warnings = b.events.ofType("log").filter((e) => e.level === "warn");
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]?.message).toContain(key);
-      expect(warnings[0]?.message).toContain("`evalap-infra lock release staging --force --yes` clears it");
-      expect(b.events.ofType("lock.recovered")).toEqual([
-        {
-          type: "lock.recovered",
-          environment: "staging",
-          scope: "remote",
-          previousHolder: null,
-          reason: expect.stringContaining(`not a lock record (${problem})`),
-        },
-      ]);
-      expect((await readRemoteLock(store, key))?.state).toBe("held");
-      await handle.release();
-    });
+    it.each(Object.keys(writers))(
+      "(%s) blocks waiters until it is a lease old on the bucket's clock, then is taken over",
+      async (problem) => {
+        const key = fx.key();
+        const store = fx.store();
+        await writers[problem]?.(store, key);
+        const written = Date.now();
+        const read = await readRemoteLock(store, key);
+        expect(read).toMatchObject({ state: "malformed", problem });
+        const b = fx.options(key, holder("bob"), { leaseMs: 1000, pollMs: 100 });
+        const handle = await acquireRemoteLock(b);
+        expect(Date.now() - written).toBeGreaterThan(1000);
+        expect(b.events.ofType("lock.waiting")[0]).toMatchObject({ holder: null, position: 1 });
+        const warnings = b.events.ofType("log").filter((e) => e.level === "warn");
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]?.message).toContain(key);
+        expect(warnings[0]?.message).toContain("`evalap-infra lock release staging --force --yes` clears it");
+        expect(b.events.ofType("lock.recovered")).toEqual([
+          {
+            type: "lock.recovered",
+            environment: "staging",
+            scope: "remote",
+            previousHolder: null,
+            reason: expect.stringContaining(`not a lock record (${problem})`),
+          },
+        ]);
+        expect((await readRemoteLock(store, key))?.state).toBe("held");
+        await handle.release();
+      },
+    );
 
     it("force-release clears it, and the next run takes the lock at once", async () => {
       const key = fx.key();
@@ -187,22 +191,22 @@ describe.each([
     });
 
     // Only a versioned bucket leaves delete markers: the case exists only there (not a skipped test).
-    if (versioning) it("a delete marker that blocks creation keeps waiters out until force-release overwrites it", async () => {
-      const key = fx.key();
-      const store = fx.store();
-      const done = await acquireRemoteLock(fx.options(key, holder("alice")));
-      await done.release();
-      const client = s3Client(fx.s3);
-      await client.send(new DeleteObjectCommand({ Bucket: fx.s3.bucket, Key: key })).finally(() => client.destroy());
-      expect(await readRemoteLock(store, key)).toBeNull();
-      const b = fx.options(key, holder("bob"), { timeoutMs: 500 });
-      await expect(acquireRemoteLock(b)).rejects.toBeInstanceOf(LockHeldError);
-      const warning = b.events.ofType("log").find((e) => e.level === "warn");
-      expect(warning?.message).toMatch(/reads as absent yet refuses to be created.*lock release staging --force --yes/);
-      expect(await forceReleaseRemoteLock(store, key, holder("admin"))).toEqual({ state: "unreadable" });
-      const handle = await acquireRemoteLock(fx.options(key, holder("carol"), { timeoutMs: 500 }));
-      await handle.release();
-    });
+    if (versioning)
+      it("a delete marker that blocks creation keeps waiters out until force-release overwrites it", async () => {
+        const key = fx.key();
+        const store = fx.store();
+        const done = await acquireRemoteLock(fx.options(key, holder("alice")));
+        await done.release();
+        const client = s3Client(fx.s3);
+        await client.send(new DeleteObjectCommand({ Bucket: fx.s3.bucket, Key: key })).finally(() => client.destroy());
+        expect(await readRemoteLock(store, key)).toBeNull();
+        const b = fx.options(key, holder("bob"), { timeoutMs: 500 });
+        await expect(acquireRemoteLock(b)).rejects.toBeInstanceOf(LockHeldError);
+        const warning = b.events.ofType("log").find((e) => e.level === "warn");
+        expect(warning?.message).toMatch(/reads as absent yet refuses to be created.*lock release staging --force --yes/);
+        expect(await forceReleaseRemoteLock(store, key, holder("admin"))).toEqual({ state: "unreadable" });
+        const handle = await acquireRemoteLock(fx.options(key, holder("carol"), { timeoutMs: 500 }));
+        await handle.release();
+      });
   });
 });
-

@@ -14,7 +14,8 @@ import { holder, lockFixture, sleep, stalled } from "./fixture.js";
 
 /** The read, which must be a lock record. */
 function recordRead(read: ForcedRelease | null | undefined): RemoteLockRecordRead {
-  if (!read || read.state === "malformed" || read.state === "unreadable") throw new Error(`expected a lock record, got ${read ? read.state : "nothing"}`);
+  if (!read || read.state === "malformed" || read.state === "unreadable")
+    throw new Error(`expected a lock record, got ${read ? read.state : "nothing"}`);
   return read;
 }
 

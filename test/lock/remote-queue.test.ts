@@ -72,7 +72,9 @@ describe.each([
     expect(await queued(key)).toEqual([ghost]);
     // Dead for two leases: the next waiter that sees it removes it.
     const blocker = await acquireRemoteLock(options(key, holder("henry"), { leaseMs: 1000 }));
-    await acquireRemoteLock(options(key, holder("ivan"), { leaseMs: 1000, timeoutMs: 3000 })).catch((e: unknown) => expect(e).toBeInstanceOf(LockHeldError));
+    await acquireRemoteLock(options(key, holder("ivan"), { leaseMs: 1000, timeoutMs: 3000 })).catch((e: unknown) =>
+      expect(e).toBeInstanceOf(LockHeldError),
+    );
     await blocker.release();
     expect(await queued(key)).toEqual([]);
   });
@@ -100,7 +102,12 @@ describe.each([
     const key = fx.key();
     const store = fx.store();
     const client = s3Client(fx.s3);
-    const junk = [`${key}.queue/${randomUUID()}.json`, `${key}.queue/${randomUUID()}.json`, `${key}.queue/stray.txt`, `${key}.queue/${randomUUID()}.alive`];
+    const junk = [
+      `${key}.queue/${randomUUID()}.json`,
+      `${key}.queue/${randomUUID()}.json`,
+      `${key}.queue/stray.txt`,
+      `${key}.queue/${randomUUID()}.alive`,
+    ];
     try {
       await client.send(new PutObjectCommand({ Bucket: fx.s3.bucket, Key: junk[0], Body: "{ not json" }));
       await store.putJson(junk[1] ?? "", { holder: "nobody" });

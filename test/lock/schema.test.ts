@@ -1,8 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { lockHolderSchema, parseJsonAs, queueTicketSchema, remoteLockRecordSchema } from "../../src/lock/schema.js";
 
-const holder = { id: "0f1e", user: "ana", host: "ci-1", pid: 42, command: "evalap-infra deploy staging", startedAt: "2026-12-01T10:00:00.000Z" };
-const record = { holder, acquiredAt: "2026-12-01T10:00:00.000Z", heartbeatAt: "2026-12-01T10:00:20.000Z", expiresAt: "2026-12-01T10:01:20.000Z", leaseMs: 60_000 };
+const holder = {
+  id: "0f1e",
+  user: "ana",
+  host: "ci-1",
+  pid: 42,
+  command: "evalap-infra deploy staging",
+  startedAt: "2026-12-01T10:00:00.000Z",
+};
+const record = {
+  holder,
+  acquiredAt: "2026-12-01T10:00:00.000Z",
+  heartbeatAt: "2026-12-01T10:00:20.000Z",
+  expiresAt: "2026-12-01T10:01:20.000Z",
+  leaseMs: 60_000,
+};
 
 describe("lock schemas (what other runs and people wrote)", () => {
   it("reads a lease record, keeping fields a newer version added", () => {

@@ -129,7 +129,11 @@ describe("S3 object store, faults", () => {
     const other = direct();
     const store = through();
     const first = await store.createJson("race/replace.json", { v: 1 });
-    proxy.fail({ match: put("race/replace.json"), status: 503, during: () => other.replaceJson("race/replace.json", { theirs: true }, first.etag) });
+    proxy.fail({
+      match: put("race/replace.json"),
+      status: 503,
+      during: () => other.replaceJson("race/replace.json", { theirs: true }, first.etag),
+    });
     expect(await rejection(store.replaceJson("race/replace.json", { mine: true }, first.etag))).toBeInstanceOf(PreconditionFailedError);
     expect((await other.getJson("race/replace.json"))?.value).toEqual({ theirs: true });
   });
@@ -205,7 +209,11 @@ describe("S3 object store, faults", () => {
   it("stops retrying when the run is interrupted", async () => {
     const ctl = new AbortController();
     const interrupt = { emit: () => ctl.abort(new InterruptedError("SIGINT")) };
-    const store = through({ events: interrupt, signal: ctl.signal, retry: { attempts: 100, baseDelayMs: 5000, maxDelayMs: 5000, budgetMs: 600_000 } });
+    const store = through({
+      events: interrupt,
+      signal: ctl.signal,
+      retry: { attempts: 100, baseDelayMs: 5000, maxDelayMs: 5000, budgetMs: 600_000 },
+    });
     proxy.down();
     const started = Date.now();
     const err = await rejection(store.read("interrupted.json"));

@@ -91,7 +91,9 @@ describe("S3 object store", () => {
     try {
       const err = await rejection(wrong.checkBucket(5000));
       expect(err).toBeInstanceOf(BackendUnavailableError);
-      expect((err as BackendUnavailableError).message).toMatch(/"objects" at http:\/\/127\.0\.0\.1:\d+ .*access denied \(HTTP 403.*credentials/);
+      expect((err as BackendUnavailableError).message).toMatch(
+        /"objects" at http:\/\/127\.0\.0\.1:\d+ .*access denied \(HTTP 403.*credentials/,
+      );
       expect((err as BackendUnavailableError).hint).toMatch(/credentials/);
       // Other operations say the same, not a bare SDK error.
       const put = await rejection(wrong.createJson("denied.json", {}));
@@ -205,7 +207,14 @@ describe("S3 object store, backend unavailable", () => {
     const address = silent.address();
     const port = typeof address === "object" && address ? address.port : 0;
     // A long request timeout: checkBucket's own deadline must win.
-    const store = createObjectStore({ bucket: "b", endpoint: `http://127.0.0.1:${port}`, region: "fr-par", accessKeyId: "k", secretAccessKey: "s", requestTimeoutMs: 60_000 });
+    const store = createObjectStore({
+      bucket: "b",
+      endpoint: `http://127.0.0.1:${port}`,
+      region: "fr-par",
+      accessKeyId: "k",
+      secretAccessKey: "s",
+      requestTimeoutMs: 60_000,
+    });
     try {
       const timeoutMs = 1500;
       const started = Date.now();
@@ -234,7 +243,15 @@ describe("S3 object store, backend unavailable", () => {
     const port = typeof address === "object" && address ? address.port : 0;
     const retry = { attempts: 2, baseDelayMs: 10, maxDelayMs: 10, budgetMs: 10_000 };
     const endpoint = `http://127.0.0.1:${port}`;
-    const store = createObjectStore({ bucket: "b", endpoint, region: "fr-par", accessKeyId: "k", secretAccessKey: "s", requestTimeoutMs: 800, retry });
+    const store = createObjectStore({
+      bucket: "b",
+      endpoint,
+      region: "fr-par",
+      accessKeyId: "k",
+      secretAccessKey: "s",
+      requestTimeoutMs: 800,
+      retry,
+    });
     try {
       const started = Date.now();
       const err = await rejection(store.getJson("k.json"));

@@ -108,7 +108,9 @@ describe("scan of a planted bad file", () => {
     expect(tf).toContain("sensitive-variable-default");
     expect(report.findings.filter((f) => f.file === "infra/bad.tf" && f.rule === "forbidden-provider").length).toBeGreaterThanOrEqual(3);
 
-    const password = report.findings.find((f) => f.file === "infra/bad.tf" && f.rule === "hardcoded-secret" && f.message.includes('"password"'));
+    const password = report.findings.find(
+      (f) => f.file === "infra/bad.tf" && f.rule === "hardcoded-secret" && f.message.includes('"password"'),
+    );
     expect(password?.line).toBe(29);
 
     const wf = rules(".github/workflows/deploy.yml");
@@ -121,7 +123,9 @@ describe("scan of a planted bad file", () => {
     expect(rules("templates/id_deploy")).toEqual(["private-key"]);
 
     // The repository's own files are still clean in the copy.
-    expect(report.findings.filter((f) => !["infra/bad.tf", ".github/workflows/deploy.yml", "templates/id_deploy"].includes(f.file))).toEqual([]);
+    expect(
+      report.findings.filter((f) => !["infra/bad.tf", ".github/workflows/deploy.yml", "templates/id_deploy"].includes(f.file)),
+    ).toEqual([]);
   });
 
   it("never echoes a planted value", async () => {
@@ -139,8 +143,15 @@ describe("scan rules", () => {
   const findings = (file: string, text: string): string[] => scanFile({ file, text }).map((f) => f.rule);
 
   it("ignores references, interpolations and environment lookups", () => {
-    expect(findings("infra/x/main.tf", ['  password = var.db_password', '  token    = "${local.t}"', "  secret_path = \"/evalap/prod\""].join("\n"))).toEqual([]);
-    expect(findings(".github/workflows/ci.yml", ["  SCW_SECRET_KEY: ${{ secrets.SCW_SECRET_KEY }}", "  TOKEN: $TOKEN"].join("\n"))).toEqual([]);
+    expect(
+      findings(
+        "infra/x/main.tf",
+        ["  password = var.db_password", '  token    = "${local.t}"', '  secret_path = "/evalap/prod"'].join("\n"),
+      ),
+    ).toEqual([]);
+    expect(findings(".github/workflows/ci.yml", ["  SCW_SECRET_KEY: ${{ secrets.SCW_SECRET_KEY }}", "  TOKEN: $TOKEN"].join("\n"))).toEqual(
+      [],
+    );
   });
 
   it("accepts mock placeholders in test files only", () => {
@@ -156,7 +167,9 @@ describe("scan rules", () => {
 
   it("flags random-looking tokens but not identifiers, paths or KEY=value pairs", () => {
     expect(findings("templates/app.env", `WEBHOOK_URL=https://hooks.example.org/${PLANTED_TOKEN}`)).toEqual(["high-entropy-string"]);
-    expect(findings("infra/README.md", "SCW_DEFAULT_ZONE=fr-par-1 modules/cockpit-monitoring/README SecretManagerSecretAccess")).toEqual([]);
+    expect(findings("infra/README.md", "SCW_DEFAULT_ZONE=fr-par-1 modules/cockpit-monitoring/README SecretManagerSecretAccess")).toEqual(
+      [],
+    );
   });
 
   it("accepts built-in terraform_data and rejects other providers' resources", () => {

@@ -27,7 +27,14 @@
  *
  * Bounded: it listens on 127.0.0.1 and only forwards to an upstream on 127.0.0.1 / localhost.
  */
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 
 export interface ProxiedRequest {
   method: string;
@@ -39,7 +46,7 @@ export interface ProxiedRequest {
 }
 
 /** 'pending': held or forwarded, no outcome yet. */
-export type RequestOutcome = number | 'dropped' | 'refused' | 'stalled' | 'pending';
+export type RequestOutcome = number | "dropped" | "refused" | "stalled" | "pending";
 
 export interface LoggedRequest {
   method: string;
@@ -100,7 +107,8 @@ export interface FaultProxyOptions {
   port?: number;
 }
 
-type Fault = { kind: 'fail'; status: number; code: string | undefined; retryAfterSeconds: number | undefined } | { kind: 'drop' } | { kind: 'stall' };
+type Fault =
+  { kind: "fail"; status: number; code: string | undefined; retryAfterSeconds: number | undefined } | { kind: "drop" } | { kind: "stall" };
 
 interface Rule {
   fault: Fault;
@@ -110,11 +118,11 @@ interface Rule {
 }
 
 const DEFAULT_CODES: Record<number, string> = {
-  429: 'SlowDown',
-  500: 'InternalError',
-  502: 'BadGateway',
-  503: 'ServiceUnavailable',
-  504: 'GatewayTimeout',
+  429: "SlowDown",
+  500: "InternalError",
+  502: "BadGateway",
+  503: "ServiceUnavailable",
+  504: "GatewayTimeout",
 };
 
 /** Matches requests by method and by the end of the path (e.g. the object key). */
@@ -147,29 +155,29 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
     const info: ProxiedRequest = {
-      method: req.method ?? 'GET',
+      method: req.method ?? "GET",
       path: q < 0 ? url : url.slice(0, q),
-      query: q < 0 ? '' : url.slice(q + 1),
+      query: q < 0 ? "" : url.slice(q + 1),
       headers: req.headers,
     };
-    const entry: LoggedRequest = { method: info.method, path: info.path, query: info.query, status: 'pending', at: Date.now() };
+    const entry: LoggedRequest = { method: info.method, path: info.path, query: info.query, status: "pending", at: Date.now() };
     log.push(entry);
     if (Date.now() < downUntil) {
-      entry.status = 'refused';
+      entry.status = "refused";
       return void req.socket.destroy();
     }
     const rule = take(info);
     if (rule?.during) await rule.during();
     const fault = rule?.fault;
-    if (fault?.kind === 'stall') {
-      entry.status = 'stalled';
+    if (fault?.kind === "stall") {
+      entry.status = "stalled";
       return;
     }
-    if (fault?.kind === 'fail') return answerError(req, res, fault, entry);
-    forward(req, res, entry, fault?.kind === 'drop');
+    if (fault?.kind === "fail") return answerError(req, res, fault, entry);
+    forward(req, res, entry, fault?.kind === "drop");
   }
 
   function forward(req: IncomingMessage, res: ServerResponse, entry: LoggedRequest, drop: boolean): void {
@@ -182,19 +190,19 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       headers: req.rawHeaders,
       agent,
     });
-    out.on('response', (up) => {
+    out.on("response", (up) => {
       if (drop) return dropAfter(up, req, entry);
       entry.status = up.statusCode ?? 502;
       res.writeHead(up.statusCode ?? 502, up.statusMessage, up.rawHeaders);
       up.pipe(res);
     });
-    out.on('error', () => {
+    out.on("error", () => {
       entry.status = 502;
       if (res.headersSent) return void req.socket.destroy();
-      res.writeHead(502, { 'content-type': 'text/plain' }).end('upstream unreachable');
+      res.writeHead(502, { "content-type": "text/plain" }).end("upstream unreachable");
     });
     // The client gave up (timeout, reset): the upstream request goes too.
-    res.on('close', () => {
+    res.on("close", () => {
       if (!res.writableFinished && !drop) out.destroy();
     });
     req.pipe(out);
@@ -202,39 +210,39 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
   /** Lets upstream finish its answer (the write is applied and acknowledged), then cuts the client off. */
   function dropAfter(up: IncomingMessage, req: IncomingMessage, entry: LoggedRequest): void {
-    entry.status = 'dropped';
+    entry.status = "dropped";
     if (up.statusCode !== undefined) entry.upstreamStatus = up.statusCode;
-    up.on('end', () => req.socket.destroy());
+    up.on("end", () => req.socket.destroy());
     up.resume();
   }
 
-  function answerError(req: IncomingMessage, res: ServerResponse, fault: Extract<Fault, { kind: 'fail' }>, entry: LoggedRequest): void {
+  function answerError(req: IncomingMessage, res: ServerResponse, fault: Extract<Fault, { kind: "fail" }>, entry: LoggedRequest): void {
     entry.status = fault.status;
     const code = fault.code ?? DEFAULT_CODES[fault.status] ?? `Http${fault.status}`;
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>injected by the fault proxy</Message></Error>`;
-    const headers: Record<string, string | number> = { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) };
-    if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = fault.retryAfterSeconds;
+    const headers: Record<string, string | number> = { "content-type": "application/xml", "content-length": Buffer.byteLength(body) };
+    if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = fault.retryAfterSeconds;
     // Read the whole request first: answering mid-upload would make the client see a reset instead.
     req.resume();
-    req.on('end', () => res.writeHead(fault.status, headers).end(req.method === 'HEAD' ? undefined : body));
+    req.on("end", () => res.writeHead(fault.status, headers).end(req.method === "HEAD" ? undefined : body));
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
       resolve();
     });
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = typeof address === "object" && address ? address.port : 0;
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    fail: (o) => addRule({ kind: 'fail', status: o.status, code: o.code, retryAfterSeconds: o.retryAfterSeconds }, o),
-    dropAnswer: (o) => addRule({ kind: 'drop' }, o),
-    stall: (o) => addRule({ kind: 'stall' }, o),
+    fail: (o) => addRule({ kind: "fail", status: o.status, code: o.code, retryAfterSeconds: o.retryAfterSeconds }, o),
+    dropAnswer: (o) => addRule({ kind: "drop" }, o),
+    stall: (o) => addRule({ kind: "stall" }, o),
     outage: (ms) => {
       downUntil = Date.now() + ms;
     },
@@ -265,7 +273,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
 
 function localUpstream(endpoint: string): URL {
   const url = new URL(endpoint);
-  if (url.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(url.hostname)) {
+  if (url.protocol !== "http:" || !["127.0.0.1", "localhost"].includes(url.hostname)) {
     throw new Error(`the fault proxy only forwards to http://127.0.0.1 or localhost, not ${endpoint}`);
   }
   return url;

@@ -18,19 +18,14 @@
  * Every server started here is killed when the test process exits, and a detached watchdog kills
  * it too if the test process dies without running exit handlers (SIGKILL, crash).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  CreateBucketCommand,
-  PutBucketVersioningCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 
 export interface S3ServerOptions {
   /** Bucket to create once the server is up (default `evalap-test`); `null` creates none. */
@@ -76,25 +71,22 @@ export interface S3Server {
   stop(opts?: S3StopOptions): Promise<void>;
 }
 
-export const DEFAULT_ACCESS_KEY = 'evalap-test-access';
-export const DEFAULT_SECRET_KEY = 'evalap-test-secret-key';
-export const DEFAULT_REGION = 'fr-par';
-export const DEFAULT_BUCKET = 'evalap-test';
+export const DEFAULT_ACCESS_KEY = "evalap-test-access";
+export const DEFAULT_SECRET_KEY = "evalap-test-secret-key";
+export const DEFAULT_REGION = "fr-par";
+export const DEFAULT_BUCKET = "evalap-test";
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUILD_SCRIPT = join(REPO_ROOT, 'scripts', 's3-server.sh');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BUILD_SCRIPT = join(REPO_ROOT, "scripts", "s3-server.sh");
 const OUTPUT_LIMIT = 64 * 1024;
 
 export function toolchainDir(): string {
-  return (
-    process.env.EVALAP_TOOLCHAIN_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'evalap-infra', 'toolchain')
-  );
+  return process.env.EVALAP_TOOLCHAIN_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "evalap-infra", "toolchain");
 }
 
 /** Where the server binary is expected: env EVALAP_S3_SERVER_BIN, else `<toolchain>/bin/versitygw`. */
 export function s3ServerBinPath(): string {
-  return process.env.EVALAP_S3_SERVER_BIN ?? join(toolchainDir(), 'bin', 'versitygw');
+  return process.env.EVALAP_S3_SERVER_BIN ?? join(toolchainDir(), "bin", "versitygw");
 }
 
 /**
@@ -110,13 +102,11 @@ export function ensureS3ServerBinary(): string {
   }
   const bin = s3ServerBinPath();
   if (existsSync(bin)) return bin;
-  const r = spawnSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync("bash", [BUILD_SCRIPT], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) {
-    throw new Error(
-      `bash scripts/s3-server.sh failed (status ${r.status ?? r.signal}):\n${(r.stderr ?? '').slice(-8000)}`,
-    );
+    throw new Error(`bash scripts/s3-server.sh failed (status ${r.status ?? r.signal}):\n${(r.stderr ?? "").slice(-8000)}`);
   }
-  const built = r.stdout.trim().split('\n').pop() ?? '';
+  const built = r.stdout.trim().split("\n").pop() ?? "";
   if (!built || !existsSync(built)) throw new Error(`scripts/s3-server.sh printed no binary path:\n${r.stdout}`);
   return built;
 }
@@ -141,7 +131,7 @@ export function s3Env(server: S3Server): Record<string, string> {
     AWS_REGION: server.region,
     AWS_DEFAULT_REGION: server.region,
     AWS_ENDPOINT_URL_S3: server.endpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_EC2_METADATA_DISABLED: "true",
   };
 }
 
@@ -161,8 +151,8 @@ let exitHookInstalled = false;
 function cleanupSync(): void {
   for (const [child, tracked] of live) {
     try {
-      child.kill('SIGKILL');
-      tracked.watchdog?.kill('SIGKILL');
+      child.kill("SIGKILL");
+      tracked.watchdog?.kill("SIGKILL");
     } catch {
       /* already gone */
     }
@@ -179,10 +169,10 @@ function cleanupSync(): void {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', cleanupSync);
+  process.on("exit", cleanupSync);
   // Vitest ends its fork workers with SIGTERM, which skips 'exit' handlers: clean up, then let the
   // signal do what it would have done (re-raise it when no one else listens for it).
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     const onSignal = (): void => {
       cleanupSync();
       if (process.listenerCount(sig) === 1) {
@@ -218,13 +208,13 @@ export async function stopAllS3Servers(): Promise<void> {
 function startWatchdog(serverPid: number, tempDir: string | undefined): ChildProcess | undefined {
   const parent = process.pid;
   const quoted = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
-  const cleanup = tempDir ? `; sleep 1; rm -rf ${quoted(tempDir)}` : '';
+  const cleanup = tempDir ? `; sleep 1; rm -rf ${quoted(tempDir)}` : "";
   const script =
     `while kill -0 ${parent} 2>/dev/null && kill -0 ${serverPid} 2>/dev/null; do sleep 1; done; ` +
     `if ! kill -0 ${parent} 2>/dev/null; then kill -9 ${serverPid} 2>/dev/null${cleanup}; fi; exit 0`;
   try {
-    const dog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
-    dog.on('error', () => {});
+    const dog = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" });
+    dog.on("error", () => {});
     dog.unref();
     return dog;
   } catch {
@@ -240,27 +230,27 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((res) => {
     const timer = setTimeout(() => {
-      child.off('exit', onExit);
+      child.off("exit", onExit);
       res(false);
     }, ms);
     const onExit = (): void => {
       clearTimeout(timer);
       res(true);
     };
-    child.once('exit', onExit);
+    child.once("exit", onExit);
   });
 }
 
 async function killChild(child: ChildProcess): Promise<void> {
   if (!exited(child)) {
-    child.kill('SIGTERM');
+    child.kill("SIGTERM");
     if (!(await waitExit(child, 5000))) {
-      child.kill('SIGKILL');
+      child.kill("SIGKILL");
       await waitExit(child, 5000);
     }
   }
   const watchdog = live.get(child)?.watchdog;
-  if (watchdog && !exited(watchdog)) watchdog.kill('SIGKILL');
+  if (watchdog && !exited(watchdog)) watchdog.kill("SIGKILL");
   live.delete(child);
 }
 
@@ -270,35 +260,31 @@ async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
       const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? res(port) : rej(new Error('could not get a free port'))));
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => (port ? res(port) : rej(new Error("could not get a free port"))));
     });
   });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitHealthy(
-  endpoint: string,
-  child: ChildProcess,
-  timeoutMs: number,
-): Promise<'ready' | 'exited' | 'timeout'> {
+async function waitHealthy(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<"ready" | "exited" | "timeout"> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exited(child)) return 'exited';
+    if (exited(child)) return "exited";
     try {
       const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer().catch(() => undefined);
-      if (res.status === 200) return exited(child) ? 'exited' : 'ready';
+      if (res.status === 200) return exited(child) ? "exited" : "ready";
     } catch {
       /* not listening yet */
     }
     await sleep(50);
   }
-  return exited(child) ? 'exited' : 'timeout';
+  return exited(child) ? "exited" : "timeout";
 }
 
 interface Launched {
@@ -306,33 +292,44 @@ interface Launched {
   output: () => string;
 }
 
-function launch(bin: string, port: number, opts: Required<Pick<S3ServerOptions, 'accessKey' | 'secretKey' | 'region'>>, dataDir: string): Launched {
-  let out = '';
+function launch(
+  bin: string,
+  port: number,
+  opts: Required<Pick<S3ServerOptions, "accessKey" | "secretKey" | "region">>,
+  dataDir: string,
+): Launched {
+  let out = "";
   const append = (chunk: Buffer): void => {
-    out += chunk.toString('utf8');
+    out += chunk.toString("utf8");
     if (out.length > OUTPUT_LIMIT) out = out.slice(-OUTPUT_LIMIT);
   };
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Flags win over these, but make sure nothing from the caller's environment changes the server.
-  for (const k of Object.keys(env)) if (k.startsWith('VGW_') || k.startsWith('ROOT_ACCESS') || k.startsWith('ROOT_SECRET')) delete env[k];
+  for (const k of Object.keys(env)) if (k.startsWith("VGW_") || k.startsWith("ROOT_ACCESS") || k.startsWith("ROOT_SECRET")) delete env[k];
   const child = spawn(
     bin,
     [
-      '--port', `127.0.0.1:${port}`,
-      '--access', opts.accessKey,
-      '--secret', opts.secretKey,
-      '--region', opts.region,
-      '--health', '/health',
-      '--quiet',
-      'posix',
-      '--versioning-dir', join(dataDir, 'versions'),
-      join(dataDir, 'buckets'),
+      "--port",
+      `127.0.0.1:${port}`,
+      "--access",
+      opts.accessKey,
+      "--secret",
+      opts.secretKey,
+      "--region",
+      opts.region,
+      "--health",
+      "/health",
+      "--quiet",
+      "posix",
+      "--versioning-dir",
+      join(dataDir, "versions"),
+      join(dataDir, "buckets"),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env },
+    { stdio: ["ignore", "pipe", "pipe"], env },
   );
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  child.on('error', (err) => append(Buffer.from(`\nspawn error: ${err.message}\n`)));
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  child.on("error", (err) => append(Buffer.from(`\nspawn error: ${err.message}\n`)));
   return { child, output: () => out };
 }
 
@@ -345,7 +342,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3Serve
   if (!existsSync(bin)) {
     throw new Error(
       `S3 test server binary not found at ${bin}: run \`bash scripts/s3-server.sh\` ` +
-        '(or call ensureS3ServerBinary() in beforeAll), or set EVALAP_S3_SERVER_BIN',
+        "(or call ensureS3ServerBinary() in beforeAll), or set EVALAP_S3_SERVER_BIN",
     );
   }
   const creds = {
@@ -354,16 +351,16 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3Serve
     region: opts.region ?? DEFAULT_REGION,
   };
   const ownDataDir = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'evalap-s3-')));
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "evalap-s3-")));
   if (ownDataDir) ownedDataDirs.add(dataDir);
-  await mkdir(join(dataDir, 'buckets'), { recursive: true });
-  await mkdir(join(dataDir, 'versions'), { recursive: true });
+  await mkdir(join(dataDir, "buckets"), { recursive: true });
+  await mkdir(join(dataDir, "versions"), { recursive: true });
   installExitHook();
 
   const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
   // A free port can be taken between probing and binding: retry a few times with a new one.
   const attempts = opts.port === undefined ? 3 : 1;
-  let lastError = '';
+  let lastError = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = opts.port ?? (await freePort());
     const endpoint = `http://127.0.0.1:${port}`;
@@ -378,13 +375,13 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3Serve
       watchdog: startWatchdog(child.pid, ownDataDir ? dataDir : undefined),
     });
     const state = await waitHealthy(endpoint, child, readyTimeoutMs);
-    if (state !== 'ready') {
+    if (state !== "ready") {
       await killChild(child);
       lastError =
-        state === 'exited'
+        state === "exited"
           ? `S3 test server exited with ${child.exitCode ?? child.signalCode} before it was ready (${bin}, port ${port}):\n${output()}`
           : `S3 test server did not answer ${endpoint}/health within ${readyTimeoutMs} ms:\n${output()}`;
-      if (state === 'exited' && /address already in use/i.test(output()) && attempt < attempts) continue;
+      if (state === "exited" && /address already in use/i.test(output()) && attempt < attempts) continue;
       break;
     }
 
@@ -393,7 +390,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3Serve
       endpoint,
       port,
       ...creds,
-      bucket: opts.bucket === null ? '' : (opts.bucket ?? DEFAULT_BUCKET),
+      bucket: opts.bucket === null ? "" : (opts.bucket ?? DEFAULT_BUCKET),
       pid: child.pid,
       dataDir,
       get running() {
@@ -435,13 +432,13 @@ async function createBucket(server: S3Server, versioning: boolean): Promise<void
     } catch (err) {
       const name = (err as { name?: string }).name;
       // Restarted on a kept data dir: the bucket is already there.
-      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+      if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw err;
     }
     if (versioning) {
       await client.send(
         new PutBucketVersioningCommand({
           Bucket: server.bucket,
-          VersioningConfiguration: { Status: 'Enabled' },
+          VersioningConfiguration: { Status: "Enabled" },
         }),
       );
     }

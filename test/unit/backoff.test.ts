@@ -77,7 +77,15 @@ describe("withRetry", () => {
         now += 4000;
         throw new Error("429");
       },
-      { step: "apply", policy: { ...policy, budgetMs: 10_000 }, classify: transient, events: new EventRecorder(), random: () => 0.999, now: () => now, sleep: async (ms) => void (now += ms) },
+      {
+        step: "apply",
+        policy: { ...policy, budgetMs: 10_000 },
+        classify: transient,
+        events: new EventRecorder(),
+        random: () => 0.999,
+        now: () => now,
+        sleep: async (ms) => void (now += ms),
+      },
     );
     await expect(p).rejects.toThrow(/retry budget/);
     expect(calls).toBe(2);

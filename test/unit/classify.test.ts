@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { classifyFailure, parseHumanDiagnostics, parseJsonLine, parseRetryAfter, TRANSIENT_DESCRIPTIONS, type Diagnostic } from "../../src/tofu/index.js";
+import {
+  classifyFailure,
+  parseHumanDiagnostics,
+  parseJsonLine,
+  parseRetryAfter,
+  TRANSIENT_DESCRIPTIONS,
+  type Diagnostic,
+} from "../../src/tofu/index.js";
 import { withoutCommandEcho } from "../../src/tofu/classify.js";
 import { toDiagnostic } from "../../src/tofu/diagnostics.js";
 import { FIXTURES } from "../helpers/project.js";
@@ -80,7 +87,9 @@ describe("the classifier reads evidence, not echoes of the command line (capture
   });
 
   it("the command tofu announces before running it is not evidence either", () => {
-    expect(t('terraform_data.x (local-exec): Executing: ["/bin/sh" "-c" "curl --retry 5 --retry-on-http-error=429"]\nError: exit status 2')).toEqual({
+    expect(
+      t('terraform_data.x (local-exec): Executing: ["/bin/sh" "-c" "curl --retry 5 --retry-on-http-error=429"]\nError: exit status 2'),
+    ).toEqual({
       transient: false,
     });
   });
@@ -116,7 +125,10 @@ describe("Scaleway API errors (real bodies from the provider's cassettes, format
 
   it("a permanent provider error wins over transient words in the same failure (a 429 on another resource, a transient state)", () => {
     const permanent = jsonDiagnostics("apply-scw-not-found.diagnostic.jsonl");
-    const transient = [...jsonDiagnostics("apply-rate-limit.diagnostic.jsonl"), ...jsonDiagnostics("apply-scw-transient-state.diagnostic.jsonl")];
+    const transient = [
+      ...jsonDiagnostics("apply-rate-limit.diagnostic.jsonl"),
+      ...jsonDiagnostics("apply-scw-transient-state.diagnostic.jsonl"),
+    ];
     expect(classifyFailure({ diagnostics: [...transient, ...permanent], stderr: "" })).toEqual({ transient: false, reason: "not_found" });
     const quota = captured("apply-scw-quotas-exceeded.stderr.txt");
     expect(classifyFailure({ diagnostics: transient, stderr: quota })).toEqual({ transient: false, reason: "quotas_exceeded" });
@@ -127,7 +139,10 @@ describe("Scaleway API errors (real bodies from the provider's cassettes, format
   });
 
   it("reads the raw body's type when a message quotes it instead of the SDK's wording", () => {
-    expect(t('{"type":"out_of_stock","message":"resource is out of stock","resource":"L4-1-24G"} (503)')).toEqual({ transient: false, reason: "out_of_stock" });
+    expect(t('{"type":"out_of_stock","message":"resource is out of stock","resource":"L4-1-24G"} (503)')).toEqual({
+      transient: false,
+      reason: "out_of_stock",
+    });
     expect(t('{"type":"transient_state","current_state":"starting"}')).toEqual({ transient: true, reason: "transient_state" });
   });
 
@@ -164,7 +179,12 @@ describe("failure classifier rules", () => {
 
   it("never looks at the command line: only diagnostics and stderr are inputs", () => {
     // A flag value with "429" or "timeout" in it is not something tofu said.
-    expect(classifyFailure({ diagnostics: [{ severity: "error", summary: "Unsupported argument", detail: "An argument named \"abc\" is not expected here." }], stderr: "" })).toEqual({ transient: false });
+    expect(
+      classifyFailure({
+        diagnostics: [{ severity: "error", summary: "Unsupported argument", detail: 'An argument named "abc" is not expected here.' }],
+        stderr: "",
+      }),
+    ).toEqual({ transient: false });
   });
 
   it("reads Retry-After in its common spellings", () => {

@@ -40,7 +40,13 @@ describe("project config", () => {
   });
 
   it("names the field path and what was expected", () => {
-    const err = errorOf(() => parse({ environments: { production: { root: "infra/production", protection: "prod" } }, retry: { attempts: "five" }, lock: { timeout: "10 minutes" } }));
+    const err = errorOf(() =>
+      parse({
+        environments: { production: { root: "infra/production", protection: "prod" } },
+        retry: { attempts: "five" },
+        lock: { timeout: "10 minutes" },
+      }),
+    );
     expect(err.exitCode).toBe(3);
     expect(err.message).toMatch(/environments\.production\.protection: .*"standard".*"protected".*, got "prod"/);
     expect(err.message).toMatch(/retry\.attempts: .*number/);
@@ -77,14 +83,26 @@ describe("project config", () => {
 
   it("suggests the closest known field for a typo, else lists the known ones", () => {
     const err = errorOf(() =>
-      parse({ environments: { staging: { root: "infra/staging", protecton: "protected" } }, retires: {}, lock: { timout: "1m" }, helath: {}, colour: 1 }),
+      parse({
+        environments: { staging: { root: "infra/staging", protecton: "protected" } },
+        retires: {},
+        lock: { timout: "1m" },
+        helath: {},
+        colour: 1,
+      }),
     );
     expect(err.message).toContain('environments.staging: unknown field "protecton" (did you mean "protection"?)');
     expect(err.message).toContain('lock: unknown field "timout" (did you mean "timeout"?)');
-    expect(err.message).toMatch(/\(top level\): unknown fields "retires" \(did you mean "retry"\?\), "helath" \(did you mean "health"\?\), "colour"/);
+    expect(err.message).toMatch(
+      /\(top level\): unknown fields "retires" \(did you mean "retry"\?\), "helath" \(did you mean "health"\?\), "colour"/,
+    );
     const far = errorOf(() => parse({ environments: { staging: { root: "infra/staging", zzz: 1 } } }));
-    expect(far.message).toContain('environments.staging: unknown field "zzz" (known fields: root, protection, vars, varFiles, backendConfig, remote)');
-    const remote = errorOf(() => parse({ environments: { staging: { root: "infra/staging", remote: { bucket: "abc", endpiont: "http://x" } } } }));
+    expect(far.message).toContain(
+      'environments.staging: unknown field "zzz" (known fields: root, protection, vars, varFiles, backendConfig, remote)',
+    );
+    const remote = errorOf(() =>
+      parse({ environments: { staging: { root: "infra/staging", remote: { bucket: "abc", endpiont: "http://x" } } } }),
+    );
     expect(remote.message).toContain('environments.staging.remote: unknown field "endpiont" (did you mean "endpoint"?)');
   });
 
@@ -99,7 +117,8 @@ describe("project config", () => {
   it("the defaults come from the schema, in milliseconds", () => {
     const d = configDefaults();
     const c = parse({ environments: { staging: { root: "infra/staging" } } });
-    for (const key of ["retry", "lock", "health", "rollback", "tofu", "guard", "modulesDir", "remoteTimeout"] as const) expect(d[key]).toEqual(c[key]);
+    for (const key of ["retry", "lock", "health", "rollback", "tofu", "guard", "modulesDir", "remoteTimeout"] as const)
+      expect(d[key]).toEqual(c[key]);
     expect(d.tofu.interruptGrace).toBe(60_000);
     expect(d).not.toHaveProperty("environments");
     expect(Object.isFrozen(d)).toBe(true);
@@ -154,7 +173,10 @@ describe("paths of the config (roots, varFiles, modulesDir)", () => {
   };
 
   it("accepts roots, varFiles and modulesDir inside the project", async () => {
-    const dir = await project({ environments: { staging: { root: "infra/staging", varFiles: ["staging.tfvars"] }, all: { root: "." } }, modulesDir: "infra" });
+    const dir = await project({
+      environments: { staging: { root: "infra/staging", varFiles: ["staging.tfvars"] }, all: { root: "." } },
+      modulesDir: "infra",
+    });
     const config = await loadConfig(dir);
     expect(resolveEnvironment(config, "staging").rootDir).toBe(path.join(dir, "infra", "staging"));
   });
@@ -175,12 +197,17 @@ describe("paths of the config (roots, varFiles, modulesDir)", () => {
     expect(err.message).toContain('environments.absolute.root: "/etc" is outside the project directory');
     expect(err.message).toContain('environments.missing.root: "infra/stagin" does not exist');
     expect(err.message).toContain('environments.file.root: "infra/staging/main.tf" is a file, not a directory');
-    expect(err.message).toContain(`environments.linked.root: "infra/elsewhere" leads through a symbolic link to ${await realpath(path.join(dir, "infra", "elsewhere"))}`);
+    expect(err.message).toContain(
+      `environments.linked.root: "infra/elsewhere" leads through a symbolic link to ${await realpath(path.join(dir, "infra", "elsewhere"))}`,
+    );
     expect(err.hint).toMatch(/inside/);
   });
 
   it("refuses varFiles (relative to the root) and a modulesDir outside the project", async () => {
-    const { err } = await load({ environments: { staging: { root: "infra/staging", varFiles: ["../../../secrets.tfvars", "staging.tfvars"] } }, modulesDir: "../modules" });
+    const { err } = await load({
+      environments: { staging: { root: "infra/staging", varFiles: ["../../../secrets.tfvars", "staging.tfvars"] } },
+      modulesDir: "../modules",
+    });
     expect(err.message).toContain('environments.staging.varFiles[0]: "../../../secrets.tfvars" is outside the project directory');
     expect(err.message).not.toContain("varFiles[1]");
     expect(err.message).toContain('modulesDir: "../modules" is outside the project directory');

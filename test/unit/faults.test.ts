@@ -41,7 +41,11 @@ describe("state that tofu could not persist (captured: apply with the S3 server 
   const diagnostics = jsonDiagnostics("apply-state-not-persisted.diagnostics.jsonl");
 
   it("is read from OpenTofu's own words", () => {
-    expect(diagnostics.map((d) => d.summary)).toEqual(["Failed to save state", "Failed to persist state to backend", "Error releasing the state lock"]);
+    expect(diagnostics.map((d) => d.summary)).toEqual([
+      "Failed to save state",
+      "Failed to persist state to backend",
+      "Error releasing the state lock",
+    ]);
     expect(diagnostics[1]?.detail).toContain("errored.tfstate");
   });
 
@@ -55,14 +59,27 @@ describe("state that tofu could not persist (captured: apply with the S3 server 
   });
 
   it("each wording alone is enough", () => {
-    const wordings = ["Error: Failed to save state", "Failed to persist state to backend", "Error saving state: 503 Service Unavailable", 'written to the file "errored.tfstate"'];
+    const wordings = [
+      "Error: Failed to save state",
+      "Failed to persist state to backend",
+      "Error saving state: 503 Service Unavailable",
+      'written to the file "errored.tfstate"',
+    ];
     for (const text of wordings) {
-      expect(classifyFailure({ diagnostics: [], stderr: `${text}\nconnection reset by peer` })).toEqual({ transient: false, reason: "state_not_persisted" });
+      expect(classifyFailure({ diagnostics: [], stderr: `${text}\nconnection reset by peer` })).toEqual({
+        transient: false,
+        reason: "state_not_persisted",
+      });
     }
   });
 
   it("StateNotPersistedError: exit 12, names the recovery file, never re-planned", () => {
-    const err = new StateNotPersistedError("staging", "/p/infra/staging", "/p/.evalap-infra/recovery/staging/x.tfstate", "Failed to save state");
+    const err = new StateNotPersistedError(
+      "staging",
+      "/p/infra/staging",
+      "/p/.evalap-infra/recovery/staging/x.tfstate",
+      "Failed to save state",
+    );
     expect(err.exitCode).toBe(ExitCode.StateNotPersisted);
     expect(err.code).toBe("state_not_persisted");
     expect(err.message).toContain("/p/.evalap-infra/recovery/staging/x.tfstate");
@@ -74,7 +91,11 @@ describe("file-system failures are permanent and say what to fix", () => {
   it("a full disk under the root is not 'state lock held' (captured: plan, lock info write)", () => {
     const diagnostics = jsonDiagnostics("plan-no-space.diagnostic.jsonl");
     expect(diagnostics[0]?.summary).toBe("Error acquiring the state lock");
-    expect(classifyFailure({ diagnostics, stderr: "" })).toEqual({ transient: false, reason: "no_space", path: ".terraform.tfstate.lock.info" });
+    expect(classifyFailure({ diagnostics, stderr: "" })).toEqual({
+      transient: false,
+      reason: "no_space",
+      path: ".terraform.tfstate.lock.info",
+    });
     const err = new TofuError("plan", 1, diagnostics, "", { cwd: "/p/infra/staging" });
     expect(err.code).toBe("no_space");
     expect(err.message).toContain("no space left on the device that holds /p/infra/staging/.terraform.tfstate.lock.info");
@@ -85,7 +106,11 @@ describe("file-system failures are permanent and say what to fix", () => {
   it("a full disk under .terraform during init (captured, human output)", () => {
     const stderr = captured("init-no-space.stderr.txt");
     const diagnostics = parseHumanDiagnostics(stderr);
-    expect(classifyFailure({ diagnostics, stderr })).toEqual({ transient: false, reason: "no_space", path: ".terraform/.terraform.tfstate.lock.info" });
+    expect(classifyFailure({ diagnostics, stderr })).toEqual({
+      transient: false,
+      reason: "no_space",
+      path: ".terraform/.terraform.tfstate.lock.info",
+    });
     expect(new TofuError("init", 1, diagnostics, stderr, { cwd: "/r" }).hint).toMatch(/free space under \/r\/\.terraform/);
   });
 
@@ -99,7 +124,11 @@ describe("file-system failures are permanent and say what to fix", () => {
 
   it("a root the user cannot write (captured as another user)", () => {
     const diagnostics = jsonDiagnostics("plan-permission-denied.diagnostic.jsonl");
-    expect(classifyFailure({ diagnostics, stderr: "" })).toEqual({ transient: false, reason: "permission_denied", path: "terraform.tfstate" });
+    expect(classifyFailure({ diagnostics, stderr: "" })).toEqual({
+      transient: false,
+      reason: "permission_denied",
+      path: "terraform.tfstate",
+    });
     expect(new TofuError("plan", 1, diagnostics, "", { cwd: "/r" }).hint).toMatch(/owner and mode of \/r\/terraform\.tfstate/);
   });
 
@@ -112,18 +141,28 @@ describe("file-system failures are permanent and say what to fix", () => {
   });
 
   it("a held lock still needs its Lock Info; the backend being down is a connection failure", () => {
-    expect(classifyFailure({ diagnostics: jsonDiagnostics("plan-s3-state-lock.diagnostic.jsonl"), stderr: "" })).toEqual({ transient: true, reason: "state_lock" });
+    expect(classifyFailure({ diagnostics: jsonDiagnostics("plan-s3-state-lock.diagnostic.jsonl"), stderr: "" })).toEqual({
+      transient: true,
+      reason: "state_lock",
+    });
     const down = "Error: Error acquiring the state lock\n\nError message: dial tcp 127.0.0.1:9000: connect: connection refused";
     expect(classifyFailure({ diagnostics: [], stderr: down })).toEqual({ transient: true, reason: "connection" });
   });
 
   it("our own file calls: errno errors become FileSystemErrors with the path", async () => {
-    const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", path: "/p/.terraform/evalap-infra-init.json" });
+    const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), {
+      code: "ENOSPC",
+      path: "/p/.terraform/evalap-infra-init.json",
+    });
     const err = await withFileSystemErrors("/p/.terraform", "record the init", () => Promise.reject(enospc)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FileSystemError);
     expect(err).toMatchObject({ code: "no_space", path: "/p/.terraform/evalap-infra-init.json", exitCode: ExitCode.Failure });
-    expect((err as FileSystemError).message).toBe("cannot record the init: no space left on the device that holds /p/.terraform/evalap-infra-init.json");
-    expect(toFileSystemError(Object.assign(new Error("x"), { code: "EROFS" }), "/p/plans", "create the plan directory")?.hint).toMatch(/read-only/);
+    expect((err as FileSystemError).message).toBe(
+      "cannot record the init: no space left on the device that holds /p/.terraform/evalap-infra-init.json",
+    );
+    expect(toFileSystemError(Object.assign(new Error("x"), { code: "EROFS" }), "/p/plans", "create the plan directory")?.hint).toMatch(
+      /read-only/,
+    );
     expect(toFileSystemError(Object.assign(new Error("x"), { code: "ENOENT" }), "/p", "x")).toBeNull();
     expect(classifyTofuError(err)).toBeNull();
   });
@@ -148,7 +187,9 @@ describe("tofu processes", () => {
 
   it("a tofu killed by a signal says so, carries the signal, and is not retried", async () => {
     const bin = await script("echo 'Acquiring state lock' >&2\nkill -KILL $$");
-    const err = await runTofu({ bin, env: {}, interruptGraceMs: 1000 }, { cwd: os.tmpdir(), args: ["apply", "-json"] }).catch((e: unknown) => e);
+    const err = await runTofu({ bin, env: {}, interruptGraceMs: 1000 }, { cwd: os.tmpdir(), args: ["apply", "-json"] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TofuError);
     const e = err as TofuError;
     expect(e.message).toMatch(/^tofu apply was killed by SIGKILL/);
@@ -167,7 +208,9 @@ describe("tofu processes", () => {
     await runTofu(ctx, { cwd: os.tmpdir(), args: ["state", "push", "f"] });
     expect(seen).toEqual(["state push"]);
     await rm(marker);
-    const refused = await runTofu({ ...ctx, beforeRun: () => Promise.reject(lost) }, { cwd: os.tmpdir(), args: ["plan"] }).catch((e: unknown) => e);
+    const refused = await runTofu({ ...ctx, beforeRun: () => Promise.reject(lost) }, { cwd: os.tmpdir(), args: ["plan"] }).catch(
+      (e: unknown) => e,
+    );
     expect(refused).toBe(lost);
     await expect(rm(marker)).rejects.toMatchObject({ code: "ENOENT" });
   });
@@ -182,7 +225,9 @@ describe("tofu processes", () => {
 
   it("a missing or non-executable binary is a prerequisite (exit 9) naming the path and doctor", async () => {
     const missing = path.join(await tmp(), "no-tofu");
-    const err = await runTofu({ bin: missing, env: {}, interruptGraceMs: 1000 }, { cwd: os.tmpdir(), args: ["plan"] }).catch((e: unknown) => e);
+    const err = await runTofu({ bin: missing, env: {}, interruptGraceMs: 1000 }, { cwd: os.tmpdir(), args: ["plan"] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TofuBinaryError);
     expect(err).toMatchObject({ exitCode: ExitCode.Prerequisite, message: `tofu binary not found: ${missing}` });
     expect((err as TofuBinaryError).hint).toMatch(/evalap-infra doctor/);
@@ -191,7 +236,9 @@ describe("tofu processes", () => {
     const notExec = await script("exit 0");
     await chmod(notExec, 0o644);
     if (process.getuid?.() !== 0) {
-      await expect(checkTofuBinary({ bin: notExec, env: {} })).rejects.toMatchObject({ message: `tofu binary is not executable: ${notExec}` });
+      await expect(checkTofuBinary({ bin: notExec, env: {} })).rejects.toMatchObject({
+        message: `tofu binary is not executable: ${notExec}`,
+      });
     }
     await chmod(notExec, 0o755);
     await expect(checkTofuBinary({ bin: notExec, env: {} })).resolves.toBeUndefined();

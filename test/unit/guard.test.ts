@@ -39,18 +39,30 @@ describe("plan guard", () => {
       ...base,
       yes: true,
       summary: summary([
-        { address: "module.platform.module.database.scaleway_rdb_instance.this", type: "scaleway_rdb_instance", action: "replace" as const, reason: "cannot update" },
+        {
+          address: "module.platform.module.database.scaleway_rdb_instance.this",
+          type: "scaleway_rdb_instance",
+          action: "replace" as const,
+          reason: "cannot update",
+        },
         { address: "scaleway_object_bucket.state", type: "scaleway_object_bucket", action: "delete" as const },
         { address: "scaleway_container.api", type: "scaleway_container", action: "replace" as const },
       ]),
     };
     const err = await refusal(input);
     expect(err.exitCode).toBe(5);
-    expect(err.reasons).toEqual(["replaces stateful module.platform.module.database.scaleway_rdb_instance.this (cannot update)", "deletes stateful scaleway_object_bucket.state"]);
-    expect(err.hint).toBe("if this data loss is intended, run again with --allow-destroy module.platform.module.database.scaleway_rdb_instance.this --allow-destroy scaleway_object_bucket.state");
+    expect(err.reasons).toEqual([
+      "replaces stateful module.platform.module.database.scaleway_rdb_instance.this (cannot update)",
+      "deletes stateful scaleway_object_bucket.state",
+    ]);
+    expect(err.hint).toBe(
+      "if this data loss is intended, run again with --allow-destroy module.platform.module.database.scaleway_rdb_instance.this --allow-destroy scaleway_object_bucket.state",
+    );
     // Naming one is not enough; naming both is.
     await expect(checkPlan({ ...input, allowDestroy: ["scaleway_object_bucket.state"] })).rejects.toBeInstanceOf(GuardRefusedError);
-    await expect(checkPlan({ ...input, allowDestroy: ["module.platform.module.database.scaleway_rdb_instance.this", "scaleway_object_bucket.state"] })).resolves.toMatchObject({ allowed: true });
+    await expect(
+      checkPlan({ ...input, allowDestroy: ["module.platform.module.database.scaleway_rdb_instance.this", "scaleway_object_bucket.state"] }),
+    ).resolves.toMatchObject({ allowed: true });
   });
 
   it("a protected environment: refused without a terminal, allowed by --yes or by a typed yes", async () => {
@@ -64,7 +76,10 @@ describe("plan guard", () => {
   });
 
   it("a protected environment with nothing to change needs no confirmation", async () => {
-    expect(await checkPlan({ ...base, protection: "protected", summary: summary([]) })).toMatchObject({ allowed: true, confirmation: "not-needed" });
+    expect(await checkPlan({ ...base, protection: "protected", summary: summary([]) })).toMatchObject({
+      allowed: true,
+      confirmation: "not-needed",
+    });
   });
 
   it("only deleting, replacing or forgetting a resource of a stateful type needs --allow-destroy", async () => {
@@ -122,7 +137,10 @@ describe("plan guard", () => {
     expect(noTerminal).toMatchObject({ code: "guard_refused", exitCode: 5, hint: "run again with --yes to confirm the plan shown above" });
     expect(noTerminal.reasons).toEqual(["production is protected and this shell is not interactive"]);
     const declined = await refusal({ ...prod, confirm: async () => false });
-    const declinedSays = { message: "the operator declined the plan; nothing was applied", hint: "review the plan and run again when ready" };
+    const declinedSays = {
+      message: "the operator declined the plan; nothing was applied",
+      hint: "review the plan and run again when ready",
+    };
     expect(declined).toMatchObject({ exitCode: 5, ...declinedSays });
     expect(declined.reasons).toEqual(["the operator declined the plan"]);
   });

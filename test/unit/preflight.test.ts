@@ -54,7 +54,8 @@ describe("preflight: what a root needs before tofu runs", () => {
       return dir;
     }
 
-    const vars = 'variable "a" {}\nvariable "b" {}\nvariable "c" {}\nvariable "d" {}\nvariable "e" {}\nvariable "f" {\n  default = null\n}\n';
+    const vars =
+      'variable "a" {}\nvariable "b" {}\nvariable "c" {}\nvariable "d" {}\nvariable "e" {}\nvariable "f" {\n  default = null\n}\n';
 
     it("config vars, --var, var files (HCL and JSON, auto-loaded or listed) and TF_VAR_*", async () => {
       const dir = await root({
@@ -88,7 +89,10 @@ describe("preflight: what a root needs before tofu runs", () => {
         "modules/n/main.tf": 'resource "scaleway_object_bucket" "b" {\n  name = "x"\n}\n',
         "home/.config/scw/config.yaml": "profiles: {}\n",
       });
-      expect(names(await missingInputs(envAt(dir), {}, NONE))).toEqual(["AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY", "SCW_ACCESS_KEY,SCW_SECRET_KEY"]);
+      expect(names(await missingInputs(envAt(dir), {}, NONE))).toEqual([
+        "AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY",
+        "SCW_ACCESS_KEY,SCW_SECRET_KEY",
+      ]);
       const keys = envAt(dir, { backendConfig: { access_key: "a", secret_key: "b" } });
       expect(await missingInputs(keys, {}, { HOME: path.join(dir, "home") })).toEqual([]);
       expect(names(await missingInputs(envAt(dir), {}, { ...NONE, AWS_PROFILE: "scw" }))).toEqual(["SCW_ACCESS_KEY,SCW_SECRET_KEY"]);

@@ -26,19 +26,42 @@ describe("Redactor", () => {
 
   it("takes secrets from environment variables by name, not others", () => {
     const r = new Redactor();
-    r.addFromEnvironment({ SCW_SECRET_KEY: "11111111-2222-3333-4444-555555555555", TF_VAR_db_password: "pw-123456", HOME: "/root/home-dir", SCW_ACCESS_KEY: "SCWXXXXXXXXXXXXXXXXX" });
-    expect(r.redact("11111111-2222-3333-4444-555555555555 pw-123456 /root/home-dir SCWXXXXXXXXXXXXXXXXX")).toBe(`${REDACTED} ${REDACTED} /root/home-dir SCWXXXXXXXXXXXXXXXXX`);
+    r.addFromEnvironment({
+      SCW_SECRET_KEY: "11111111-2222-3333-4444-555555555555",
+      TF_VAR_db_password: "pw-123456",
+      HOME: "/root/home-dir",
+      SCW_ACCESS_KEY: "SCWXXXXXXXXXXXXXXXXX",
+    });
+    expect(r.redact("11111111-2222-3333-4444-555555555555 pw-123456 /root/home-dir SCWXXXXXXXXXXXXXXXXX")).toBe(
+      `${REDACTED} ${REDACTED} /root/home-dir SCWXXXXXXXXXXXXXXXXX`,
+    );
   });
 
   it("the JSON and human reporters redact every line they write", () => {
     const r = new Redactor();
     r.add("hunter2-hunter2");
     const lines: string[] = [];
-    const json = new JsonReporter(r, (l) => void lines.push(l), () => new Date(0));
-    const human = new HumanReporter(r, { colors: plainColors, spinner: null }, (t) => void lines.push(t), (t) => void lines.push(t));
+    const json = new JsonReporter(
+      r,
+      (l) => void lines.push(l),
+      () => new Date(0),
+    );
+    const human = new HumanReporter(
+      r,
+      { colors: plainColors, spinner: null },
+      (t) => void lines.push(t),
+      (t) => void lines.push(t),
+    );
     const events = new EventRecorder();
     events.emit({ type: "diagnostic", severity: "error", summary: "login failed for hunter2-hunter2" });
-    events.emit({ type: "result", command: "deploy", ok: false, exitCode: 1, durationMs: 5, error: { code: "x", message: "bad hunter2-hunter2" } });
+    events.emit({
+      type: "result",
+      command: "deploy",
+      ok: false,
+      exitCode: 1,
+      durationMs: 5,
+      error: { code: "x", message: "bad hunter2-hunter2" },
+    });
     for (const e of events.events) {
       json.handle(e);
       human.handle(e);

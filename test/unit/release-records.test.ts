@@ -27,7 +27,11 @@ const report = (...services: ServiceHealth[]): HealthReport => ({ healthy: servi
 
 describe("what the ledger records when a run stops", () => {
   it("before any apply began (plan error, guard refusal, lost lease): failed, with the error's message", () => {
-    const stops = [new Error("plan failed"), new GuardRefusedError("refusing to apply it", "hint", ["r"]), new LeaseLostError("staging", "lost", "gone")];
+    const stops = [
+      new Error("plan failed"),
+      new GuardRefusedError("refusing to apply it", "hint", ["r"]),
+      new LeaseLostError("staging", "lost", "gone"),
+    ];
     for (const err of stops) {
       expect(outcomeOfStop(err, false, stamp)).toEqual({ status: "failed", statusReason: err.message, finishedAt: stamp.finishedAt });
     }

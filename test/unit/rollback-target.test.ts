@@ -47,7 +47,10 @@ describe("which release a rollback returns to", () => {
   });
 
   it("a release that failed before applying anything changed nothing: it is passed over", () => {
-    expect(pick([release("c", "failed", { planned: false }), release("b", "healthy"), release("a", "healthy")])).toEqual({ target: "a", replaced: "b" });
+    expect(pick([release("c", "failed", { planned: false }), release("b", "healthy"), release("a", "healthy")])).toEqual({
+      target: "a",
+      replaced: "b",
+    });
   });
 
   it("healthy releases with the inputs of what runs are skipped: rolling back to them would change nothing", () => {
@@ -62,7 +65,9 @@ describe("which release a rollback returns to", () => {
   });
 
   it("refuses clearly: no healthy release, an unknown id, a release that is not healthy", () => {
-    expect(() => chooseRollback([release("b", "pending"), release("a", "failed")], "staging", undefined)).toThrow(/no earlier healthy release/);
+    expect(() => chooseRollback([release("b", "pending"), release("a", "failed")], "staging", undefined)).toThrow(
+      /no earlier healthy release/,
+    );
     const list = [release("b", "failed"), release("a", "healthy")];
     expect(() => chooseRollback(list, "staging", "nope")).toThrow(/release nope does not exist/);
     expect(() => chooseRollback(list, "staging", list[0]?.id)).toThrow(/is failed: only a healthy release/);

@@ -7,7 +7,9 @@ describe("procStartTime: what the state-lock proof calls a live process", () => 
     // sh starts a child that exits at once, then becomes `sleep`, which never reaps it: a zombie.
     const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
     try {
-      const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (b: Buffer) => resolve(b.toString().trim()))));
+      const zombie = Number(
+        await new Promise<string>((resolve) => parent.stdout.once("data", (b: Buffer) => resolve(b.toString().trim()))),
+      );
       let state = "";
       for (let i = 0; i < 50 && state !== "Z"; i++) {
         await new Promise((r) => setTimeout(r, 20));

@@ -30,7 +30,10 @@ async function setup(): Promise<{ root: string; runs: string; bin: string }> {
 async function start(bin: string, cwd: string): Promise<ChildProcess> {
   const child = spawn(bin, ["30"], { cwd, stdio: "ignore" });
   children.push(child);
-  await poll(() => readlink(`/proc/${child.pid}/exe`).catch(() => ""), (exe) => exe === bin);
+  await poll(
+    () => readlink(`/proc/${child.pid}/exe`).catch(() => ""),
+    (exe) => exe === bin,
+  );
   return child;
 }
 
@@ -49,11 +52,23 @@ async function poll<T>(get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs =
   }
 }
 
-const lockAt = (created: Date, who = lockOwnerHere()): StateLockInfo => ({ id: "11111111-2222-3333-4444-555555555555", who, operation: "OperationTypeApply", created });
+const lockAt = (created: Date, who = lockOwnerHere()): StateLockInfo => ({
+  id: "11111111-2222-3333-4444-555555555555",
+  who,
+  operation: "OperationTypeApply",
+  created,
+});
 
 /** A run record of a tofu that took a lock one second after it started. */
 async function recordOf(runs: string, root: string, pid: number, startedAt: Date): Promise<string> {
-  return writeRunRecord(runs, { pid, cliPid: process.pid, cwd: root, subcommand: "apply", startedAt: localIso(startedAt), lockTimeoutMs: 5000 });
+  return writeRunRecord(runs, {
+    pid,
+    cliPid: process.pid,
+    cwd: root,
+    subcommand: "apply",
+    startedAt: localIso(startedAt),
+    lockTimeoutMs: 5000,
+  });
 }
 
 describe("proof that a state lock's holder is dead", () => {
@@ -88,7 +103,8 @@ describe("proof that a state lock's holder is dead", () => {
   it("not dead: a tofu in another checkout initialised with the same backend state", async () => {
     const { root, runs, bin } = await setup();
     const other = path.resolve(root, "..", "..", "other-checkout");
-    const backend = (key: string) => JSON.stringify({ version: 3, backend: { type: "s3", config: { bucket: "state", key, access_key: null } } });
+    const backend = (key: string) =>
+      JSON.stringify({ version: 3, backend: { type: "s3", config: { bucket: "state", key, access_key: null } } });
     for (const dir of [root, other]) await mkdir(path.join(dir, ".terraform"), { recursive: true });
     await writeFile(path.join(root, ".terraform", "terraform.tfstate"), backend("staging.tfstate"));
     await writeFile(path.join(other, ".terraform", "terraform.tfstate"), backend("staging.tfstate"));
@@ -123,8 +139,12 @@ describe("proof that a state lock's holder is dead", () => {
     const startedAt = new Date(Date.now() - 2000);
     await recordOf(runs, root, 999_999_999, startedAt);
     const created = new Date(startedAt.getTime() + 100);
-    expect((await proveStateLockHolderDead(lockAt(created, "alice@ci-runner-7"), root, runs)).reason).toMatch(/taken by alice@ci-runner-7.*cannot be checked from here/);
-    expect((await proveStateLockHolderDead(lockAt(new Date(startedAt.getTime() - 5000)), root, runs)).reason).toMatch(/no tofu started by evalap-infra/);
+    expect((await proveStateLockHolderDead(lockAt(created, "alice@ci-runner-7"), root, runs)).reason).toMatch(
+      /taken by alice@ci-runner-7.*cannot be checked from here/,
+    );
+    expect((await proveStateLockHolderDead(lockAt(new Date(startedAt.getTime() - 5000)), root, runs)).reason).toMatch(
+      /no tofu started by evalap-infra/,
+    );
     expect((await proveStateLockHolderDead(lockAt(created), path.join(root, ".."), runs)).dead).toBe(false);
     expect((await proveStateLockHolderDead(lockAt(created), root, undefined)).reason).toMatch(/keeps no records/);
     expect((await proveStateLockHolderDead({ id: "x", who: lockOwnerHere() }, root, runs)).reason).toMatch(/does not say when/);
@@ -136,7 +156,10 @@ describe("proof that a state lock's holder is dead", () => {
     const { root, runs } = await setup();
     const ctx = { bin: "/bin/sh", env: {}, interruptGraceMs: 1000, runRecordDir: runs };
     const running = runTofu(ctx, { cwd: root, args: ["-c", "sleep 2"] });
-    const during = await poll(() => readRunRecords(runs), (r) => r.length > 0);
+    const during = await poll(
+      () => readRunRecords(runs),
+      (r) => r.length > 0,
+    );
     expect(during[0]?.record).toMatchObject({ cliPid: process.pid, host: os.hostname(), subcommand: "-c" });
     expect(during[0]?.record.procStart).toBe(await procStartTime(during[0]?.record.pid ?? 0));
     await running;

@@ -33,7 +33,13 @@ describe("typed tofu failures (parsed in src/tofu, read by operations)", () => {
     expect(err).toBeInstanceOf(TofuStateLockError);
     expect(err.failure).toEqual({ transient: true, reason: "state_lock" });
     const lock = (err as TofuStateLockError).lock;
-    expect(lock).toMatchObject({ id: "825953a5-ada8-c9b1-2e18-594866d6ae28", path: "terraform.tfstate", operation: "OperationTypeApply", who: "root@vm", version: "1.12.6" });
+    expect(lock).toMatchObject({
+      id: "825953a5-ada8-c9b1-2e18-594866d6ae28",
+      path: "terraform.tfstate",
+      operation: "OperationTypeApply",
+      who: "root@vm",
+      version: "1.12.6",
+    });
     expect(lock.created?.toISOString()).toBe("2026-11-25T23:32:46.952Z");
     expect(heldStateLock(err)).toBe(lock);
   });
@@ -73,10 +79,12 @@ describe("typed tofu failures (parsed in src/tofu, read by operations)", () => {
   });
 
   it("reads the same-serial refusal, wrapped as tofu wraps it", () => {
-    expect(parseStatePushRefusal("cannot overwrite existing state with serial 8 with a different state that has\nthe same serial")).toEqual({
-      kind: "same_serial",
-      serial: 8,
-    });
+    expect(parseStatePushRefusal("cannot overwrite existing state with serial 8 with a different state that has\nthe same serial")).toEqual(
+      {
+        kind: "same_serial",
+        serial: 8,
+      },
+    );
     expect(parseStatePushRefusal("Error: Unsupported argument")).toBeNull();
   });
 
@@ -109,7 +117,9 @@ describe("tofu's JSON, checked with zod", () => {
   });
 
   it("passes other message types through without checking them", () => {
-    expect(parseJsonLine('{"@level":"info","@message":"OpenTofu 1.12.6","type":"version","tofu":"1.12.6"}')).toMatchObject({ type: "version" });
+    expect(parseJsonLine('{"@level":"info","@message":"OpenTofu 1.12.6","type":"version","tofu":"1.12.6"}')).toMatchObject({
+      type: "version",
+    });
     expect(parseJsonLine("not json")).toBeNull();
     expect(parseJsonLine("[1,2]")).toBeNull();
   });
@@ -129,10 +139,16 @@ describe("tofu's JSON, checked with zod", () => {
   });
 
   it("validate, output and version -json", () => {
-    const validated = parseValidateJson('{"format_version":"1.0","valid":false,"error_count":1,"diagnostics":[{"severity":"error","summary":"Unsupported argument"}]}');
+    const validated = parseValidateJson(
+      '{"format_version":"1.0","valid":false,"error_count":1,"diagnostics":[{"severity":"error","summary":"Unsupported argument"}]}',
+    );
     expect(validated.valid).toBe(false);
     expect(validated.diagnostics.map(toDiagnostic)).toEqual([{ severity: "error", summary: "Unsupported argument" }]);
-    expect(parseOutputsJson('{"url":{"sensitive":false,"type":"string","value":"https://x"},"pw":{"sensitive":true,"type":"string","value":"s"}}')).toEqual({
+    expect(
+      parseOutputsJson(
+        '{"url":{"sensitive":false,"type":"string","value":"https://x"},"pw":{"sensitive":true,"type":"string","value":"s"}}',
+      ),
+    ).toEqual({
       url: { sensitive: false, type: "string", value: "https://x" },
       pw: { sensitive: true, type: "string", value: "s" },
     });

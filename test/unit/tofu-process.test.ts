@@ -29,7 +29,13 @@ async function fakeTofu(onInt: string): Promise<{ bin: string; ints: string; rea
 
 async function until(file: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (await access(file).then(() => true, () => false)) return;
+    if (
+      await access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`${file} never appeared`);
@@ -41,7 +47,9 @@ describe("interrupting tofu", () => {
   it("forwards SIGINT exactly once; a tofu that stops on it ends the run at once", async () => {
     const fake = await fakeTofu("exit 1");
     const controller = new AbortController();
-    const run = runTofu({ bin: fake.bin, env: {}, signal: controller.signal, interruptGraceMs: 5000 }, { cwd: dir, args: ["apply"] }).catch((e: unknown) => e);
+    const run = runTofu({ bin: fake.bin, env: {}, signal: controller.signal, interruptGraceMs: 5000 }, { cwd: dir, args: ["apply"] }).catch(
+      (e: unknown) => e,
+    );
     await until(fake.ready);
     const started = performance.now();
     controller.abort(new InterruptedError("SIGINT"));
@@ -54,7 +62,9 @@ describe("interrupting tofu", () => {
   it("kills a tofu that does not stop within the grace delay, after one SIGINT only", async () => {
     const fake = await fakeTofu(":");
     const controller = new AbortController();
-    const run = runTofu({ bin: fake.bin, env: {}, signal: controller.signal, interruptGraceMs: 600 }, { cwd: dir, args: ["apply"] }).catch((e: unknown) => e);
+    const run = runTofu({ bin: fake.bin, env: {}, signal: controller.signal, interruptGraceMs: 600 }, { cwd: dir, args: ["apply"] }).catch(
+      (e: unknown) => e,
+    );
     await until(fake.ready);
     const started = performance.now();
     controller.abort(new InterruptedError("SIGINT"));
@@ -70,7 +80,10 @@ describe("interrupting tofu", () => {
     const fake = await fakeTofu(":");
     const controller = new AbortController();
     controller.abort(new InterruptedError("SIGTERM"));
-    const err = await runTofu({ bin: fake.bin, env: {}, signal: controller.signal, interruptGraceMs: 600 }, { cwd: dir, args: ["plan"] }).catch((e: unknown) => e);
+    const err = await runTofu(
+      { bin: fake.bin, env: {}, signal: controller.signal, interruptGraceMs: 600 },
+      { cwd: dir, args: ["plan"] },
+    ).catch((e: unknown) => e);
     expect(err).toMatchObject({ signal: "SIGTERM" });
     await expect(access(fake.ready)).rejects.toThrow();
   });
@@ -88,10 +101,16 @@ describe("how tofu ended", () => {
 
   it("reads exit codes, stdout and the -json stream; an exit code the caller accepts is no failure", async () => {
     const bin = path.join(dir, "tofu");
-    await writeFile(bin, `#!/bin/sh\nprintf '%s\\n' '{"type":"change_summary","changes":{"add":1}}'\nprintf '%s' '{"type":"log","@message":"no newline"}'\nexit 2\n`);
+    await writeFile(
+      bin,
+      `#!/bin/sh\nprintf '%s\\n' '{"type":"change_summary","changes":{"add":1}}'\nprintf '%s' '{"type":"log","@message":"no newline"}'\nexit 2\n`,
+    );
     await chmod(bin, 0o755);
     const messages: unknown[] = [];
-    const r = await runTofu({ bin, env: {}, interruptGraceMs: 100 }, { cwd: dir, args: ["plan"], okExitCodes: [2], onMessage: (m) => messages.push(m) });
+    const r = await runTofu(
+      { bin, env: {}, interruptGraceMs: 100 },
+      { cwd: dir, args: ["plan"], okExitCodes: [2], onMessage: (m) => messages.push(m) },
+    );
     expect(r.exitCode).toBe(2);
     expect(messages).toEqual([
       { type: "change_summary", changes: { add: 1 } },
@@ -100,10 +119,14 @@ describe("how tofu ended", () => {
   });
 
   it("a missing binary or a missing directory says which", async () => {
-    const missing = await runTofu({ bin: path.join(dir, "nope"), env: {}, interruptGraceMs: 100 }, { cwd: dir, args: ["plan"] }).catch((e: unknown) => e);
+    const missing = await runTofu({ bin: path.join(dir, "nope"), env: {}, interruptGraceMs: 100 }, { cwd: dir, args: ["plan"] }).catch(
+      (e: unknown) => e,
+    );
     expect(missing).toBeInstanceOf(TofuBinaryError);
     const fake = await fakeTofu(":");
-    const noDir = await runTofu({ bin: fake.bin, env: {}, interruptGraceMs: 100 }, { cwd: path.join(dir, "gone"), args: ["plan"] }).catch((e: unknown) => e);
+    const noDir = await runTofu({ bin: fake.bin, env: {}, interruptGraceMs: 100 }, { cwd: path.join(dir, "gone"), args: ["plan"] }).catch(
+      (e: unknown) => e,
+    );
     expect(noDir).toMatchObject({ code: "root_missing" });
   });
 });

@@ -41,7 +41,12 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
         changed: result.deploy.changed,
         counts: result.deploy.summary.counts,
         release: result.release ? { id: result.release.id, status: result.release.status } : null,
-        health: result.health ? { healthy: result.health.healthy, services: result.health.services.map((s) => ({ name: s.name, healthy: s.healthy, attempts: s.attempts })) } : null,
+        health: result.health
+          ? {
+              healthy: result.health.healthy,
+              services: result.health.services.map((s) => ({ name: s.name, healthy: s.healthy, attempts: s.attempts })),
+            }
+          : null,
       },
     });
     return { summary: result.summary };
@@ -53,7 +58,10 @@ function parseImages(pairs: string[]): Record<string, string> {
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
     if (eq <= 0 || eq === pair.length - 1) {
-      throw new UsageError(`--image "${pair}" is not service=reference`, "write it as --image evalap=rg.fr-par.scw.cloud/<namespace>/evalap:<tag>");
+      throw new UsageError(
+        `--image "${pair}" is not service=reference`,
+        "write it as --image evalap=rg.fr-par.scw.cloud/<namespace>/evalap:<tag>",
+      );
     }
     images[pair.slice(0, eq)] = pair.slice(eq + 1);
   }

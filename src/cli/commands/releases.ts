@@ -19,7 +19,8 @@ export function releasesListCommand(environment: string, opts: { limit: number }
     cmd.events.emit({ type: "data", kind: "releases", data: rows });
     if (rows.length === 0) cmd.events.emit({ type: "log", level: "info", message: `${environment} has no release yet` });
     else for (const line of table(rows)) cmd.events.emit({ type: "log", level: "info", message: line });
-    for (const r of rows.filter((x) => x.abandoned)) cmd.events.emit({ type: "log", level: "warn", message: abandonedWarning(environment, r) });
+    for (const r of rows.filter((x) => x.abandoned))
+      cmd.events.emit({ type: "log", level: "warn", message: abandonedWarning(environment, r) });
     return { summary: `${rows.length} release(s) of ${environment}` };
   });
 }
@@ -32,7 +33,11 @@ export function historyCommand(environment: string, opts: { limit: number }, glo
     const entries = (await remote.ledger.listAudit()).slice(-limit);
     cmd.events.emit({ type: "data", kind: "history", data: entries });
     for (const e of entries) {
-      cmd.events.emit({ type: "log", level: "info", message: `${e.at}  ${e.operation.padEnd(20)} ${e.outcome.padEnd(12)} ${e.actor}@${e.host}${e.releaseId ? `  ${e.releaseId}` : ""}${e.detail ? `  ${e.detail}` : ""}` });
+      cmd.events.emit({
+        type: "log",
+        level: "info",
+        message: `${e.at}  ${e.operation.padEnd(20)} ${e.outcome.padEnd(12)} ${e.actor}@${e.host}${e.releaseId ? `  ${e.releaseId}` : ""}${e.detail ? `  ${e.detail}` : ""}`,
+      });
     }
     return { summary: `${entries.length} audit entr${entries.length === 1 ? "y" : "ies"} of ${environment}` };
   });
@@ -63,5 +68,10 @@ function table(rows: Array<ReleaseRecord & { abandoned: boolean }>): string[] {
       .join(" "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
-  return [header, ...body].map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+  return [header, ...body].map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
 }

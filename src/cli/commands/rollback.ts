@@ -23,7 +23,11 @@ export function rollbackCommand(environment: string, flags: RollbackFlags, globa
     });
     // The rollback release is unhealthy too: exit 8 with the use case's message and hint.
     const result = assertHealthy(ended);
-    cmd.events.emit({ type: "data", kind: "rollback", data: { target: result.rollback.target.id, release: result.release?.id ?? null, durationMs: result.durationMs } });
+    cmd.events.emit({
+      type: "data",
+      kind: "rollback",
+      data: { target: result.rollback.target.id, release: result.release?.id ?? null, durationMs: result.durationMs },
+    });
     return { summary: result.summary };
   });
 }

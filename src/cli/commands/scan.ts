@@ -9,7 +9,8 @@ export function scanCommand(globals: GlobalOptions): Promise<number> {
     const root = path.dirname(await findConfigFile(process.cwd(), globals.config));
     const report = await runScan(root);
     cmd.events.emit({ type: "data", kind: "scan", data: report });
-    for (const f of report.findings) cmd.events.emit({ type: "diagnostic", severity: "error", summary: `${f.file}:${f.line}: ${f.message}`, detail: `rule ${f.rule}` });
+    for (const f of report.findings)
+      cmd.events.emit({ type: "diagnostic", severity: "error", summary: `${f.file}:${f.line}: ${f.message}`, detail: `rule ${f.rule}` });
     if (!report.ok) {
       throw new EvalapError("scan_failed", `scan found ${report.findings.length} problem(s)`, {
         hint: "move secrets to Secret Manager or the CI secret store, and use only the Scaleway provider and OpenTofu built-ins",

@@ -10,7 +10,8 @@ export function validateCommand(globals: GlobalOptions, flags: ValidateFlags = {
   return runCommand("validate", undefined, globals, async (cmd) => {
     const ctx = await cmd.loadContext();
     const report = await validateAll(ctx, { fix: flags.fix === true });
-    const formatted = report.formatted.length > 0 ? ` (formatted ${report.formatted.length} file${report.formatted.length === 1 ? "" : "s"})` : "";
+    const formatted =
+      report.formatted.length > 0 ? ` (formatted ${report.formatted.length} file${report.formatted.length === 1 ? "" : "s"})` : "";
     return { summary: `${report.roots.length} root(s) and module(s) valid and formatted${formatted}` };
   });
 }
