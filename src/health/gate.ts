@@ -56,7 +56,7 @@ function formatMs(ms: number): string {
 /** Names a network failure the way an operator would: undici hides the cause behind "fetch failed". */
 function describeFetchError(err: unknown): { problem: string; definite: boolean } {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause as { code: unknown }).code) : "";
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "";
   const definite = isDefiniteNetworkError(code);
   switch (code) {
     case "ECONNREFUSED":

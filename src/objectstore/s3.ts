@@ -321,7 +321,7 @@ interface ErrorShape {
 }
 
 function shape(err: unknown): ErrorShape {
-  return typeof err === "object" && err !== null ? (err as ErrorShape) : {};
+  return typeof err === "object" && err !== null ? err : {};
 }
 
 export function httpStatus(err: unknown): number | undefined {
