@@ -9,6 +9,7 @@ import type { LockHolder } from "../lock/holder.js";
 import { LeaseLostError } from "../lock/remote.js";
 import * as tofu from "../tofu/commands.js";
 import { deployLocked, type DeployResult } from "./deploy.js";
+import { preflight } from "./preflight.js";
 import { invalidServicesReport, outcomeOfGate, outcomeOfStop, planRecord } from "./release-records.js";
 import { configHash, gitRevision, imagesOf } from "./release-inputs.js";
 import type { EnvironmentRemote } from "./remote.js";
@@ -52,6 +53,8 @@ export async function runRelease(
 ): Promise<ReleaseResult> {
   // Nothing is recorded by a run that can no longer prove it holds the lease.
   await ctx.tofu.beforeRun?.("release");
+  // A variable or credentials nobody gives is exit 9 before anything is recorded: no failed release for a typo.
+  await preflight(ctx, env, run.inputs.vars, run.kind);
   let release: ReleaseRecord | null = remote ? await remote.ledger.create(await releaseFields(ctx, env, holder, run)) : null;
   if (release) announce(ctx, release);
   let applyMayHaveRun = false;

@@ -58,6 +58,17 @@ const releases = async (p: TestProject) => {
 };
 
 describe("health-gated deploy and automatic rollback", () => {
+  it("a required variable nobody gives stops the deploy at the preflight (exit 9): no release is recorded", async () => {
+    const p = await project();
+    // No --image and no earlier healthy release to carry images from: var.images has no value.
+    const run = await p.run(["deploy", "staging", "--json"], { env: s3Credentials(s3) });
+    expect(run.exitCode, run.stderr + run.stdout).toBe(9);
+    expect(eventOf(run, "result").error).toMatchObject({ code: "inputs_missing" });
+    expect(run.stdout).toContain('variable \\"images\\"');
+    expect(await releases(p)).toEqual([]);
+    expect(eventsOf(run, "step.started").map((e) => e.step)).not.toContain("plan");
+  });
+
   it("release 2 answers 500: the gate fails, release 1 is re-applied and answers again; the ledger shows it all", async () => {
     const p = await project();
     const good = await service(200);
