@@ -11,6 +11,7 @@ import type { PlanSummary } from "../tofu/plan-summary.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
 import { initStep, planStep } from "./plan.js";
 import { preflight } from "./preflight.js";
+import { providerSession } from "./providers.js";
 
 export interface DeployOptions {
   /** What the run is, for the preflight's message (default deploy). */
@@ -46,9 +47,21 @@ export async function deployLocked(
   opts: DeployOptions,
   lockTimeoutMs: number,
 ): Promise<DeployResult> {
-  // The same preflight as plan's: a variable or credentials nobody gives is exit 9 before tofu runs.
-  await preflight(ctx, env, opts.vars ?? {}, opts.command ?? "deploy");
-  await initStep(ctx, env);
+  // The providers start now, so that their start-up overlaps the preflight and the init check.
+  const providers = providerSession(ctx, env);
+  try {
+    // The same preflight as plan's: a variable or credentials nobody gives is exit 9 before tofu runs.
+    await preflight(ctx, env, opts.vars ?? {}, opts.command ?? "deploy");
+    const init = await initStep(ctx, env);
+    await providers.ready(!init.skipped);
+    return await planAndApply(providers.context(ctx), env, opts, lockTimeoutMs);
+  } finally {
+    // Every tofu process has stopped by now (an interrupted one too): the providers may go.
+    await providers.stop();
+  }
+}
+
+async function planAndApply(ctx: RunContext, env: ResolvedEnvironment, opts: DeployOptions, lockTimeoutMs: number): Promise<DeployResult> {
   let applyAttempts = 0;
   return withRetry(
     async () => {
