@@ -183,14 +183,25 @@ interface Running {
 }
 
 /**
- * Starts one provider behind a watchdog shell whose stdin is a pipe we hold: when this process
- * ends in any way (SIGKILL included), the pipe closes, `read` returns and the shell interrupts
- * the provider. The group is detached so a Ctrl-C at the terminal does not reach the provider
- * while tofu still talks to it; we stop it ourselves after tofu has stopped.
+ * The watchdog: the provider runs in the background; a reader waits on the shell's stdin (a pipe
+ * we hold) and interrupts it when the pipe closes, then kills it if it is still there 5 s later.
+ * The shell itself ends with the provider, so an early exit is seen at once.
+ */
+const WATCHDOG = [
+  "exec 3<&0",
+  '"$0" "$1" </dev/null & p=$!',
+  "{ read _ <&3; kill -INT $p 2>/dev/null || exit 0; i=0",
+  "  while [ $i -lt 10 ]; do sleep 0.5; kill -0 $p 2>/dev/null || exit 0; i=$((i+1)); done; kill -KILL $p 2>/dev/null; } &",
+  "wait $p",
+].join("\n");
+
+/**
+ * Starts one provider behind the watchdog: when this process ends in any way (SIGKILL included),
+ * the pipe closes and the provider is stopped. The group is detached so a Ctrl-C at the terminal
+ * does not reach the provider while tofu still talks to it; we stop it ourselves after tofu.
  */
 async function startOne(provider: InstalledProvider, flag: string, rootDir: string, opts: StartOptions): Promise<Running> {
-  const script = '"$0" "$1" & p=$!; read _; kill -INT $p 2>/dev/null; wait $p';
-  const child = spawn("/bin/sh", ["-c", script, provider.binary, flag], {
+  const child = spawn("/bin/sh", ["-c", WATCHDOG, provider.binary, flag], {
     cwd: rootDir,
     env: opts.env,
     detached: true,
@@ -214,17 +225,26 @@ async function startOne(provider: InstalledProvider, flag: string, rootDir: stri
   const onExit = () => killGroup(child, "SIGINT");
   process.once("exit", onExit);
   const stop = async (): Promise<void> => {
+    // Ends the watchdog's read: it interrupts the provider (and ends itself once it is gone).
+    child.stdin?.end();
     if (!exited) {
-      child.stdin?.end();
-      const timer = setTimeout(() => killGroup(child, "SIGKILL"), STOP_GRACE_MS);
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = true;
+        killGroup(child, "SIGKILL");
+      }, STOP_GRACE_MS);
       await exit;
       clearTimeout(timer);
+      // Killed with its shell, the provider is reaped by init a moment later: wait for that.
+      if (killed && providerPid !== undefined) await gone(providerPid, 1_000);
     }
     process.off("exit", onExit);
   };
+  let providerPid: number | undefined;
   try {
     const reattach = await reattachOf(child, exit, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const pid = Number(reattach.Pid);
+    providerPid = pid;
     // Nothing of this process may keep the CLI alive; stop() is what ends it (or our exit, through the watchdog).
     for (const s of [child.stdin, child.stdout, child.stderr]) (s as { unref?: () => void } | null)?.unref?.();
     child.unref();
@@ -263,6 +283,23 @@ async function reattachOf(child: ChildProcess, exit: Promise<void>, timeoutMs: n
     stdout.on("data", onData);
     void exit.then(() => done(new Error("it exited before printing its reattach address")));
   });
+}
+
+async function gone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await running(pid))) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Whether a process runs; a zombie (dead, not yet reaped by init) does not. */
+async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+  if (stat !== null) return !/^\d+ \(.*\) Z /s.test(stat);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
