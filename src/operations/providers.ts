@@ -28,6 +28,10 @@ export function providerSession(ctx: RunContext, env: ResolvedEnvironment): Prov
     return startProviders(env.rootDir, {
       env: { ...process.env, ...ctx.tofu.env, ...AUTOMATION_ENV },
       onSkip: (reason) => skipped.push(reason),
+    }).catch((err: unknown) => {
+      // startProviders reports its failures as reasons; this is for the unforeseen.
+      skipped.push(err instanceof Error ? err.message : String(err));
+      return null;
     });
   };
   let current = start();
