@@ -86,6 +86,8 @@ describe("one provider process for plan and apply", () => {
       const { value: run, seen } = await watchProviders(p.dir, () => p.run(["deploy", "staging", "--json", "--var", `release=${release}`]));
       expect(run.exitCode, run.stderr + run.stdout).toBe(0);
       expect(run.events.some((e) => e.type === "step.finished" && e.step === "apply" && e.outcome === "ok")).toBe(true);
+      // tofu says nothing about the reattached provider (no warning reaches the operator).
+      expect(run.events.filter((e) => e.type === "diagnostic")).toEqual([]);
       // One provider process served plan and apply: the one we started in debug mode, named in the log.
       const providers = [...seen.values()];
       expect(providers).toHaveLength(1);
