@@ -221,6 +221,8 @@ async function startOne(provider: InstalledProvider, flag: string, rootDir: stri
   // The provider logs on both streams: keep reading them (a Go program writing to a closed pipe
   // dies of SIGPIPE) and keep nothing but the reattach line: its logs may hold secrets.
   child.stderr?.resume();
+  // A watchdog already gone makes closing its stdin fail with EPIPE: nothing to do about it then.
+  for (const s of [child.stdin, child.stdout, child.stderr]) s?.on("error", () => undefined);
   // Whatever happens to the run, this process may exit with the provider still running: the watchdog then stops it.
   const onExit = () => killGroup(child, "SIGINT");
   process.once("exit", onExit);
