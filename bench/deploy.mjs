@@ -3,6 +3,8 @@
 // hits both sides alike. Prints ratios; the targets come from issues #2 and #8.
 // BENCH_BASELINE=<checkout>/bin/evalap-infra.js adds that CLI as a third side of every round
 // (e.g. the previous commit, built), so a change is measured against its baseline in one run.
+// BENCH_BASELINE=no-reuse makes that third side this CLI with tofu.reuseProviders false (each
+// tofu command starts its own providers, as before issue 8's item 4).
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -14,16 +16,17 @@ const cli = path.join(repo, "bin", "evalap-infra.js");
 const tofu = process.env.EVALAP_TOFU_BIN ?? "tofu";
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const baseline = process.env.BENCH_BASELINE;
+const noReuse = baseline === "no-reuse";
 const env = { ...process.env, NO_COLOR: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
 const dirs = [];
 
 /** A checkout with the basic fixture as its staging root, plus the extra files of a variant. */
-async function project(extra) {
+async function project(extra, config = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "evalap-bench-"));
   dirs.push(dir);
   await cp(path.join(repo, "test", "fixtures", "basic"), path.join(dir, "infra", "staging"), { recursive: true });
   if (extra) await cp(extra, path.join(dir, "infra", "staging"), { recursive: true });
-  await writeFile(path.join(dir, "evalap-infra.json"), JSON.stringify({ environments: { staging: { root: "infra/staging" } } }));
+  await writeFile(path.join(dir, "evalap-infra.json"), JSON.stringify({ environments: { staging: { root: "infra/staging" } }, ...config }));
   return { dir, root: path.join(dir, "infra", "staging") };
 }
 
@@ -34,6 +37,9 @@ async function plainSequence(root, release) {
   await run(tofu, ["apply", "-input=false", "p"], { cwd: root, env });
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
+
+const baselineConfig = noReuse ? { tofu: { reuseProviders: false } } : {};
+const baselineCli = noReuse ? cli : baseline;
 
 async function ours(dir, release, bin = cli) {
   return run("node", [bin, "deploy", "staging", "--json", "--var", `release=${release}`], { cwd: dir, env });
@@ -68,10 +74,10 @@ for (const [label, fixture] of fixtures) {
   const diff = { plan: [], withDiff: [] };
   const warmOurs = await project(fixture);
   const warmPlain = await project(fixture);
-  const warmBaseline = await project(fixture);
+  const warmBaseline = await project(fixture, baselineConfig);
   await ours(warmOurs.dir, "r0");
   await plainSequence(warmPlain.root, "r0");
-  if (baseline) await ours(warmBaseline.dir, "r0", baseline);
+  if (baseline) await ours(warmBaseline.dir, "r0", baselineCli);
   for (let i = 0; i < rounds; i++) {
     // Cold: a fresh checkout, nothing initialised.
     const a = await project(fixture);
@@ -80,14 +86,14 @@ for (const [label, fixture] of fixtures) {
     cold.ours.push(r.ms);
     rss.push(r.peakKb);
     cold.plain.push(await plainSequence(b.root, "r1"));
-    if (baseline) cold.baseline.push((await ours((await project(fixture)).dir, "r1", baseline)).ms);
+    if (baseline) cold.baseline.push((await ours((await project(fixture, baselineConfig)).dir, "r1", baselineCli)).ms);
     // Warm: the same working directory, a new release each time (a real change to apply).
     const w = await ours(warmOurs.dir, `w${i}`);
     warm.ours.push(w.ms);
     warmPhases.push(phases(w));
     rss.push(w.peakKb);
     warm.plain.push(await plainSequence(warmPlain.root, `w${i}`));
-    if (baseline) warm.baseline.push((await ours(warmBaseline.dir, `w${i}`, baseline)).ms);
+    if (baseline) warm.baseline.push((await ours(warmBaseline.dir, `w${i}`, baselineCli)).ms);
     // What the attribute-level diff costs: plan, and plan --diff (one more tofu process: show -json).
     const planArgs = [cli, "plan", "staging", "--json", "--var", `release=d${i}`];
     diff.plan.push((await run("node", planArgs, { cwd: warmOurs.dir, env })).ms);

@@ -108,6 +108,10 @@ export const configSchema = z
       .strictObject({
         binary: z.string().optional().describe("Path of the tofu binary (default: $EVALAP_TOFU_BIN, the toolchain cache, then PATH)"),
         interruptGrace: duration("60s").describe("After forwarding SIGINT, how long tofu may take to stop before it is killed"),
+        reuseProviders: z
+          .boolean()
+          .default(true)
+          .describe("Start the providers known to support it once per run and let plan and apply reattach to them (faster)"),
       })
       .prefault({}),
     guard: z

@@ -11,6 +11,7 @@ import type { PlanSummary } from "../tofu/plan-summary.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
 import { initStep, planStep } from "./plan.js";
 import { preflight } from "./preflight.js";
+import { providerSession, type ProviderSession } from "./providers.js";
 
 export interface DeployOptions {
   /** What the run is, for the preflight's message (default deploy). */
@@ -46,13 +47,33 @@ export async function deployLocked(
   opts: DeployOptions,
   lockTimeoutMs: number,
 ): Promise<DeployResult> {
-  // The same preflight as plan's: a variable or credentials nobody gives is exit 9 before tofu runs.
-  await preflight(ctx, env, opts.vars ?? {}, opts.command ?? "deploy");
-  await initStep(ctx, env);
+  // The providers start now, so that their start-up overlaps the preflight and the init check.
+  const providers = providerSession(ctx, env);
+  try {
+    // The same preflight as plan's: a variable or credentials nobody gives is exit 9 before tofu runs.
+    await preflight(ctx, env, opts.vars ?? {}, opts.command ?? "deploy");
+    const init = await initStep(ctx, env);
+    await providers.ready(!init.skipped);
+    return await planAndApply(ctx, env, opts, lockTimeoutMs, providers);
+  } finally {
+    // Every tofu process has stopped by now (an interrupted one too): the providers may go.
+    await providers.stop();
+  }
+}
+
+/** plan, guard, apply; again after a transient apply failure. Each tofu run reattaches to the providers while they run. */
+async function planAndApply(
+  run: RunContext,
+  env: ResolvedEnvironment,
+  opts: DeployOptions,
+  lockTimeoutMs: number,
+  providers: ProviderSession,
+): Promise<DeployResult> {
   let applyAttempts = 0;
   return withRetry(
     async () => {
       applyAttempts += 1;
+      const ctx = providers.context(run);
       const diff = opts.diff ?? ctx.confirm !== null;
       const planned = await planStep(ctx, env, { lockTimeoutMs, diff, ...(opts.vars ? { vars: opts.vars } : {}) });
       try {
@@ -61,14 +82,14 @@ export async function deployLocked(
         }
         await guard(ctx, env, opts, planned.summary);
         await opts.beforeApply?.(planned.summary);
-        const applied = await step(ctx, "apply", () => applyStep(ctx, env, planned, lockTimeoutMs));
+        const applied = await step(ctx, "apply", () => applyStep(providers.context(run), env, planned, lockTimeoutMs));
         ctx.events.emit({ type: "outputs", environment: env.name, outputs: applied.outputs });
         return { environment: env.name, changed: true, summary: planned.summary, outputs: applied.outputs, applyAttempts };
       } finally {
         await tofu.removePlanFile(planned.planFile);
       }
     },
-    { step: "apply", policy: retryPolicy(ctx.config), classify: classifyTofuError, events: ctx.events, signal: ctx.signal },
+    { step: "apply", policy: retryPolicy(run.config), classify: classifyTofuError, events: run.events, signal: run.signal },
   );
 }
 

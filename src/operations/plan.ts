@@ -5,7 +5,7 @@ import { withRetry } from "../retry/retry.js";
 import { withStateLock } from "../statelock/recover.js";
 import * as tofu from "../tofu/commands.js";
 import type { TofuJsonMessage } from "../tofu/diagnostics.js";
-import type { PlanResult } from "../tofu/commands.js";
+import type { InitResult, PlanResult } from "../tofu/commands.js";
 import { withFileSystemErrors } from "../tofu/fs-errors.js";
 import { TofuError } from "../tofu/errors.js";
 import { withAttributes, type PlanSummary } from "../tofu/plan-summary.js";
@@ -27,8 +27,8 @@ export interface PlanInputs {
 }
 
 /** init (skipped when nothing changed) with retries; the first step of plan, deploy and rollback. */
-export async function initStep(ctx: RunContext, env: ResolvedEnvironment): Promise<void> {
-  await step(
+export async function initStep(ctx: RunContext, env: ResolvedEnvironment): Promise<InitResult> {
+  return step(
     ctx,
     "init",
     () =>
