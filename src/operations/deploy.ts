@@ -10,12 +10,9 @@ import { StateNotPersistedError, TofuError } from "../tofu/errors.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
 import { initStep, planStep } from "./plan.js";
-import { preflight } from "./preflight.js";
 import { providerSession, type ProviderSession } from "./providers.js";
 
 export interface DeployOptions {
-  /** What the run is, for the preflight's message (default deploy). */
-  command?: "deploy" | "rollback";
   yes: boolean;
   allowDestroy: string[];
   /** Extra variables (a release's inputs), on top of the environment's. */
@@ -47,11 +44,10 @@ export async function deployLocked(
   opts: DeployOptions,
   lockTimeoutMs: number,
 ): Promise<DeployResult> {
-  // The providers start now, so that their start-up overlaps the preflight and the init check.
+  // The providers start now, so that their start-up overlaps the init check. (The preflight, the
+  // same as plan's, ran before the release was recorded: see runRelease.)
   const providers = providerSession(ctx, env);
   try {
-    // The same preflight as plan's: a variable or credentials nobody gives is exit 9 before tofu runs.
-    await preflight(ctx, env, opts.vars ?? {}, opts.command ?? "deploy");
     const init = await initStep(ctx, env);
     await providers.ready(!init.skipped);
     return await planAndApply(ctx, env, opts, lockTimeoutMs, providers);

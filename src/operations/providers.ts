@@ -5,7 +5,7 @@ import type { RunContext } from "./context.js";
 
 /**
  * The providers one run's plan, show and apply reattach to (tofu/providers.ts). Started as soon as
- * the run knows its root, so their start-up overlaps the preflight and the init check; restarted
+ * the run knows its root, so their start-up overlaps the init check; restarted
  * when init did run (it may have installed another binary). Off with `tofu.reuseProviders: false`.
  */
 export interface ProviderSession {
