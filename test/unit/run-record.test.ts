@@ -4,8 +4,11 @@ import { procStartTime } from "../../src/tofu/run-record.js";
 
 describe("procStartTime: what the state-lock proof calls a live process", () => {
   it("a zombie that its parent never reaps counts as gone; its parent counts as alive", async () => {
-    // sh starts a child that exits at once, then becomes `sleep`, which never reaps it: a zombie.
-    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
+    // sh starts a child, then becomes `sleep`, which never reaps it: a zombie. The child exits only once
+    // its parent is `sleep` (a child exiting earlier could be reaped by sh itself: the test then flaked).
+    // (Bounded to 5 s, so that it cannot outlive the test.)
+    const child = `read -r _ _ _ p _ < /proc/$$/stat; i=0; while [ $i -lt 500 ] && [ "$(cat /proc/$p/comm)" != sleep ]; do i=$((i+1)); sleep 0.01; done`;
+    const parent = spawn("sh", ["-c", `sh -c '${child}' & echo $!; exec sleep 5`], { stdio: ["ignore", "pipe", "ignore"] });
     try {
       const zombie = Number(
         await new Promise<string>((resolve) => parent.stdout.once("data", (b: Buffer) => resolve(b.toString().trim()))),
