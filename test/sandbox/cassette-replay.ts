@@ -1,0 +1,238 @@
+// Replays the provider's recorded Scaleway traffic against a base URL (the sandbox) and checks that every answer
+// has the recorded status code and the recorded JSON field names and value types. See README-style notes below.
+//
+// Decisions:
+// - Order: each cassette's interactions are sent in their recorded order (a cassette is one provider test: create,
+//   read, update, delete, read again), cassettes in a fixed order (service, then file name).
+// - Ids: the sandbox makes its own ids. A create's answer (POST, 2xx, top-level `id`) teaches recorded id → our id;
+//   every later request has the recorded ids replaced by ours, in its path, query and body. Ids the cassette did not
+//   create (organization, the account's default project) pass through unchanged unless `foreignIds` maps them;
+//   a cassette that reads such a resource by path is skipped (see skipReason).
+// - Time: Scaleway's answers depend on time (a resource is `creating`, then `ready`); the recording holds the
+//   provider's polling loop. Replay matches by request, not by position: when our answer differs from the recorded
+//   one (status code or `status` field) while ours is in a transient state, the same GET is sent again until the
+//   state settles (or `pollTimeoutMs`), and the settled answer is the one compared. An answer of ours that is
+//   already settled where the recording was still transient is fine: the status is a value, not a type.
+import { compareShape, parseJson, type JsonValue } from "./fidelity-compare.js";
+import { createdId, loadCassettes, SERVED_PATHS, skipReason, type Cassette, type Interaction } from "./cassettes.js";
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+export interface FidelityMismatch {
+  cassette: string;
+  interaction: number;
+  /** Method and recorded path (query left out). */
+  request: string;
+  kind: "status" | "state" | "missing" | "type" | "body" | "transport";
+  detail: string;
+}
+
+export interface FidelityWarning {
+  cassette: string;
+  interaction: number;
+  request: string;
+  /** Fields only our answer has. */
+  extras: string[];
+}
+
+export interface FidelityReport {
+  services: string[];
+  cassettesReplayed: number;
+  interactions: number;
+  /** Extra GETs sent while waiting for a transient state to settle. */
+  polls: number;
+  fieldsCompared: number;
+  mismatches: FidelityMismatch[];
+  warnings: FidelityWarning[];
+  skipped: { cassette: string; reason: string }[];
+}
+
+export interface ReplayOptions {
+  /** The emulator's base URL, e.g. http://127.0.0.1:4567 (no trailing path). */
+  baseUrl: string;
+  /** Sent as X-Auth-Token. */
+  token: string;
+  /** Recorded id → sandbox id for resources the recordings did not create (organization, default project). */
+  foreignIds?: Record<string, string>;
+  /** API paths served, by default those of SERVED_PATHS for the services. */
+  servedPaths?: RegExp[];
+  pollTimeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+export interface FidelityOptions extends ReplayOptions {
+  /** Provider service directories whose cassettes to replay: `secret`, `account`... */
+  services: string[];
+  /** internal/services of the provider module; found in the Go module cache by default. */
+  servicesDir?: string;
+}
+
+/** States in which Scaleway resources are still moving; an answer in one of them is worth asking again. */
+export const TRANSIENT_STATES = new Set([
+  "creating",
+  "provisioning",
+  "pending",
+  "deploying",
+  "initializing",
+  "configuring",
+  "updating",
+  "deleting",
+  "restarting",
+  "backuping",
+  "restoring",
+  "autohealing",
+  "upgrading",
+]);
+
+/** Loads the services' cassettes from the provider module and replays them: the function the emulator's test calls. */
+export async function replayFidelity(options: FidelityOptions): Promise<FidelityReport> {
+  const cassettes = loadCassettes(options.services, options.servicesDir);
+  const servedPaths = options.servedPaths ?? options.services.flatMap((s) => SERVED_PATHS[s] ?? []);
+  const report = await replayCassettes(cassettes, { ...options, servedPaths });
+  report.services = [...options.services];
+  return report;
+}
+
+export async function replayCassettes(cassettes: Cassette[], options: ReplayOptions): Promise<FidelityReport> {
+  const servedPaths = options.servedPaths ?? Object.values(SERVED_PATHS).flat();
+  const report: FidelityReport = {
+    services: [...new Set(cassettes.map((c) => c.service))],
+    cassettesReplayed: 0,
+    interactions: 0,
+    polls: 0,
+    fieldsCompared: 0,
+    mismatches: [],
+    warnings: [],
+    skipped: [],
+  };
+  for (const cassette of cassettes) {
+    const label = `${cassette.service}/${cassette.name}`;
+    const reason = skipReason(cassette, servedPaths, options.foreignIds);
+    if (reason !== undefined) {
+      report.skipped.push({ cassette: label, reason });
+      continue;
+    }
+    report.cassettesReplayed++;
+    const ids = new Map<string, string>(Object.entries(options.foreignIds ?? {}));
+    for (const [n, interaction] of cassette.interactions.entries()) {
+      report.interactions++;
+      await replayOne(label, n, interaction, ids, options, report);
+    }
+  }
+  return report;
+}
+
+interface Answer {
+  code: number;
+  body: string;
+}
+
+async function replayOne(
+  label: string,
+  n: number,
+  interaction: Interaction,
+  ids: Map<string, string>,
+  options: ReplayOptions,
+  report: FidelityReport,
+): Promise<void> {
+  const { request, response: recorded } = interaction;
+  const recordedUrl = new URL(request.url);
+  const what = `${request.method} ${recordedUrl.pathname}`;
+  const mismatch = (kind: FidelityMismatch["kind"], detail: string): void => {
+    report.mismatches.push({ cassette: label, interaction: n, request: what, kind, detail });
+  };
+  const url = options.baseUrl.replace(/\/+$/, "") + rewriteIds(recordedUrl.pathname + recordedUrl.search, ids);
+  const body = request.body === "" ? undefined : rewriteIds(request.body, ids);
+
+  let ours: Answer;
+  try {
+    ours = await send(request.method, url, body, options.token);
+    const deadline = Date.now() + (options.pollTimeoutMs ?? 30_000);
+    while (request.method === "GET" && !settled(recorded, ours) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 100));
+      report.polls++;
+      ours = await send(request.method, url, body, options.token);
+    }
+  } catch (err) {
+    mismatch("transport", `no answer: ${(err as Error).message}`);
+    return;
+  }
+
+  if (!settled(recorded, ours))
+    mismatch("state", `still ${stateOf(parseJson(ours.body))} after ${options.pollTimeoutMs ?? 30_000} ms of polling`);
+  if (ours.code !== recorded.code) mismatch("status", `status ${ours.code}, recorded ${recorded.code}: ${ours.body.slice(0, 200)}`);
+  const recordedJson = parseJson(recorded.body);
+  const ourJson = parseJson(ours.body);
+  if (recordedJson !== undefined) {
+    if (ourJson === undefined) {
+      mismatch("body", `the recorded answer is JSON, ours is ${ours.body === "" ? "empty" : "not JSON"}`);
+    } else {
+      const shape = compareShape(recordedJson, ourJson);
+      report.fieldsCompared += shape.compared;
+      for (const m of shape.mismatches) {
+        mismatch(
+          m.kind,
+          m.kind === "missing" ? `${m.path} (${m.expected}) is missing` : `${m.path} is ${m.actual}, recorded ${m.expected}`,
+        );
+      }
+      if (shape.extras.length > 0) report.warnings.push({ cassette: label, interaction: n, request: what, extras: shape.extras });
+    }
+  } else if (recorded.body.trim() === "" && ours.body.trim() !== "" && ourJson !== undefined) {
+    report.warnings.push({ cassette: label, interaction: n, request: what, extras: ["$ (an answer body where the recording has none)"] });
+  }
+  learnId(interaction, ourJson, ids);
+}
+
+/** Our answer can be compared: it agrees with the recording's code and state, or it is not in a transient state. */
+function settled(recorded: Answer, ours: Answer): boolean {
+  const ourState = stateOf(parseJson(ours.body));
+  if (ourState === undefined || !TRANSIENT_STATES.has(ourState)) return true;
+  return ours.code === recorded.code && ourState === stateOf(parseJson(recorded.body));
+}
+
+function stateOf(body: JsonValue | undefined): string | undefined {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
+  const status = body.status;
+  return typeof status === "string" ? status : undefined;
+}
+
+function learnId(interaction: Interaction, ours: JsonValue | undefined, ids: Map<string, string>): void {
+  const recordedId = createdId(interaction);
+  if (recordedId === undefined || ids.has(recordedId)) return;
+  if (ours === null || ours === undefined || typeof ours !== "object" || Array.isArray(ours)) return;
+  const ourId = ours.id;
+  if (typeof ourId === "string" && ourId !== "") ids.set(recordedId, ourId);
+}
+
+/** The text with every recorded id the map knows replaced by ours. */
+export function rewriteIds(text: string, ids: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const [recorded, ours] of ids) out = out.split(recorded).join(ours);
+  return out;
+}
+
+async function send(method: string, url: string, body: string | undefined, token: string): Promise<Answer> {
+  const headers: Record<string, string> = { "X-Auth-Token": token };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+  return { code: res.status, body: await res.text() };
+}
+
+/** The coverage report the fidelity test prints. */
+export function formatReport(report: FidelityReport, maxListed = 40): string {
+  const lines = [
+    `cassette replay (${report.services.join(", ")}): ${report.cassettesReplayed} cassettes replayed, ${report.interactions} interactions, ` +
+      `${report.fieldsCompared} fields compared, ${report.polls} polls, ${report.mismatches.length} mismatches, ` +
+      `${report.warnings.length} answers with extra fields, ${report.skipped.length} cassettes skipped`,
+  ];
+  for (const m of report.mismatches.slice(0, maxListed)) {
+    lines.push(`  MISMATCH ${m.cassette} #${m.interaction} ${m.request}: ${m.kind}: ${m.detail}`);
+  }
+  if (report.mismatches.length > maxListed) lines.push(`  ... and ${report.mismatches.length - maxListed} more mismatches`);
+  // One line per field and kind of request, not per answer: ids and list indexes folded.
+  const fold = (text: string): string => text.replace(UUID, "{id}").replace(/\[\d+\]/g, "[]");
+  const extras = new Set(report.warnings.flatMap((w) => w.extras.map((e) => `${fold(w.request)} ${fold(e)}`)));
+  for (const e of [...extras].slice(0, maxListed)) lines.push(`  extra field (warning): ${e}`);
+  for (const s of report.skipped) lines.push(`  skipped ${s.cassette}: ${s.reason}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,142 @@
+// Finds and reads the go-vcr (v2) cassettes of real Scaleway traffic that the Scaleway provider's Go module
+// ships in internal/services/<service>/testdata/, and decides which ones the sandbox can replay.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+export const PROVIDER_VERSION = process.env.EVALAP_SCALEWAY_PROVIDER_VERSION ?? "2.81.0";
+export const RECORDED_HOST = "api.scaleway.com";
+
+export interface RecordedRequest {
+  method: string;
+  /** Absolute, with the query: https://api.scaleway.com/account/v3/projects?page=1 */
+  url: string;
+  body: string;
+  headers: Record<string, string[]>;
+}
+
+export interface RecordedResponse {
+  code: number;
+  body: string;
+  headers: Record<string, string[]>;
+}
+
+export interface Interaction {
+  request: RecordedRequest;
+  response: RecordedResponse;
+}
+
+export interface Cassette {
+  service: string;
+  /** File name without `.cassette.yaml`. */
+  name: string;
+  interactions: Interaction[];
+}
+
+/** The API paths the sandbox serves, per provider service directory (the cassettes' `<service>`). */
+export const SERVED_PATHS: Record<string, RegExp[]> = {
+  account: [/^\/account\/v3\/projects(\/|$)/],
+  secret: [/^\/secret-manager\/v1beta1\/regions\/[a-z]+-[a-z]+\/secrets(\/|$)/],
+};
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+export class CassettesMissingError extends Error {}
+
+function goModCache(): string {
+  try {
+    const out = execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    if (out !== "") return out;
+  } catch {
+    // No go on PATH: fall back on go's own defaults below.
+  }
+  return process.env.GOMODCACHE ?? join(process.env.GOPATH ?? join(homedir(), "go"), "pkg", "mod");
+}
+
+/** internal/services of the provider's module in the Go module cache; a clear error when it is not there. */
+export function providerServicesDir(modCache = goModCache()): string {
+  const dir = join(modCache, "github.com", "scaleway", `terraform-provider-scaleway`, `v2@v${PROVIDER_VERSION}`, "internal", "services");
+  if (!existsSync(dir)) {
+    throw new CassettesMissingError(
+      `the Scaleway provider's recorded traffic (go-vcr cassettes) is not in the Go module cache: ${dir} does not exist. ` +
+        `Run \`bash scripts/toolchain.sh\` (it downloads the provider v${PROVIDER_VERSION} module), then run the test again.`,
+    );
+  }
+  return dir;
+}
+
+interface RawCassette {
+  interactions?: {
+    request?: { method?: string; url?: string; body?: string; headers?: Record<string, string[]> };
+    response?: { code?: number; body?: string; headers?: Record<string, string[]> };
+  }[];
+}
+
+export function parseCassette(service: string, name: string, text: string): Cassette {
+  const raw = (parse(text) ?? {}) as RawCassette;
+  const interactions = (raw.interactions ?? []).map((i, n): Interaction => {
+    const { request, response } = i;
+    if (!request?.method || !request.url || typeof response?.code !== "number") {
+      throw new Error(`cassette ${service}/${name}: interaction ${n} lacks a method, a url or a response code`);
+    }
+    return {
+      request: { method: request.method, url: request.url, body: request.body ?? "", headers: request.headers ?? {} },
+      response: { code: response.code, body: response.body ?? "", headers: response.headers ?? {} },
+    };
+  });
+  return { service, name, interactions };
+}
+
+/** Every cassette of the services, sorted by service then name so that a replay is always in one order. */
+export function loadCassettes(services: string[], servicesDir = providerServicesDir()): Cassette[] {
+  const cassettes: Cassette[] = [];
+  for (const service of services) {
+    const dir = join(servicesDir, service, "testdata");
+    if (!existsSync(dir)) throw new CassettesMissingError(`no cassettes for service "${service}": ${dir} does not exist`);
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith(".cassette.yaml"))
+      .sort()) {
+      cassettes.push(parseCassette(service, file.replace(/\.cassette\.yaml$/, ""), readFileSync(join(dir, file), "utf8")));
+    }
+  }
+  return cassettes;
+}
+
+/** The top-level `id` of a create's recorded answer (a POST answered 2xx), the ids the replay learns. */
+export function createdId(interaction: Interaction): string | undefined {
+  const { request, response } = interaction;
+  if (request.method !== "POST" || response.code < 200 || response.code >= 300) return undefined;
+  try {
+    const body = JSON.parse(response.body) as unknown;
+    const id = typeof body === "object" && body !== null ? (body as { id?: unknown }).id : undefined;
+    return typeof id === "string" && id !== "" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a cassette cannot be replayed against the sandbox, or undefined when it can: it is empty, calls another
+ * host or an API path outside the served ones, or reads by path a resource it did not create (one that existed
+ * in the recording's account, like its default project) and that `foreignIds` does not map to a sandbox one.
+ */
+export function skipReason(cassette: Cassette, servedPaths: RegExp[], foreignIds: Record<string, string> = {}): string | undefined {
+  if (cassette.interactions.length === 0) return "no recorded interaction";
+  const created = new Set<string>();
+  for (const [n, interaction] of cassette.interactions.entries()) {
+    const url = new URL(interaction.request.url);
+    const what = `${interaction.request.method} ${url.pathname}`;
+    if (url.host !== RECORDED_HOST) return `interaction ${n} calls ${url.host} (${what}), not the Scaleway API`;
+    if (!servedPaths.some((p) => p.test(url.pathname))) return `interaction ${n} calls ${what}, outside the served APIs`;
+    for (const id of url.pathname.match(UUID) ?? []) {
+      if (!created.has(id) && !(id in foreignIds)) {
+        return `interaction ${n} reads ${id}, a resource that existed before the recording (map it in foreignIds to replay)`;
+      }
+    }
+    const id = createdId(interaction);
+    if (id !== undefined) created.add(id);
+  }
+  return undefined;
+}
