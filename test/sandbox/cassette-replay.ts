@@ -160,9 +160,14 @@ async function replayOne(
 
   if (!settled(recorded, ours))
     mismatch("state", `still ${stateOf(parseJson(ours.body))} after ${options.pollTimeoutMs ?? 30_000} ms of polling`);
-  if (ours.code !== recorded.code) mismatch("status", `status ${ours.code}, recorded ${recorded.code}: ${ours.body.slice(0, 200)}`);
-  const recordedJson = parseJson(recorded.body);
   const ourJson = parseJson(ours.body);
+  if (ours.code !== recorded.code) {
+    // Another status, another kind of body (an error's, an object's): comparing them would only repeat this.
+    mismatch("status", `status ${ours.code}, recorded ${recorded.code}: ${ours.body.slice(0, 200)}`);
+    learnId(interaction, ourJson, ids);
+    return;
+  }
+  const recordedJson = parseJson(recorded.body);
   if (recordedJson !== undefined) {
     if (ourJson === undefined) {
       mismatch("body", `the recorded answer is JSON, ours is ${ours.body === "" ? "empty" : "not JSON"}`);
@@ -225,12 +230,19 @@ export function formatReport(report: FidelityReport, maxListed = 40): string {
       `${report.fieldsCompared} fields compared, ${report.polls} polls, ${report.mismatches.length} mismatches, ` +
       `${report.warnings.length} answers with extra fields, ${report.skipped.length} cassettes skipped`,
   ];
-  for (const m of report.mismatches.slice(0, maxListed)) {
-    lines.push(`  MISMATCH ${m.cassette} #${m.interaction} ${m.request}: ${m.kind}: ${m.detail}`);
-  }
-  if (report.mismatches.length > maxListed) lines.push(`  ... and ${report.mismatches.length - maxListed} more mismatches`);
-  // One line per field and kind of request, not per answer: ids and list indexes folded.
+  // One line per kind of mismatch on one kind of request, not per answer: ids and list indexes folded.
   const fold = (text: string): string => text.replace(UUID, "{id}").replace(/\[\d+\]/g, "[]");
+  const groups = new Map<string, { first: FidelityMismatch; count: number }>();
+  for (const m of report.mismatches) {
+    const key = `${fold(m.request)}: ${m.kind}: ${fold(m.detail)}`;
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { first: m, count: 1 });
+  }
+  for (const [key, { first, count }] of [...groups].slice(0, maxListed)) {
+    lines.push(`  MISMATCH ${key} (${count}x, first in ${first.cassette} #${first.interaction})`);
+  }
+  if (groups.size > maxListed) lines.push(`  ... and ${groups.size - maxListed} more kinds of mismatch`);
   const extras = new Set(report.warnings.flatMap((w) => w.extras.map((e) => `${fold(w.request)} ${fold(e)}`)));
   for (const e of [...extras].slice(0, maxListed)) lines.push(`  extra field (warning): ${e}`);
   for (const s of report.skipped) lines.push(`  skipped ${s.cassette}: ${s.reason}`);
