@@ -1,5 +1,5 @@
 // Replays the provider's recorded Scaleway traffic against a base URL (the sandbox) and checks that every answer
-// has the recorded status code and the recorded JSON field names and value types. See README-style notes below.
+// has the recorded status code and the recorded JSON field names and value types (fidelity-compare.ts).
 //
 // Decisions:
 // - Order: each cassette's interactions are sent in their recorded order (a cassette is one provider test: create,
@@ -13,6 +13,10 @@
 //   one (status code or `status` field) while ours is in a transient state, the same GET is sent again until the
 //   state settles (or `pollTimeoutMs`), and the settled answer is the one compared. An answer of ours that is
 //   already settled where the recording was still transient is fine: the status is a value, not a type.
+// - One emulator for the whole replay: every cassette cleans up after itself (the provider's tests destroy what they
+//   create), so state left by one cassette is only more items in another's lists, which compares no differently.
+// - A status code that differs is reported alone: the bodies are then of different kinds (an error's, an object's).
+// - Answers with no JSON body (204) compare their status code only.
 import { compareShape, parseJson, type JsonValue } from "./fidelity-compare.js";
 import { createdId, loadCassettes, SERVED_PATHS, skipReason, type Cassette, type Interaction } from "./cassettes.js";
 
@@ -86,6 +90,10 @@ export const TRANSIENT_STATES = new Set([
 
 /** Loads the services' cassettes from the provider module and replays them: the function the emulator's test calls. */
 export async function replayFidelity(options: FidelityOptions): Promise<FidelityReport> {
+  const unknown = options.servedPaths ? [] : options.services.filter((s) => !(s in SERVED_PATHS));
+  // Else every cassette of the service would be skipped as "outside the served APIs" and the test pass on nothing.
+  if (unknown.length > 0)
+    throw new Error(`no served API paths for ${unknown.join(", ")}: add them to SERVED_PATHS in test/sandbox/cassettes.ts`);
   const cassettes = loadCassettes(options.services, options.servicesDir);
   const servedPaths = options.servedPaths ?? options.services.flatMap((s) => SERVED_PATHS[s] ?? []);
   const report = await replayCassettes(cassettes, { ...options, servedPaths });
@@ -247,4 +255,10 @@ export function formatReport(report: FidelityReport, maxListed = 40): string {
   for (const e of [...extras].slice(0, maxListed)) lines.push(`  extra field (warning): ${e}`);
   for (const s of report.skipped) lines.push(`  skipped ${s.cassette}: ${s.reason}`);
   return lines.join("\n");
+}
+
+/** Throws the printed report when the replay found a mismatch or replayed nothing: the fidelity test's verdict. */
+export function assertFaithful(report: FidelityReport): void {
+  if (report.cassettesReplayed === 0) throw new Error(`no cassette was replayed\n${formatReport(report)}`);
+  if (report.mismatches.length > 0) throw new Error(`the answers differ from Scaleway's recorded ones\n${formatReport(report)}`);
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createServer } from "node:http";
 import { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatReport, replayCassettes, replayFidelity, rewriteIds, type FidelityReport } from "./cassette-replay.js";
+import { assertFaithful, formatReport, replayCassettes, replayFidelity, rewriteIds, type FidelityReport } from "./cassette-replay.js";
 import { startStandIn, type StandIn } from "./cassette-standin.js";
 import {
   CassettesMissingError,
@@ -151,6 +151,17 @@ describe("cassettes", () => {
     expect(() => loadCassettes(["secret"], "/nonexistent/internal/services")).toThrow(/no cassettes for service "secret"/);
   });
 
+  it("refuses a service whose API paths it does not know, and a replay of nothing", async () => {
+    await expect(replayFidelity({ baseUrl: "http://127.0.0.1:9", token: TOKEN, services: ["rdb"] })).rejects.toThrow(
+      /no served API paths for rdb: add them to SERVED_PATHS/,
+    );
+    const nothing = await replayCassettes([{ service: "secret", name: "empty", interactions: [] }], {
+      baseUrl: "http://127.0.0.1:9",
+      token: TOKEN,
+    });
+    expect(() => assertFaithful(nothing)).toThrow(/no cassette was replayed\n[\s\S]*skipped secret\/empty: no recorded interaction/);
+  });
+
   it("maps recorded ids to ours in paths, queries and bodies", () => {
     const ids = new Map([["aaaa", "1111"]]);
     expect(rewriteIds('/x/aaaa?project_ids=aaaa&b=c {"secret_id":"aaaa"}', ids)).toBe('/x/1111?project_ids=1111&b=c {"secret_id":"1111"}');
@@ -185,6 +196,16 @@ describe("replay against stand-in servers", () => {
     expect(report.mismatches).toEqual([]);
     expect(s.answered()).toBe(6);
     expect(report).toMatchObject({ cassettesReplayed: 1, interactions: 6, polls: 0, skipped: [] });
+  });
+
+  it("reports a transport mismatch for each request no server answers", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const report = await replayCassettes([lifecycle], { baseUrl: `http://127.0.0.1:${port}`, token: TOKEN });
+    expect(report.mismatches.map((m) => m.kind)).toEqual(Array(6).fill("transport"));
+    expect(report.mismatches[0]!.detail).toMatch(/^no answer: /);
   });
 
   it("reports every answer as a status mismatch when the token is not the one the server expects", async () => {
@@ -265,6 +286,7 @@ describe("replay of the provider's recorded Scaleway traffic (secret, account)",
     const { report, served: answered } = await replayAgainstRecordings(undefined);
     console.log(formatReport(report));
     expect(report.mismatches).toEqual([]);
+    expect(() => assertFaithful(report)).not.toThrow();
     expect(report.warnings).toEqual([]);
     expect(answered).toBe(report.interactions);
     expect(report.cassettesReplayed).toBeGreaterThanOrEqual(28);
@@ -305,6 +327,7 @@ describe("replay of the provider's recorded Scaleway traffic (secret, account)",
           : body,
     });
     const report = await replayFidelity({ baseUrl: s.url, token: TOKEN, services: SERVICES });
+    expect(() => assertFaithful(report)).toThrow(/the answers differ from Scaleway's recorded ones\n.*mismatches/);
     expect(report.mismatches[0]).toEqual({
       cassette: "secret/secret-basic",
       interaction: 0,
