@@ -8,8 +8,10 @@ export function nowMs(): number {
 
 /** RFC 3339 with microseconds and `Z`, as the recorded answers: `2026-07-03T15:27:59.863920Z`. */
 export function timestamp(ms: number = nowMs()): string {
-  const whole = Math.floor(ms);
-  const micros = Math.floor((ms - whole) * 1000);
+  // Whole microseconds first: a float's fraction would turn .863920 into .863919.
+  const total = Math.round(ms * 1000);
+  const whole = Math.floor(total / 1000);
+  const micros = total - whole * 1000;
   const iso = new Date(whole).toISOString(); // 2026-07-03T15:27:59.863Z
   return `${iso.slice(0, -1)}${String(micros).padStart(3, "0")}Z`;
 }
