@@ -1,1 +1,1 @@
-export { startSandbox, type Sandbox, type SandboxOptions } from "./server.js";
+export { startSandbox, type Sandbox, type SandboxOptions, type RequestLogEntry } from "./server.js";

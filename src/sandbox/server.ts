@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { accountRoutes } from "./apis/account.js";
+import { accountRoutes, seedDefaultProject } from "./apis/account.js";
 import { secretRoutes } from "./apis/secret.js";
 import { isUuid } from "./clock.js";
 import type { SandboxContext } from "./context.js";
@@ -17,6 +17,19 @@ export interface SandboxOptions {
   readyDelayMs?: number;
   /** The only secret key accepted in X-Auth-Token; without it, any key shaped as a Scaleway secret key (a UUID). */
   token?: string;
+  /** The account's organization and default project, created on first start (ids are UUIDs). */
+  account?: { organizationId: string; defaultProjectId: string };
+  /** Called once per answered request (tests use it to see which endpoints a client calls). */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** The path with its query string. */
+  url: string;
+  status: number;
+  /** The error type of an error answer (`not_found`, `invalid_arguments`...); `route` marks an unserved route. */
+  error?: string;
 }
 
 export interface Sandbox {
@@ -38,6 +51,13 @@ const MAX_BODY = 10 * 1024 * 1024;
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const store = await Store.open(opts.dataDir);
   const ctx: SandboxContext = { store, readyDelayMs: opts.readyDelayMs ?? 0 };
+  if (opts.account) {
+    const { organizationId, defaultProjectId } = opts.account;
+    if (!isUuid(organizationId) || !isUuid(defaultProjectId)) {
+      throw new Error("sandbox account: organizationId and defaultProjectId must be UUIDs (as SCW_DEFAULT_ORGANIZATION_ID/PROJECT_ID)");
+    }
+    if (seedDefaultProject(ctx, organizationId, defaultProjectId)) await store.flush();
+  }
   const router = new Router();
   accountRoutes(router, ctx);
   secretRoutes(router, ctx);
@@ -49,6 +69,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const log = (status: number, error?: string) => opts.onRequest?.({ method: req.method ?? "GET", url: req.url ?? "/", status, error });
     try {
       checkToken(req.headers["x-auth-token"], opts.token);
       const url = new URL(req.url ?? "/", "http://sandbox");
@@ -64,9 +85,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const apiReq: ApiRequest = { method, path: url.pathname, params, query: url.searchParams, body };
       const out = await handler(apiReq);
       send(res, out.status ?? 200, out.body);
+      log(out.status ?? 200);
     } catch (err) {
-      if (err instanceof ScwError) send(res, err.status, err.body, err.headers);
-      else send(res, 500, { message: "internal error", type: "internal_error" });
+      if (err instanceof ScwError) {
+        send(res, err.status, err.body, err.headers);
+        log(err.status, err.body.resource === "route" ? "route" : typeof err.body.type === "string" ? err.body.type : String(err.status));
+      } else {
+        send(res, 500, { message: "internal error", type: "internal_error" });
+        log(500, err instanceof Error ? err.message : String(err));
+      }
     }
   }
 

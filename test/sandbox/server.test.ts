@@ -267,7 +267,7 @@ describe("Secret Manager v1beta1", () => {
     expect(v1.body).toMatchObject({ revision: 1, secret_id: s.id, status: "enabled", latest: true, description: "v1", region: "fr-par" });
     expect(v1.body).toMatchObject({ deleted_at: null, ephemeral_properties: null, deletion_requested_at: null });
     const v2 = await call("POST", v, { data: b64("two"), disable_previous: true });
-    expect(v2.body).toMatchObject({ revision: 2, latest: true, description: null });
+    expect(v2.body).toMatchObject({ revision: 2, latest: true, description: "" });
     expect((await call("GET", `${v}/1`)).body).toMatchObject({ status: "disabled", latest: false });
     expect((await call("GET", `${SECRETS}/${s.id}`)).body.version_count).toBe(2);
 

@@ -20,6 +20,26 @@ export const PROJECTS = "account.projects";
 
 const qualified = (p: Project): Project => ({ ...p, qualification: p.qualification ?? { architecture_type: "unknown_architecture_type" } });
 
+/**
+ * A real account always has its default project (the one SCW_DEFAULT_PROJECT_ID names, which
+ * `data "scaleway_account_project" {}` reads): created on first start, kept afterwards.
+ */
+export function seedDefaultProject(ctx: SandboxContext, organizationId: string, projectId: string): boolean {
+  const projects = ctx.store.collection<Project>(PROJECTS);
+  if (projects.get(projectId)) return false;
+  const now = timestamp();
+  projects.put(projectId, {
+    id: projectId,
+    name: "default",
+    organization_id: organizationId,
+    created_at: now,
+    updated_at: now,
+    description: "",
+    qualification: { architecture_type: "unknown_architecture_type" },
+  });
+  return true;
+}
+
 export function accountRoutes(router: Router, ctx: SandboxContext): void {
   const projects = () => ctx.store.collection<Project>(PROJECTS);
   const find = (id: string): Project => {

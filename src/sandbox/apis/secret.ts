@@ -41,7 +41,7 @@ export interface SecretVersion {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
-  description: string | null;
+  description: string;
   latest: boolean;
   ephemeral_properties: null;
   deletion_requested_at: string | null;
@@ -55,6 +55,14 @@ interface StoredVersion extends Omit<SecretVersion, "latest"> {
 
 const SECRET_TYPES = ["opaque", "certificate", "key_value", "basic_credentials", "database_credentials", "ssh_key"] as const;
 type SecretType = (typeof SECRET_TYPES)[number];
+
+/** The API answers a duration in its shortest form: "1800.000000000s" is stored and read back as "1800s". */
+function ephemeralPolicy(p: EphemeralPolicy): EphemeralPolicy {
+  const ttl = p.time_to_live ?? null;
+  const m = ttl === null ? null : /^(\d+)(?:\.(\d*?)0*)?s$/.exec(ttl);
+  const short = m ? `${m[1]}${m[2] ? `.${m[2]}` : ""}s` : ttl;
+  return { time_to_live: short, expires_once_accessed: p.expires_once_accessed ?? null, action: p.action };
+}
 
 export const SECRETS = "secret.secrets";
 export const SECRET_VERSIONS = "secret.versions";
@@ -132,9 +140,7 @@ export function secretRoutes(router: Router, ctx: SandboxContext): void {
       type,
       protected: protectedFlag,
       path,
-      ephemeral_policy: policy
-        ? { time_to_live: policy.time_to_live ?? null, expires_once_accessed: policy.expires_once_accessed ?? null, action: policy.action }
-        : null,
+      ephemeral_policy: policy ? ephemeralPolicy(policy) : null,
       used_by: [],
       deletion_requested_at: null,
       key_id: keyId,
@@ -201,7 +207,7 @@ export function secretRoutes(router: Router, ctx: SandboxContext): void {
       path: path ?? secret.path,
       tags: tags ?? secret.tags,
       description: description ?? secret.description,
-      ephemeral_policy: policy === undefined ? secret.ephemeral_policy : policy,
+      ephemeral_policy: policy === undefined ? secret.ephemeral_policy : policy && ephemeralPolicy(policy),
       updated_at: timestamp(),
     };
     secrets().put(secret.id, updated);
@@ -234,7 +240,8 @@ export function secretRoutes(router: Router, ctx: SandboxContext): void {
     const secret = findSecret(req.params.region, req.params.secret_id);
     const f = new Fields(req.body);
     const data = f.base64("data");
-    const description = f.string("description") ?? null;
+    // Recorded: a version created without a description answers "" (not null).
+    const description = f.string("description") ?? "";
     const disablePrevious = f.boolean("disable_previous") ?? false;
     f.check();
     const previous = versionsOf(secret.id).pop();
