@@ -34,7 +34,12 @@ export class Router {
   }
 
   match(method: string, path: string): { handler: Handler; params: Record<string, string> } {
-    const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw unknownRoute(method, path); // a malformed escape (%zz) names no route
+    }
     let best: { handler: Handler; params: Record<string, string>; literals: number } | undefined;
     for (const route of this.routes) {
       if (route.method !== method || route.segments.length !== parts.length) continue;

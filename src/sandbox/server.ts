@@ -84,15 +84,16 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const body = await readBody(req);
       const apiReq: ApiRequest = { method, path: url.pathname, params, query: url.searchParams, body };
       const out = await handler(apiReq);
-      send(res, out.status ?? 200, out.body);
+      // Logged before the answer leaves, so a client that got it finds its entry.
       log(out.status ?? 200);
+      send(res, out.status ?? 200, out.body);
     } catch (err) {
       if (err instanceof ScwError) {
-        send(res, err.status, err.body, err.headers);
         log(err.status, err.body.resource === "route" ? "route" : typeof err.body.type === "string" ? err.body.type : String(err.status));
+        send(res, err.status, err.body, err.headers);
       } else {
-        send(res, 500, { message: "internal error", type: "internal_error" });
         log(500, err instanceof Error ? err.message : String(err));
+        send(res, 500, { message: "internal error", type: "internal_error" });
       }
     }
   }

@@ -266,6 +266,19 @@ describe("Secret Manager v1beta1", () => {
     const v1 = await call("POST", v, { data: b64("one"), description: "v1" });
     expect(v1.body).toMatchObject({ revision: 1, secret_id: s.id, status: "enabled", latest: true, description: "v1", region: "fr-par" });
     expect(v1.body).toMatchObject({ deleted_at: null, ephemeral_properties: null, deletion_requested_at: null });
+    expect(Object.keys(v1.body)).toEqual([
+      "revision",
+      "secret_id",
+      "status",
+      "created_at",
+      "updated_at",
+      "deleted_at",
+      "description",
+      "latest",
+      "ephemeral_properties",
+      "deletion_requested_at",
+      "region",
+    ]);
     const v2 = await call("POST", v, { data: b64("two"), disable_previous: true });
     expect(v2.body).toMatchObject({ revision: 2, latest: true, description: "" });
     expect((await call("GET", `${v}/1`)).body).toMatchObject({ status: "disabled", latest: false });
@@ -290,6 +303,35 @@ describe("Secret Manager v1beta1", () => {
     expect((await call("POST", v, { data: b64("three") })).body.revision).toBe(3);
     expect((await call("GET", `${v}/two`)).body).toMatchObject({ type: "invalid_arguments", details: [{ argument_name: "revision" }] });
     expect((await call("POST", v, { data: "not base64!" })).body).toMatchObject({ details: [{ argument_name: "data", reason: "format" }] });
+  });
+});
+
+describe("account seed, request log, ephemeral policy", () => {
+  it("creates the account's default project once, and logs each answered request", async () => {
+    const entries: Array<{ method: string; url: string; status: number; error?: string }> = [];
+    const account = { organizationId: ORG, defaultProjectId: PROJECT };
+    sandbox = await startSandbox({ dataDir: path.join(dir, "data"), token: TOKEN, account, onRequest: (e) => entries.push(e) });
+    const first = await call("GET", `/account/v3/projects/${PROJECT}`);
+    expect(first.body).toMatchObject({ id: PROJECT, name: "default", organization_id: ORG });
+    await call("PATCH", `/account/v3/projects/${PROJECT}`, { description: "mine" });
+    await call("GET", "/nowhere?x=1");
+    await sandbox.stop();
+    sandbox = await startSandbox({ dataDir: path.join(dir, "data"), token: TOKEN, account });
+    expect((await call("GET", `/account/v3/projects/${PROJECT}`)).body.description).toBe("mine");
+    expect(entries).toEqual([
+      { method: "GET", url: `/account/v3/projects/${PROJECT}`, status: 200, error: undefined },
+      { method: "PATCH", url: `/account/v3/projects/${PROJECT}`, status: 200, error: undefined },
+      { method: "GET", url: "/nowhere?x=1", status: 404, error: "route" },
+    ]);
+  });
+
+  it("stores an ephemeral policy's duration in its short form, as the API answers it", async () => {
+    await start();
+    const policy = { time_to_live: "1800.000000000s", expires_once_accessed: false, action: "disable" };
+    const s = await createSecret("short-lived", { ephemeral_policy: policy });
+    expect(s.ephemeral_policy).toEqual({ time_to_live: "1800s", expires_once_accessed: false, action: "disable" });
+    expect((await call("GET", `${SECRETS}?ephemeral=true`)).body.total_count).toBe(1);
+    expect((await call("GET", `${SECRETS}?ephemeral=false`)).body.total_count).toBe(0);
   });
 });
 

@@ -86,10 +86,20 @@ export function secretRoutes(router: Router, ctx: SandboxContext): void {
       .all()
       .filter((v) => v.secret_id === secretId)
       .sort((a, b) => a.revision - b.revision);
-  const wire = (v: StoredVersion, all: StoredVersion[]): SecretVersion => {
-    const { data: _data, ...rest } = v;
-    return { ...rest, latest: all[all.length - 1]?.revision === v.revision };
-  };
+  // Field for field in the recorded order; `latest` is derived, the data never leaves but by `access`.
+  const wire = (v: StoredVersion, all: StoredVersion[]): SecretVersion => ({
+    revision: v.revision,
+    secret_id: v.secret_id,
+    status: v.status,
+    created_at: v.created_at,
+    updated_at: v.updated_at,
+    deleted_at: v.deleted_at,
+    description: v.description,
+    latest: all[all.length - 1]?.revision === v.revision,
+    ephemeral_properties: v.ephemeral_properties,
+    deletion_requested_at: v.deletion_requested_at,
+    region: v.region,
+  });
   const secretWire = (s: Secret): Secret => ({ ...s, version_count: versionsOf(s.id).length });
   /** A revision is a number, `latest` or `latest_enabled` (GetSecretVersionRequest.Revision). */
   const findVersion = (secret: Secret, revision: string | undefined): StoredVersion => {
