@@ -103,16 +103,19 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  let stopping: Promise<void> | undefined;
+  const close = async () => {
+    await new Promise<void>((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeAllConnections();
+    });
+    // Nothing is left half-written: the last flush finishes before stop resolves.
+    await store.flush();
+  };
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      await new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
-      // Nothing is left half-written: the last flush finishes before stop resolves.
-      await store.flush();
-    },
+    // Idempotent: a second stop (a test's cleanup after a failed step) waits for the first.
+    stop: () => (stopping ??= close()),
   };
 }
 

@@ -342,6 +342,7 @@ describe("persistence", () => {
     const secrets = await Promise.all(Array.from({ length: 10 }, (_, i) => createSecret(`s${i}`)));
     await call("POST", `${SECRETS}/${secrets[0]?.id}/versions`, { data: b64("kept value") });
     await sandbox?.stop();
+    await sandbox?.stop(); // a second stop is harmless
     sandbox = undefined;
 
     const files = await readdir(path.join(dir, "data"));
