@@ -1,8 +1,10 @@
+import { mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { accountRoutes, seedDefaultProject } from "./apis/account.js";
 import { secretRoutes } from "./apis/secret.js";
 import { isUuid } from "./clock.js";
+import { lockDataDir } from "./datalock.js";
 import type { SandboxContext } from "./context.js";
 import { deniedAuthentication, invalidArgument, type JsonObject, ScwError, tooManyRequests } from "./errors.js";
 import { type ApiRequest, Router } from "./router.js";
@@ -49,6 +51,17 @@ interface Fault {
 const MAX_BODY = 10 * 1024 * 1024;
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  await mkdir(opts.dataDir, { recursive: true });
+  const unlock = await lockDataDir(opts.dataDir);
+  try {
+    return await serve(opts, unlock);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+}
+
+async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise<Sandbox> {
   const store = await Store.open(opts.dataDir);
   const ctx: SandboxContext = { store, readyDelayMs: opts.readyDelayMs ?? 0 };
   if (opts.account) {
@@ -111,6 +124,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     });
     // Nothing is left half-written: the last flush finishes before stop resolves.
     await store.flush();
+    await unlock();
   };
   return {
     url: `http://127.0.0.1:${port}`,

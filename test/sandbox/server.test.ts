@@ -356,6 +356,28 @@ describe("persistence", () => {
     expect((await call("POST", `${SECRETS}/${secrets[0]?.id}/versions`, { data: b64("next") })).body.revision).toBe(2);
   });
 
+  it("refuses a second sandbox on the same data folder or port, and frees the folder on stop", async () => {
+    const first = await start();
+    await expect(startSandbox({ dataDir: path.join(dir, "data") })).rejects.toThrow(/data folder .* is in use by process \d+/);
+    const port = Number(new URL(first.url).port);
+    await expect(startSandbox({ dataDir: path.join(dir, "other"), port })).rejects.toThrow(/EADDRINUSE/);
+    // The failed start released its folder, and a stopped sandbox releases its own.
+    const other = await startSandbox({ dataDir: path.join(dir, "other") });
+    await other.stop();
+    await first.stop();
+    sandbox = await startSandbox({ dataDir: path.join(dir, "data"), token: TOKEN });
+    expect((await call("GET", SECRETS)).status).toBe(200);
+  });
+
+  it("takes over a data folder left locked by a process that is gone", async () => {
+    const { writeFile, mkdir } = await import("node:fs/promises");
+    await mkdir(path.join(dir, "data"));
+    // Pid 2^22 + 1 is above Linux's pid_max ceiling: no process has it.
+    await writeFile(path.join(dir, "data", "sandbox.pid"), String(4_194_305));
+    await start();
+    expect((await call("GET", SECRETS)).status).toBe(200);
+  });
+
   it("refuses a data folder whose state.json is not a sandbox's, naming the file", async () => {
     const { writeFile, mkdir } = await import("node:fs/promises");
     await mkdir(path.join(dir, "data"));
