@@ -51,6 +51,8 @@ interface Fault {
 const MAX_BODY = 10 * 1024 * 1024;
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const delay = opts.readyDelayMs ?? 0;
+  if (!Number.isFinite(delay) || delay < 0) throw new Error(`sandbox readyDelayMs must be a number of milliseconds ≥ 0, not ${delay}`);
   await mkdir(opts.dataDir, { recursive: true });
   const unlock = await lockDataDir(opts.dataDir);
   try {

@@ -369,6 +369,11 @@ describe("persistence", () => {
     expect((await call("GET", SECRETS)).status).toBe(200);
   });
 
+  it("refuses a negative readyDelayMs before touching the folder", async () => {
+    await expect(startSandbox({ dataDir: path.join(dir, "data"), readyDelayMs: -1 })).rejects.toThrow(/readyDelayMs must be .* ≥ 0/);
+    await expect(stat(path.join(dir, "data"))).rejects.toThrow(/ENOENT/);
+  });
+
   it("takes over a data folder left locked by a process that is gone", async () => {
     const { writeFile, mkdir } = await import("node:fs/promises");
     await mkdir(path.join(dir, "data"));
