@@ -1,0 +1,26 @@
+import type { Store } from "./store.js";
+import { invalidArgument } from "./errors.js";
+
+/** What every API module gets: the state and the sandbox's settings. */
+export interface SandboxContext {
+  store: Store;
+  /** How long a resource created `provisioning`/`pending` takes to become `ready`. */
+  readyDelayMs: number;
+}
+
+export const REGIONS = ["fr-par", "nl-ams", "pl-waw"] as const;
+export const ZONES = ["fr-par-1", "fr-par-2", "fr-par-3", "nl-ams-1", "nl-ams-2", "nl-ams-3", "pl-waw-1", "pl-waw-2", "pl-waw-3"] as const;
+
+export function checkRegion(region: string | undefined): string {
+  if (!region || !(REGIONS as readonly string[]).includes(region)) {
+    throw invalidArgument("region", "constraint", `unknown region ${JSON.stringify(region)}; one of: ${REGIONS.join(", ")}`);
+  }
+  return region;
+}
+
+export function checkZone(zone: string | undefined): string {
+  if (!zone || !(ZONES as readonly string[]).includes(zone)) {
+    throw invalidArgument("zone", "constraint", `unknown zone ${JSON.stringify(zone)}; one of: ${ZONES.join(", ")}`);
+  }
+  return zone;
+}

@@ -1,0 +1,39 @@
+import { open, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+
+const FILE = "sandbox.pid";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * One sandbox per data folder: two would overwrite each other's state. The folder holds the owner's
+ * pid; a pid that is no longer running (a crash) does not hold it. Returns the release function.
+ */
+export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const file = path.join(dir, FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const handle = await open(file, "wx", 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "EEXIST") return undefined;
+      throw err;
+    });
+    if (handle) {
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(file, { force: true });
+    }
+    const pid = Number((await readFile(file, "utf8").catch(() => "")).trim());
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+      throw new Error(`the sandbox data folder ${dir} is in use by process ${pid}; stop that sandbox or choose another folder`);
+    }
+    await rm(file, { force: true }); // left by a sandbox that is gone
+  }
+  throw new Error(`could not lock the sandbox data folder ${dir}`);
+}

@@ -1,0 +1,1 @@
+export { startSandbox, type Sandbox, type SandboxOptions, type RequestLogEntry } from "./server.js";

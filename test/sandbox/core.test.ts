@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { statusAfter, timestamp } from "../../src/sandbox/clock.js";
+import { ScwError, transientState, tooManyRequests } from "../../src/sandbox/errors.js";
+import { Router } from "../../src/sandbox/router.js";
+
+/** The sandbox's pure pieces: routing, timestamps, status transitions, error shapes. */
+describe("Router", () => {
+  const router = new Router()
+    .add("GET", "/r/{region}/secrets/{id}", () => ({ body: "by id" }))
+    .add("GET", "/r/{region}/secrets/browse", () => ({ body: "browse" }));
+
+  it("binds path parameters, decoded", () => {
+    const m = router.match("GET", "/r/fr-par/secrets/a%2Fb");
+    expect(m.params).toEqual({ region: "fr-par", id: "a/b" });
+  });
+
+  it("prefers a literal segment over a parameter, whatever the order of declaration", async () => {
+    const m = router.match("GET", "/r/fr-par/secrets/browse");
+    expect(await m.handler({ method: "GET", path: "", params: m.params, query: new URLSearchParams(), body: {} })).toEqual({
+      body: "browse",
+    });
+  });
+
+  it("throws a not_found ScwError for an unknown method or path", () => {
+    for (const [method, path] of [
+      ["POST", "/r/fr-par/secrets/x"],
+      ["GET", "/r/fr-par/secrets"],
+      ["GET", "/r//secrets/x"],
+    ] as const) {
+      let caught: unknown;
+      try {
+        router.match(method, path);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(ScwError);
+      expect((caught as ScwError).status).toBe(404);
+      expect((caught as ScwError).body.type).toBe("not_found");
+    }
+  });
+});
+
+describe("timestamps and status transitions", () => {
+  it("formats RFC 3339 with microseconds, as the recorded answers", () => {
+    expect(timestamp(Date.UTC(2026, 6, 3, 15, 27, 59) + 863.92)).toBe("2026-07-03T15:27:59.863920Z");
+    expect(timestamp(Date.UTC(2026, 0, 1))).toBe("2026-01-01T00:00:00.000000Z");
+  });
+
+  it("derives provisioning -> ready from the creation time, so a restart does not reset it", () => {
+    const created = timestamp(Date.UTC(2026, 0, 1));
+    const t0 = Date.UTC(2026, 0, 1);
+    expect(statusAfter(created, 500, "provisioning", "ready", t0 + 499)).toBe("provisioning");
+    expect(statusAfter(created, 500, "provisioning", "ready", t0 + 500)).toBe("ready");
+    expect(statusAfter(created, 0, "provisioning", "ready", t0)).toBe("ready");
+  });
+});
+
+describe("error bodies", () => {
+  it("shapes transient_state and 429 as Scaleway does", () => {
+    const busy = transientState("instance", "id-1", "provisioning");
+    expect([busy.status, busy.body]).toEqual([
+      409,
+      {
+        current_state: "provisioning",
+        message: "resource is in a transient state",
+        resource: "instance",
+        resource_id: "id-1",
+        type: "transient_state",
+      },
+    ]);
+    const slow = tooManyRequests(7);
+    expect([slow.status, slow.headers]).toEqual([429, { "Retry-After": "7" }]);
+  });
+});
