@@ -149,7 +149,12 @@ describe("errors", () => {
     });
     expect((await call("POST", `${SECRETS}/${s.id}/unprotect`, {})).body.protected).toBe(false);
     expect((await call("DELETE", `${SECRETS}/${s.id}`)).status).toBe(204);
-    expect((await call("GET", `${SECRETS}/${s.id}`)).status).toBe(404);
+    // As recorded: deletion is scheduled; the secret still reads, and lists show it only when asked.
+    const after = await call("GET", `${SECRETS}/${s.id}`);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ id: s.id, deletion_requested_at: expect.any(String) });
+    expect((await call("GET", `${SECRETS}?name=locked`)).body).toMatchObject({ total_count: 0 });
+    expect((await call("GET", `${SECRETS}?name=locked&scheduled_for_deletion=true`)).body).toMatchObject({ total_count: 1 });
   });
 
   it("injects 429 with Retry-After on request (test hook), then answers normally", async () => {
