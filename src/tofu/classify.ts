@@ -1,3 +1,4 @@
+import type { ScalewayPermanentType } from "../core/scaleway-errors.js";
 import type { Diagnostic } from "./diagnostics.js";
 
 export type TransientReason = "rate_limit" | "server_error" | "connection" | "timeout" | "tls_timeout" | "state_lock" | "transient_state";
@@ -5,17 +6,9 @@ export type TransientReason = "rate_limit" | "server_error" | "connection" | "ti
 /**
  * A permanent error the Scaleway API named (scaleway-sdk-go's typed errors, scw/errors.go): retrying
  * cannot help, something must change (the configuration, a quota, the credentials' rights, the zone).
+ * The list is shared with the SDK adapter's retry layer (src/core/scaleway-errors.ts).
  */
-export type ProviderReason =
-  | "invalid_arguments"
-  | "not_found"
-  | "permissions_denied"
-  | "denied_authentication"
-  | "quotas_exceeded"
-  | "precondition_failed"
-  | "out_of_stock"
-  | "already_exists"
-  | "locked";
+export type ProviderReason = ScalewayPermanentType;
 
 /** Why a failure is permanent, when the reason is one the caller acts on (the rest have none). */
 export type PermanentReason =
