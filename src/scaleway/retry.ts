@@ -48,8 +48,8 @@ class NoAnswer extends Error {
 /**
  * A fetch for the SDK (withHTTPClient) that retries what the SDK does not (it sends each request once):
  * 429 and 503 and Scaleway's transient types on every method (the request was not processed),
- * other 5xx on idempotent methods only, ECONNREFUSED (nothing was sent) on every method and
- * ECONNRESET on idempotent ones. Scaleway's permanent types are answered at once. Waits follow
+ * other 5xx on idempotent methods only, ECONNREFUSED (nothing was sent) on every method and a
+ * reset connection on idempotent ones. Scaleway's permanent types are answered at once. Waits follow
  * the project's backoff, with the server's Retry-After as a floor; each retry emits `retry.scheduled`.
  * A retried failure that outlives the policy throws RetriesExhaustedError (exit 6); an unreachable
  * URL that is not retried throws an EvalapError naming it.
@@ -99,7 +99,8 @@ function classifyAttempt(err: unknown): Transient | null {
   if (err instanceof RetryableAnswer) return err.transient;
   if (err instanceof NoAnswer) {
     if (err.code === "ECONNREFUSED") return { reason: "connection refused" };
-    if (err.code === "ECONNRESET" && IDEMPOTENT.has(err.method)) return { reason: "connection reset" };
+    // undici's "other side closed" (UND_ERR_SOCKET) is a reset too: the server may have acted on it.
+    if ((err.code === "ECONNRESET" || err.code === "UND_ERR_SOCKET") && IDEMPOTENT.has(err.method)) return { reason: "connection reset" };
   }
   return null;
 }
@@ -148,7 +149,7 @@ function connectionCode(err: unknown): string | undefined {
     const e = queue.shift();
     if (typeof e !== "object" || e === null || seen.has(e)) continue;
     seen.add(e);
-    if ("code" in e && typeof e.code === "string" && /^E[A-Z]+$/.test(e.code)) return e.code;
+    if ("code" in e && typeof e.code === "string" && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(e.code)) return e.code;
     if ("cause" in e) queue.push(e.cause);
     if ("errors" in e && Array.isArray(e.errors)) queue.push(...(e.errors as unknown[]));
   }

@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { EvalapError } from "../../src/core/errors.js";
 import { EventRecorder } from "../../src/events/bus.js";
 import type { RetryPolicy } from "../../src/retry/backoff.js";
 import { RetriesExhaustedError } from "../../src/retry/retry.js";
@@ -105,6 +106,35 @@ describe("the retry layer under the SDK", () => {
       `GET ${down.url}/secret-manager/v1beta1/regions/fr-par/secrets/${SECRET_ID}`,
     );
     expect(down.seen).toHaveLength(FAST.attempts);
+  });
+
+  it("retries a connection closed before any answer on a GET, not on a POST (which fails naming the URL)", async () => {
+    let hangUps = 0;
+    const seen: string[] = [];
+    server = http.createServer((req, res) => {
+      seen.push(req.method ?? "");
+      if (hangUps++ % 2 === 0) {
+        req.socket.destroy();
+        return;
+      }
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(JSON.stringify(SECRET));
+      });
+    });
+    const s = server;
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    const events = new EventRecorder();
+    const secrets = await secretsAt(url, events);
+    expect((await secrets.getSecret({ secretId: SECRET_ID })).id).toBe(SECRET_ID);
+    expect(events.ofType("retry.scheduled").map((e) => e.reason)).toEqual(["connection reset"]);
+    const err = await thrown(secrets.createSecret({ name: "s", protected: false, projectId: SECRET_ID }));
+    expect(err).toBeInstanceOf(EvalapError);
+    expect((err as EvalapError).message).toContain(`${url}/secret-manager/v1beta1/regions/fr-par/secrets`);
+    expect((err as EvalapError).message).not.toContain(TOKEN);
+    expect(seen).toEqual(["GET", "GET", "POST"]);
   });
 
   it("reads Retry-After as seconds or as an HTTP date", () => {
