@@ -3,12 +3,10 @@
 // end of its apply to the start of the rollback, read from the NDJSON events' times (the apply
 // step's end; the rollback's first event). Fixture test/fixtures/release, state and ledger on a
 // local versitygw. Target (issue 8): <= 10 s.
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fmt, median, run } from "./lib.mjs";
-import { backend, cleanUp, env, eventsOf, onCleanUp, startS3, startService } from "./release-env.mjs";
+import { cleanUp, env, eventsOf, releaseProject, startS3, startService } from "./release-env.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cli = path.join(repo, "bin", "evalap-infra.js");
@@ -19,22 +17,7 @@ const TARGET_MS = 10_000;
 const endpoint = await startS3();
 const good = await startService(200);
 const bad = await startService(500);
-const dir = await mkdtemp(path.join(os.tmpdir(), "evalap-bench-ff-"));
-onCleanUp(() => rm(dir, { recursive: true, force: true }));
-await cp(path.join(repo, "test", "fixtures", "release"), path.join(dir, "infra", "staging"), { recursive: true });
-await writeFile(
-  path.join(dir, "evalap-infra.json"),
-  JSON.stringify({
-    environments: {
-      staging: {
-        root: "infra/staging",
-        vars: { apply_seconds: 0 },
-        backendConfig: backend(endpoint, "ff.tfstate"),
-        remote: { bucket: "state", endpoint, region: "fr-par", prefix: "bench-ff" },
-      },
-    },
-  }),
-);
+const dir = await releaseProject(endpoint, "ff");
 
 const deploy = (url, allowFailure = false) =>
   run("node", [cli, "deploy", "staging", "--json", "--image", `api=${url}`], { cwd: dir, env, allowFailure });

@@ -2,7 +2,7 @@
 // state, ledger and lock, stand-in services answering a fixed status, and clean-up.
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -106,3 +106,23 @@ export const eventsOf = (out) =>
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
+
+const releaseFixture = path.join(path.dirname(new URL(import.meta.url).pathname), "..", "test", "fixtures", "release");
+
+/**
+ * A temporary checkout whose staging root is test/fixtures/release, with its state, lease and
+ * ledger in the bench's S3 server under `name`; `config` adds top-level settings (health...).
+ */
+export async function releaseProject(endpoint, name, { applySeconds = 0, config = {} } = {}) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `evalap-bench-${name}-`));
+  onCleanUp(() => rm(dir, { recursive: true, force: true }));
+  await cp(releaseFixture, path.join(dir, "infra", "staging"), { recursive: true });
+  const staging = {
+    root: "infra/staging",
+    vars: { apply_seconds: applySeconds },
+    backendConfig: backend(endpoint, `${name}.tfstate`),
+    remote: { bucket: "state", endpoint, region: "fr-par", prefix: `bench-${name}` },
+  };
+  await writeFile(path.join(dir, "evalap-infra.json"), JSON.stringify({ environments: { staging }, ...config }));
+  return dir;
+}

@@ -2,12 +2,11 @@
 // the same fixture (test/fixtures/release, state in the s3 backend on a local versitygw): the
 // time from the failed health gate to the previous release healthy again, divided by the time of
 // one plain `tofu apply` of the same change. Target (issue #4): <= 1.5.
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { cp } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fmt, median, run } from "./lib.mjs";
-import { backend as backendAt, cleanUp, env, eventsOf, onCleanUp, startS3, startService } from "./release-env.mjs";
+import { backend as backendAt, cleanUp, env, eventsOf, releaseProject, startS3, startService } from "./release-env.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cli = path.join(repo, "bin", "evalap-infra.js");
@@ -23,23 +22,10 @@ const bad = await startService(500);
 // Two weights of apply: none (the CLI's own work dominates) and 2 s per service, a modest
 // stand-in for a Serverless Container update, which takes tens of seconds on Scaleway.
 for (const applySeconds of [0, 2]) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "evalap-bench-rb-"));
-  onCleanUp(() => rm(dir, { recursive: true, force: true }));
-  await cp(path.join(repo, "test", "fixtures", "release"), path.join(dir, "infra", "staging"), { recursive: true });
-  await writeFile(
-    path.join(dir, "evalap-infra.json"),
-    JSON.stringify({
-      environments: {
-        staging: {
-          root: "infra/staging",
-          vars: { apply_seconds: applySeconds },
-          backendConfig: backend(`ours-${applySeconds}.tfstate`),
-          remote: { bucket: "state", endpoint, region: "fr-par", prefix: `bench-${applySeconds}` },
-        },
-      },
-      health: { consecutive: 2, interval: "50ms", timeout: "1s", latencyBudget: "500ms", deadline: "2s" },
-    }),
-  );
+  const dir = await releaseProject(endpoint, `rb-${applySeconds}`, {
+    applySeconds,
+    config: { health: { consecutive: 2, interval: "50ms", timeout: "1s", latencyBudget: "500ms", deadline: "2s" } },
+  });
   const plainDir = path.join(dir, "plain");
   await cp(path.join(repo, "test", "fixtures", "release"), plainDir, { recursive: true });
   await run(
