@@ -32,14 +32,7 @@ export function storeFor(s3: S3Server, o: StoreOptions = {}): S3ObjectStore {
   });
 }
 
-export async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
+export { rejection } from "../helpers/rejection.js";
 
 /** Asserts `d` is within `ms` of `ref` (clocks here have 1 s resolution: bounds stay generous). */
 export function near(d: Date, ref: Date | number, ms = 5000): boolean {

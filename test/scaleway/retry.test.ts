@@ -8,6 +8,7 @@ import { EventRecorder } from "../../src/events/bus.js";
 import type { RetryPolicy } from "../../src/retry/backoff.js";
 import { RetriesExhaustedError } from "../../src/retry/retry.js";
 import { retryAfter, scalewayClient } from "../../src/scaleway/index.js";
+import { rejection } from "../helpers/rejection.js";
 
 /**
  * Answers the sandbox cannot inject (5xx, transient_state, a permanent type on a 503), from a real
@@ -52,15 +53,6 @@ async function secretsAt(url: string, events: EventRecorder) {
   return (await scalewayClient(env, { policy: FAST, events })).secrets();
 }
 
-async function thrown(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
-
 const SECRET = { id: SECRET_ID, name: "s", project_id: SECRET_ID, status: "ready", type: "opaque", region: "fr-par" };
 const boom = { status: 500, body: { message: "boom" } };
 
@@ -78,7 +70,7 @@ describe("the retry layer under the SDK", () => {
   it("does not retry a 500 on a POST (it may have been processed), but retries a 503 and a transient_state", async () => {
     const post = await serve([boom, { status: 200, body: SECRET }]);
     const events = new EventRecorder();
-    const err = await thrown((await secretsAt(post.url, events)).createSecret({ name: "s", protected: false, projectId: SECRET_ID }));
+    const err = await rejection((await secretsAt(post.url, events)).createSecret({ name: "s", protected: false, projectId: SECRET_ID }));
     expect((err as { status?: number }).status).toBe(500);
     expect(post.seen).toHaveLength(1);
     await new Promise<void>((resolve) => server?.close(() => resolve()));
@@ -94,13 +86,13 @@ describe("the retry layer under the SDK", () => {
   it("answers a permanent type at once, even on a 503, and gives up on a 5xx after the policy's attempts", async () => {
     const stock = await serve([{ status: 503, body: { type: "out_of_stock", resource: "secret", message: "out of stock" } }]);
     const events = new EventRecorder();
-    const err = await thrown((await secretsAt(stock.url, events)).getSecret({ secretId: SECRET_ID }));
+    const err = await rejection((await secretsAt(stock.url, events)).getSecret({ secretId: SECRET_ID }));
     expect((err as Error).name).toBe("OutOfStockError");
     expect(stock.seen).toHaveLength(1);
     await new Promise<void>((resolve) => server?.close(() => resolve()));
 
     const down = await serve([boom]);
-    const exhausted = await thrown((await secretsAt(down.url, events)).getSecret({ secretId: SECRET_ID }));
+    const exhausted = await rejection((await secretsAt(down.url, events)).getSecret({ secretId: SECRET_ID }));
     expect(exhausted).toBeInstanceOf(RetriesExhaustedError);
     expect((exhausted as RetriesExhaustedError).message).toContain(
       `GET ${down.url}/secret-manager/v1beta1/regions/fr-par/secrets/${SECRET_ID}`,
@@ -130,7 +122,7 @@ describe("the retry layer under the SDK", () => {
     const secrets = await secretsAt(url, events);
     expect((await secrets.getSecret({ secretId: SECRET_ID })).id).toBe(SECRET_ID);
     expect(events.ofType("retry.scheduled").map((e) => e.reason)).toEqual(["connection reset"]);
-    const err = await thrown(secrets.createSecret({ name: "s", protected: false, projectId: SECRET_ID }));
+    const err = await rejection(secrets.createSecret({ name: "s", protected: false, projectId: SECRET_ID }));
     expect(err).toBeInstanceOf(EvalapError);
     expect((err as EvalapError).message).toContain(`${url}/secret-manager/v1beta1/regions/fr-par/secrets`);
     expect((err as EvalapError).message).not.toContain(TOKEN);

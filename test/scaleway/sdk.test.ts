@@ -9,6 +9,7 @@ import { RetriesExhaustedError } from "../../src/retry/retry.js";
 import type { RetryPolicy } from "../../src/retry/backoff.js";
 import { startSandbox, type RequestLogEntry, type Sandbox } from "../../src/sandbox/index.js";
 import { profileFromEnv, scalewayClient } from "../../src/scaleway/index.js";
+import { rejection } from "../helpers/rejection.js";
 
 /** The adapter through the real SDK against the real sandbox on 127.0.0.1: no mock. */
 const TOKEN = "0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a";
@@ -65,16 +66,6 @@ async function injectFaults(s: Sandbox, fault: Record<string, unknown>): Promise
   await res.body?.cancel();
 }
 
-/** What a rejected promise threw (caught at once: no unhandled rejection). */
-async function thrown(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
-
 describe("the Scaleway SDK adapter on the sandbox", () => {
   it("creates a project and a secret with a version through the SDK, and reads the data back", async () => {
     const s = await start();
@@ -116,9 +107,9 @@ describe("the Scaleway SDK adapter on the sandbox", () => {
     const s = await start();
     const events = new EventRecorder();
     const secrets = await (await scalewayClient(env(s.url), { policy: FAST, events })).secrets();
-    const missing = await thrown(secrets.getSecret({ secretId: "5f0c3c1e-9d7b-4c7e-8a55-0b3a1d2e4f60" }));
+    const missing = await rejection(secrets.getSecret({ secretId: "5f0c3c1e-9d7b-4c7e-8a55-0b3a1d2e4f60" }));
     expect((missing as Error).name).toBe("ResourceNotFoundError");
-    const bad = await thrown(secrets.createSecret({ name: "", protected: false }));
+    const bad = await rejection(secrets.createSecret({ name: "", protected: false }));
     expect((bad as Error).name).toBe("InvalidArgumentsError");
     expect(requests.map((r) => [r.method, r.status, r.error])).toEqual([
       ["GET", 404, "not_found"],
@@ -134,7 +125,7 @@ describe("the Scaleway SDK adapter on the sandbox", () => {
     sandbox = undefined;
     const events = new EventRecorder();
     const secrets = await (await scalewayClient(env(url), { policy: { ...FAST, attempts: 3 }, events })).secrets();
-    const err = await thrown(secrets.listSecrets({ scheduledForDeletion: false }));
+    const err = await rejection(secrets.listSecrets({ scheduledForDeletion: false }));
     expect(err).toBeInstanceOf(RetriesExhaustedError);
     const e = err as RetriesExhaustedError;
     expect(e.exitCode).toBe(ExitCode.RetriesExhausted);
