@@ -1,17 +1,8 @@
 import { open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
+import { processIsGone } from "../lock/holder.js";
 
 const FILE = "sandbox.pid";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * One sandbox per data folder: two would overwrite each other's state. The folder holds the owner's
@@ -30,7 +21,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       return () => rm(file, { force: true });
     }
     const pid = Number((await readFile(file, "utf8").catch(() => "")).trim());
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && !processIsGone(pid)) {
       throw new Error(`the sandbox data folder ${dir} is in use by process ${pid}; stop that sandbox or choose another folder`);
     }
     await rm(file, { force: true }); // left by a sandbox that is gone

@@ -69,20 +69,23 @@ const STATE_LOCK = /Lock Info:[\s\S]{0,200}\bID:\s+[0-9a-f-]{8,}|ConditionalRequ
  * The Scaleway API's permanent errors, as scaleway-sdk-go formats them (scw/errors.go: "scaleway-sdk-go:
  * quota exceeded(s): …") or as their raw body names them ("type":"out_of_stock"). One of them anywhere
  * in the text wins over every transient-looking word beside it (a 503 on another resource, "timeout"
- * in a help message): the same apply would fail again on it.
+ * in a help message): the same apply would fail again on it. One pattern per type of the shared list
+ * (src/core/scaleway-errors.ts, which the SDK adapter's retry layer reads too): `satisfies` fails the
+ * build when a type is added there without one here. In order: the first match wins.
  */
-const PROVIDER: ReadonlyArray<{ reason: ProviderReason; pattern: RegExp }> = [
-  { reason: "quotas_exceeded", pattern: /scaleway-sdk-go: quota exceeded\(s\)|quota exceeded for this resource|\bquotas_exceeded\b/i },
-  { reason: "out_of_stock", pattern: /scaleway-sdk-go: resource \S* ?is out of stock|\bout_of_stock\b/i },
-  { reason: "invalid_arguments", pattern: /scaleway-sdk-go: invalid argument\(s\)|\binvalid_arguments\b/i },
-  { reason: "permissions_denied", pattern: /scaleway-sdk-go: insufficient permissions|\bpermissions_denied\b/i },
-  { reason: "denied_authentication", pattern: /scaleway-sdk-go: denied authentication|\bdenied_authentication\b/i },
-  { reason: "precondition_failed", pattern: /scaleway-sdk-go: precondition failed|\bprecondition_failed\b/i },
-  { reason: "not_found", pattern: /scaleway-sdk-go: resource \S+ with ID \S* ?is not found|"type"\s*:\s*"not_found"/i },
-  { reason: "locked", pattern: /scaleway-sdk-go: resource \S+ with ID \S* ?is locked/i },
+const PROVIDER_PATTERNS = {
+  quotas_exceeded: /scaleway-sdk-go: quota exceeded\(s\)|quota exceeded for this resource|\bquotas_exceeded\b/i,
+  out_of_stock: /scaleway-sdk-go: resource \S* ?is out of stock|\bout_of_stock\b/i,
+  invalid_arguments: /scaleway-sdk-go: invalid argument\(s\)|\binvalid_arguments\b/i,
+  permissions_denied: /scaleway-sdk-go: insufficient permissions|\bpermissions_denied\b/i,
+  denied_authentication: /scaleway-sdk-go: denied authentication|\bdenied_authentication\b/i,
+  precondition_failed: /scaleway-sdk-go: precondition failed|\bprecondition_failed\b/i,
+  not_found: /scaleway-sdk-go: resource \S+ with ID \S* ?is not found|"type"\s*:\s*"not_found"/i,
+  locked: /scaleway-sdk-go: resource \S+ with ID \S* ?is locked/i,
   // Not one of the SDK's typed errors: a ResponseError ("http error 409 Conflict: … already exists").
-  { reason: "already_exists", pattern: /scaleway-sdk-go: http error 409 [^\n]*already exists|\b(resource_)?already_exists\b/i },
-];
+  already_exists: /scaleway-sdk-go: http error 409 [^\n]*already exists|\b(resource_)?already_exists\b/i,
+} satisfies Record<ProviderReason, RegExp>;
+const PROVIDER = Object.entries(PROVIDER_PATTERNS).map(([reason, pattern]) => ({ reason: reason as ProviderReason, pattern }));
 
 /**
  * Ordered rules: the first match wins. They are matched against what tofu *said* (diagnostics and
