@@ -9,8 +9,8 @@ import { describeDiagnostics, emergencyStateDump, type TofuJsonMessage } from ".
 import { StateNotPersistedError, TofuError } from "../tofu/errors.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
-import { initStep, planStep } from "./plan.js";
-import { providerSession, type ProviderSession } from "./providers.js";
+import { planStep } from "./plan.js";
+import { withProviders, type ProviderSession } from "./providers.js";
 
 export interface DeployOptions {
   yes: boolean;
@@ -44,17 +44,8 @@ export async function deployLocked(
   opts: DeployOptions,
   lockTimeoutMs: number,
 ): Promise<DeployResult> {
-  // The providers start now, so that their start-up overlaps the init check. (The preflight, the
-  // same as plan's, ran before the release was recorded: see runRelease.)
-  const providers = providerSession(ctx, env);
-  try {
-    const init = await initStep(ctx, env);
-    await providers.ready(!init.skipped);
-    return await planAndApply(ctx, env, opts, lockTimeoutMs, providers);
-  } finally {
-    // Every tofu process has stopped by now (an interrupted one too): the providers may go.
-    await providers.stop();
-  }
+  // (The preflight, the same as plan's, ran before the release was recorded: see runRelease.)
+  return withProviders(ctx, env, (providers) => planAndApply(ctx, env, opts, lockTimeoutMs, providers));
 }
 
 /** plan, guard, apply; again after a transient apply failure. Each tofu run reattaches to the providers while they run. */

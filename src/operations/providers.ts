@@ -2,6 +2,7 @@ import type { ResolvedEnvironment } from "../config/load.js";
 import { AUTOMATION_ENV } from "../tofu/process.js";
 import { startProviders, type ProviderReuse } from "../tofu/providers.js";
 import type { RunContext } from "./context.js";
+import { initStep } from "./plan.js";
 
 /**
  * The providers one run's plan, show and apply reattach to (tofu/providers.ts). Started as soon as
@@ -17,7 +18,7 @@ export interface ProviderSession {
   stop(): Promise<void>;
 }
 
-export function providerSession(ctx: RunContext, env: ResolvedEnvironment): ProviderSession {
+function providerSession(ctx: RunContext, env: ResolvedEnvironment): ProviderSession {
   // Someone who set TF_REATTACH_PROVIDERS runs providers of their own (a provider under a debugger): keep theirs.
   const own = process.env.TF_REATTACH_PROVIDERS ?? ctx.tofu.env.TF_REATTACH_PROVIDERS;
   if (!ctx.config.tofu.reuseProviders || own !== undefined)
@@ -55,4 +56,24 @@ export function providerSession(ctx: RunContext, env: ResolvedEnvironment): Prov
       await (await current)?.stop();
     },
   };
+}
+
+/**
+ * init (when the root needs it) with the run's providers starting beside it, then `body`, whose tofu
+ * runs reattach to them through `providers.context(ctx)`; the providers stop once `body` is done,
+ * after its last tofu process (an interrupted one too).
+ */
+export async function withProviders<T>(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  body: (providers: ProviderSession) => Promise<T>,
+): Promise<T> {
+  const providers = providerSession(ctx, env);
+  try {
+    const init = await initStep(ctx, env);
+    await providers.ready(!init.skipped);
+    return await body(providers);
+  } finally {
+    await providers.stop();
+  }
 }

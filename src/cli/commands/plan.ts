@@ -1,11 +1,11 @@
 import path from "node:path";
 import { resolveEnvironment } from "../../config/load.js";
 import { ExitCode } from "../../core/exit-codes.js";
-import { initStep, planStep } from "../../operations/plan.js";
+import { planStep } from "../../operations/plan.js";
 import { preflight } from "../../operations/preflight.js";
 import { formatPlanCounts } from "../../report/format.js";
-import { providerSession } from "../../operations/providers.js";
-import { removePlanFile, type PlanResult } from "../../tofu/commands.js";
+import { withProviders } from "../../operations/providers.js";
+import { removePlanFile } from "../../tofu/commands.js";
 import { parseLockTimeout, parseVars } from "../flags.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 
@@ -24,22 +24,16 @@ export function planCommand(environment: string, flags: PlanFlags, globals: Glob
     const vars = parseVars(flags.var);
     const ctx = await cmd.loadContext();
     const env = resolveEnvironment(ctx.config, environment);
-    // The providers start now, so that their start-up overlaps the preflight and the init check.
-    const providers = providerSession(ctx, env);
     const out = flags.out === undefined ? undefined : path.resolve(flags.out);
-    let planned: PlanResult;
-    try {
-      await preflight(ctx, env, vars, "plan");
-      const init = await initStep(ctx, env);
-      await providers.ready(!init.skipped);
-      // The attribute-level changes cost one more tofu process: read them when asked or when someone is at the terminal.
-      const diff = flags.diff === true || ctx.confirm !== null;
-      const lockTimeout = lockTimeoutMs ?? ctx.config.lock.timeout;
-      planned = await planStep(providers.context(ctx), env, { lockTimeoutMs: lockTimeout, vars, diff, ...(out ? { out } : {}) });
-      if (out === undefined) await removePlanFile(planned.planFile);
-    } finally {
-      await providers.stop();
-    }
+    await preflight(ctx, env, vars, "plan");
+    // The attribute-level changes cost one more tofu process: read them when asked or when someone is at the terminal.
+    const diff = flags.diff === true || ctx.confirm !== null;
+    const lockTimeout = lockTimeoutMs ?? ctx.config.lock.timeout;
+    const planned = await withProviders(ctx, env, async (providers) => {
+      const result = await planStep(providers.context(ctx), env, { lockTimeoutMs: lockTimeout, vars, diff, ...(out ? { out } : {}) });
+      if (out === undefined) await removePlanFile(result.planFile);
+      return result;
+    });
     const changes = planned.summary.hasChanges;
     return {
       summary: `plan for ${environment}: ${formatPlanCounts(planned.summary)}${out ? ` (saved to ${out})` : ""}`,
