@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DURATION_PATTERN, parseDuration } from "../core/duration.js";
+import type { RetryPolicy } from "../retry/backoff.js";
 
 /** A duration such as "30s", "5m", "500ms"; parsed to milliseconds. */
 const duration = (dflt: string) =>
@@ -147,4 +148,14 @@ export function configDefaults(): ConfigDefaults {
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+}
+
+/** The retry policy of a config's `retry` section (the schema's defaults: `configDefaults()`). */
+export function retryPolicy(config: { retry: ConfigDefaults["retry"] }): RetryPolicy {
+  return {
+    attempts: config.retry.attempts,
+    baseDelayMs: config.retry.baseDelay,
+    maxDelayMs: config.retry.maxDelay,
+    budgetMs: config.retry.budget,
+  };
 }

@@ -2,7 +2,6 @@ import path from "node:path";
 import type { ProjectConfig } from "../config/load.js";
 import type { EventSink, StepOutcome } from "../events/types.js";
 import type { Redactor } from "../report/redact.js";
-import type { RetryPolicy } from "../retry/backoff.js";
 import type { Transient } from "../retry/retry.js";
 import { TofuError } from "../tofu/errors.js";
 import { TRANSIENT_DESCRIPTIONS } from "../tofu/classify.js";
@@ -48,14 +47,7 @@ export async function step<T>(
   }
 }
 
-export function retryPolicy(config: ProjectConfig): RetryPolicy {
-  return {
-    attempts: config.retry.attempts,
-    baseDelayMs: config.retry.baseDelay,
-    maxDelayMs: config.retry.maxDelay,
-    budgetMs: config.retry.budget,
-  };
-}
+export { retryPolicy } from "../config/schema.js";
 
 /**
  * Retry classifier for tofu runs: only what tofu said decides, never the command line. Anything

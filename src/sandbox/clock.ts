@@ -18,8 +18,7 @@ export function timestamp(ms: number = nowMs()): string {
 
 export const newId = (): string => randomUUID();
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string): boolean => UUID.test(s);
+export { isUuid } from "../core/ids.js";
 
 /**
  * The status of a resource that is created `pending` and becomes `ready` after `delayMs`, computed

@@ -3,9 +3,11 @@ import type { Accountv3 } from "@scaleway/sdk-account";
 import type { Secretv1beta1 } from "@scaleway/sdk-secret";
 import { VERSION } from "../cli/version.js";
 import { EvalapError } from "../core/errors.js";
+import { UUID_PATTERN } from "../core/ids.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { EventSink } from "../events/types.js";
 import type { RetryPolicy } from "../retry/backoff.js";
+import { configDefaults, retryPolicy } from "../config/schema.js";
 import { retryingFetch } from "./retry.js";
 
 /** The profile as Scaleway's tools read it from the environment (the SDK's Profile fields). */
@@ -38,16 +40,14 @@ export interface ScalewayConnection {
   projects(): Promise<Accountv3.ProjectAPI>;
 }
 
-export const DEFAULT_SCALEWAY_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000, budgetMs: 600_000 };
 const DEFAULT_API_URL = "https://api.scaleway.com";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The SDK's own checks (sdk-client's profile validation), done here so the error names the variable. */
 const SHAPES: ReadonlyArray<{ variable: string; field: keyof ScalewayProfile; pattern: RegExp; expected: string }> = [
   { variable: "SCW_ACCESS_KEY", field: "accessKey", pattern: /^SCW[A-Z0-9]{17}$/i, expected: "SCW followed by 17 letters or digits" },
-  { variable: "SCW_SECRET_KEY", field: "secretKey", pattern: UUID, expected: "a UUID" },
-  { variable: "SCW_DEFAULT_PROJECT_ID", field: "defaultProjectId", pattern: UUID, expected: "a UUID" },
-  { variable: "SCW_DEFAULT_ORGANIZATION_ID", field: "defaultOrganizationId", pattern: UUID, expected: "a UUID" },
+  { variable: "SCW_SECRET_KEY", field: "secretKey", pattern: UUID_PATTERN, expected: "a UUID" },
+  { variable: "SCW_DEFAULT_PROJECT_ID", field: "defaultProjectId", pattern: UUID_PATTERN, expected: "a UUID" },
+  { variable: "SCW_DEFAULT_ORGANIZATION_ID", field: "defaultOrganizationId", pattern: UUID_PATTERN, expected: "a UUID" },
   { variable: "SCW_DEFAULT_REGION", field: "defaultRegion", pattern: /^[a-z]{2}-[a-z]{3}$/, expected: "a region such as fr-par" },
   { variable: "SCW_DEFAULT_ZONE", field: "defaultZone", pattern: /^[a-z]{2}-[a-z]{3}-[1-9]$/, expected: "a zone such as fr-par-1" },
 ];
@@ -126,7 +126,7 @@ export async function scalewayClient(env: NodeJS.ProcessEnv = process.env, opts:
   const profile = profileFromEnv(env);
   const sdk = await import("@scaleway/sdk-client");
   const httpClient = retryingFetch({
-    policy: opts.policy ?? DEFAULT_SCALEWAY_RETRY,
+    policy: opts.policy ?? retryPolicy(configDefaults()),
     events: opts.events ?? { emit: () => undefined },
     ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     ...(opts.random === undefined ? {} : { random: opts.random }),
