@@ -6,6 +6,13 @@ export interface SandboxContext {
   store: Store;
   /** How long a resource created `provisioning`/`pending` takes to become `ready`. */
   readyDelayMs: number;
+  /** The sandbox's data folder: real parts behind resources (databases, dumps...) keep their files under it. */
+  dataDir: string;
+  /**
+   * Registers work to run when the sandbox stops, after the HTTP server closed and before the state's
+   * last flush (newest first): real processes behind resources (PostgreSQL, the app stand-ins) stop there.
+   */
+  onStop(fn: () => Promise<void>): void;
 }
 
 export const REGIONS = ["fr-par", "nl-ams", "pl-waw"] as const;

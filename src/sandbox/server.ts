@@ -65,7 +65,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
 async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise<Sandbox> {
   const store = await Store.open(opts.dataDir);
-  const ctx: SandboxContext = { store, readyDelayMs: opts.readyDelayMs ?? 0 };
+  const stopHooks: (() => Promise<void>)[] = [];
+  const ctx: SandboxContext = {
+    store,
+    readyDelayMs: opts.readyDelayMs ?? 0,
+    dataDir: opts.dataDir,
+    onStop: (fn) => void stopHooks.unshift(fn),
+  };
   if (opts.account) {
     const { organizationId, defaultProjectId } = opts.account;
     if (!isUuid(organizationId) || !isUuid(defaultProjectId)) {
@@ -124,9 +130,13 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
       server.close((err) => (err ? reject(err) : resolve()));
       server.closeAllConnections();
     });
+    // Every hook runs even when one fails (a process already gone); the first error is reported after.
+    const failures: unknown[] = [];
+    for (const hook of stopHooks) await hook().catch((err: unknown) => void failures.push(err));
     // Nothing is left half-written: the last flush finishes before stop resolves.
     await store.flush();
     await unlock();
+    if (failures.length > 0) throw failures[0];
   };
   return {
     url: `http://127.0.0.1:${port}`,
