@@ -48,3 +48,19 @@ await build({
   // CommonJS dependencies (proper-lockfile, graceful-fs) call require(): give ESM output one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
+
+// The EvalAP stand-in the sandbox starts behind each deployed container (src/sandbox/standin/): a
+// program of its own, next to the CLI's bundle (dist/standin/main.js), where the sandbox finds it.
+await build({
+  entryPoints: ["src/sandbox/standin/main.ts"],
+  outfile: "dist/standin/main.js",
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  logLevel: "warning",
+  // pg's optional native binding is never used.
+  external: ["pg-native"],
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+});
