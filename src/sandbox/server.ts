@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { accountRoutes, seedDefaultProject } from "./apis/account.js";
 import { secretRoutes } from "./apis/secret.js";
+import { registryRoutes } from "./apis/registry.js";
+import { containerRoutes, resumeContainers } from "./apis/container/index.js";
 import { isUuid } from "./clock.js";
 import { lockDataDir } from "./datalock.js";
 import type { SandboxContext } from "./context.js";
@@ -82,8 +84,13 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   const router = new Router();
   accountRoutes(router, ctx);
   secretRoutes(router, ctx);
+  registryRoutes(router, ctx);
+  containerRoutes(router, ctx);
   const faults: Fault[] = [];
   adminRoutes(router, store, faults);
+
+  // Containers that were deployed answer again (their stand-ins restart) before any client calls.
+  await resumeContainers(ctx);
 
   const server = createServer((req, res) => {
     void handle(req, res);

@@ -1,0 +1,177 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, open } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** What a deployed container runs as: the stand-in program with the container's environment. */
+export interface InstanceSpec {
+  containerId: string;
+  /** Changes on every deploy: an outcome is only taken for the deploy it belongs to. */
+  generation: string;
+  image: string;
+  /** The container's declared port (PORT in its environment, as Scaleway sets it). */
+  port: number;
+  /** Where the stand-in listens on 127.0.0.1 (the container's public endpoint). */
+  listenPort: number;
+  healthPath: string;
+  env: Record<string, string>;
+  secretKeys: string[];
+  /** After this long without an answer on healthPath, the deploy is failed. */
+  startupBudgetMs: number;
+}
+
+export type Outcome = { generation: string; status: "ready" } | { generation: string; status: "error"; message: string };
+
+interface Instance {
+  spec: InstanceSpec;
+  child: ChildProcess;
+  exited: Promise<void>;
+  settled: boolean;
+}
+
+/**
+ * Finds the stand-in bundle: EVALAP_SANDBOX_STANDIN, else `standin/main.js` beside (or above) the
+ * running bundle, else the repository's `dist/standin/main.js` (tests run the sources after a build).
+ */
+export function standinPath(): string {
+  const override = process.env.EVALAP_SANDBOX_STANDIN;
+  if (override) return override;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    for (const candidate of [path.join(dir, "standin", "main.js"), path.join(dir, "dist", "standin", "main.js")]) {
+      if (existsSync(candidate)) return candidate;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error("the EvalAP stand-in (dist/standin/main.js) is not built: run `npm run build` (or set EVALAP_SANDBOX_STANDIN)");
+}
+
+/** A free TCP port on 127.0.0.1, or `preferred` when it is free. */
+export async function freePort(preferred?: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const srv = createServer();
+      srv.once("error", () => resolve(undefined));
+      srv.listen(port, "127.0.0.1", () => {
+        const addr = srv.address();
+        const got = typeof addr === "object" && addr ? addr.port : undefined;
+        srv.close(() => resolve(got));
+      });
+    });
+  if (preferred) {
+    const p = await tryListen(preferred);
+    if (p !== undefined) return p;
+  }
+  const p = await tryListen(0);
+  if (p === undefined) throw new Error("no free port on 127.0.0.1");
+  return p;
+}
+
+/**
+ * The stand-in processes, one per deployed container. A deploy's outcome (ready: the health path
+ * answers; error: the process exited, or nothing answered within the startup budget) is reported
+ * once through `report`, which the API stores in the container's record.
+ */
+export class ContainerRuntime {
+  private readonly instances = new Map<string, Instance>();
+
+  constructor(
+    private readonly logDir: string,
+    private readonly report: (containerId: string, outcome: Outcome) => void,
+  ) {}
+
+  has(containerId: string, generation: string): boolean {
+    return this.instances.get(containerId)?.spec.generation === generation;
+  }
+
+  /** Replaces whatever runs for the container with a new stand-in. */
+  async start(spec: InstanceSpec): Promise<void> {
+    await this.stop(spec.containerId);
+    await mkdir(this.logDir, { recursive: true });
+    const logFile = await open(path.join(this.logDir, `${spec.containerId}.log`), "a", 0o600);
+    const child = spawn(process.execPath, [standinPath()], {
+      env: {
+        ...spec.env,
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        PORT: String(spec.port),
+        EVALAP_STANDIN_LISTEN_PORT: String(spec.listenPort),
+        EVALAP_STANDIN_IMAGE: spec.image,
+        EVALAP_STANDIN_SECRET_KEYS: spec.secretKeys.join(","),
+      },
+      stdio: ["ignore", logFile.fd, logFile.fd],
+    });
+    const instance: Instance = {
+      spec,
+      child,
+      settled: false,
+      exited: new Promise<void>((resolve) => child.once("exit", () => resolve())),
+    };
+    void instance.exited.finally(() => void logFile.close().catch(() => undefined));
+    this.instances.set(spec.containerId, instance);
+    child.once("exit", (code, signal) => {
+      if (this.instances.get(spec.containerId) === instance) this.instances.delete(spec.containerId);
+      this.settle(instance, {
+        generation: spec.generation,
+        status: "error",
+        message: `Container is unable to start OR is not listening on port ${spec.port} (exited with ${signal ?? `status ${code}`})`,
+      });
+    });
+    void this.probe(instance);
+  }
+
+  private settle(instance: Instance, outcome: Outcome): void {
+    if (instance.settled) return;
+    instance.settled = true;
+    this.report(instance.spec.containerId, outcome);
+  }
+
+  /** The startup probe: the health path answering at all (any status) means the app listens. */
+  private async probe(instance: Instance): Promise<void> {
+    const { spec } = instance;
+    const deadline = Date.now() + spec.startupBudgetMs;
+    const url = `http://127.0.0.1:${spec.listenPort}${spec.healthPath}`;
+    while (!instance.settled && Date.now() < deadline) {
+      try {
+        // Answered means listening; a -slow stand-in is ready even though it answers late.
+        await fetch(url, { signal: AbortSignal.timeout(2000) });
+        return this.settle(instance, { generation: spec.generation, status: "ready" });
+      } catch (err) {
+        if (err instanceof Error && err.name === "TimeoutError")
+          return this.settle(instance, { generation: spec.generation, status: "ready" });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (instance.settled) return;
+    this.settle(instance, {
+      generation: spec.generation,
+      status: "error",
+      message: `Container is unable to start OR does not respond to HTTP requests on port ${spec.port} and path ${spec.healthPath}`,
+    });
+    // Scaleway stops a revision that never became ready.
+    instance.child.kill("SIGKILL");
+  }
+
+  async stop(containerId: string): Promise<void> {
+    const instance = this.instances.get(containerId);
+    if (!instance) return;
+    this.instances.delete(containerId);
+    instance.settled = true; // a stop is not a failure of the deploy
+    instance.child.kill("SIGTERM");
+    const killer = setTimeout(() => instance.child.kill("SIGKILL"), 3000);
+    await instance.exited;
+    clearTimeout(killer);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.instances.keys()].map((id) => this.stop(id)));
+  }
+
+  /** The pid of a container's stand-in (tests check it is gone after a delete). */
+  pid(containerId: string): number | undefined {
+    return this.instances.get(containerId)?.child.pid;
+  }
+}
