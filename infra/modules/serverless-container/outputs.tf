@@ -7,7 +7,9 @@ output "services" {
   description = "Contract read by the CLI: service name => { url (https), health_path, id, expect = { json, contains } }."
   value = {
     for name, c in scaleway_container.this : name => {
-      url         = startswith(c.public_endpoint, "https://") ? c.public_endpoint : "https://${c.public_endpoint}"
+      # Scaleway answers a bare host name; an endpoint that names its scheme (the local sandbox answers
+      # http://127.0.0.1:<port>) is kept as it is.
+      url         = can(regex("^https?://", c.public_endpoint)) ? c.public_endpoint : "https://${c.public_endpoint}"
       health_path = var.services[name].health_path
       id          = c.id
       expect      = var.services[name].expect

@@ -648,6 +648,8 @@ async function startInstance(ctx: SandboxContext, c: StoredContainer): Promise<v
  */
 export async function resumeContainers(ctx: SandboxContext): Promise<void> {
   const all = ctx.store.collection<StoredContainer>(CONTAINERS);
+  const started: string[] = [];
+  runtimeOf(ctx);
   let changed = false;
   for (const c of all.all()) {
     if (c._deleted_at) continue;
@@ -661,7 +663,9 @@ export async function resumeContainers(ctx: SandboxContext): Promise<void> {
       changed = true;
     }
     await startInstance(ctx, resumed);
+    started.push(resumed.id);
   }
-  runtimeOf(ctx);
+  // The sandbox answers once its containers do again (or are known to have failed).
+  await Promise.all(started.map((id) => runtimeOf(ctx).settled(id)));
   if (changed) await ctx.store.flush();
 }

@@ -29,6 +29,9 @@ interface Instance {
   child: ChildProcess;
   exited: Promise<void>;
   settled: boolean;
+  /** Resolves once the deploy's outcome is known (or the instance is stopped). */
+  done: Promise<void>;
+  markDone: () => void;
 }
 
 /**
@@ -104,11 +107,15 @@ export class ContainerRuntime {
       },
       stdio: ["ignore", logFile.fd, logFile.fd],
     });
+    let markDone = () => undefined as void;
+    const done = new Promise<void>((resolve) => (markDone = resolve));
     const instance: Instance = {
       spec,
       child,
       settled: false,
       exited: new Promise<void>((resolve) => child.once("exit", () => resolve())),
+      done,
+      markDone,
     };
     void instance.exited.finally(() => void logFile.close().catch(() => undefined));
     this.instances.set(spec.containerId, instance);
@@ -126,6 +133,7 @@ export class ContainerRuntime {
   private settle(instance: Instance, outcome: Outcome): void {
     if (instance.settled) return;
     instance.settled = true;
+    instance.markDone();
     this.report(instance.spec.containerId, outcome);
   }
 
@@ -160,10 +168,16 @@ export class ContainerRuntime {
     if (!instance) return;
     this.instances.delete(containerId);
     instance.settled = true; // a stop is not a failure of the deploy
+    instance.markDone();
     instance.child.kill("SIGTERM");
     const killer = setTimeout(() => instance.child.kill("SIGKILL"), 3000);
     await instance.exited;
     clearTimeout(killer);
+  }
+
+  /** Resolves once the container's current deploy is ready or failed. */
+  async settled(containerId: string): Promise<void> {
+    await this.instances.get(containerId)?.done;
   }
 
   async stopAll(): Promise<void> {
