@@ -1,0 +1,230 @@
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, standinPath } from "../../src/sandbox/apis/container/runtime.js";
+import { behaviourOf, databaseUri } from "../../src/sandbox/standin/behaviour.js";
+
+/**
+ * The EvalAP stand-in alone (the built dist/standin/main.js: run `npm run build` first), against a
+ * throwaway real PostgreSQL cluster (initdb/pg_ctl, as the postgres user when the tests run as root).
+ */
+const PG_SUPER_PASSWORD = "super-secret-pw";
+const APP_PASSWORD = "app-secret-pw";
+
+interface Cluster {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startCluster(): Promise<Cluster> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "evalap-standin-pg-"));
+  const asRoot = process.getuid?.() === 0;
+  const as = asRoot
+    ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) }
+    : {};
+  if (asRoot) await chown(dir, as.uid ?? 0, as.gid ?? 0);
+  const pwfile = path.join(dir, "pw");
+  await writeFile(pwfile, PG_SUPER_PASSWORD, { mode: 0o600 });
+  if (asRoot) await chown(pwfile, as.uid ?? 0, as.gid ?? 0);
+  const run = (cmd: string, args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(cmd, args, { ...as, stdio: ["ignore", "ignore", "pipe"], cwd: dir });
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err}`))));
+    });
+  const data = path.join(dir, "data");
+  await run("initdb", ["-D", data, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`]);
+  const port = await freePort();
+  await run("pg_ctl", ["-D", data, "-w", "-l", path.join(dir, "log"), "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "start"]);
+  const admin = new pg.Client({ host: "127.0.0.1", port, user: "postgres", password: PG_SUPER_PASSWORD, database: "postgres" });
+  await admin.connect();
+  await admin.query(`create role evalap login password '${APP_PASSWORD}'`);
+  await admin.query("create database evalap owner evalap");
+  await admin.end();
+  return {
+    port,
+    stop: async () => {
+      await run("pg_ctl", ["-D", data, "-w", "-m", "fast", "stop"]).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+  port: number;
+}
+
+async function runStandin(env: Record<string, string>): Promise<Run> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [standinPath()], {
+    env: { PATH: process.env.PATH ?? "", EVALAP_STANDIN_LISTEN_PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => out, exit, port };
+}
+
+/** Polls until the stand-in answers (any status), or fails when it exits first. */
+async function answered(run: Run, p = "/openapi.json"): Promise<Response> {
+  const deadline = Date.now() + 30_000;
+  let exited = false;
+  void run.exit.then(() => (exited = true));
+  while (Date.now() < deadline) {
+    try {
+      return await fetch(`http://127.0.0.1:${run.port}${p}`);
+    } catch {
+      if (exited) throw new Error(`the stand-in exited: ${run.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`the stand-in never answered: ${run.output()}`);
+}
+
+const sha256 = (v: string) => createHash("sha256").update(v).digest("hex");
+
+describe("the EvalAP stand-in", () => {
+  let cluster: Cluster | undefined;
+  const runs: Run[] = [];
+  const start = async (env: Record<string, string>) => {
+    const r = await runStandin(env);
+    runs.push(r);
+    return r;
+  };
+  const postgresUrl = (password = APP_PASSWORD) => `postgresql+psycopg2://evalap:${password}@127.0.0.1:${cluster?.port}/`;
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const r of runs) r.child.kill("SIGKILL");
+    await cluster?.stop();
+  });
+
+  it("reads its misbehaviour from the image tag and builds the database URI as EvalAP does", () => {
+    expect(behaviourOf("rg.fr-par.scw.cloud/ns/evalap:v1")).toEqual({ crash: false, neverReady: false, fail500: false, slowMs: 0 });
+    expect(behaviourOf("rg.fr-par.scw.cloud/ns/evalap:v2-fail500")).toMatchObject({ fail500: true });
+    expect(behaviourOf("rg.fr-par.scw.cloud/ns/evalap:v2-slow5-crash")).toMatchObject({ crash: true, slowMs: 5000 });
+    expect(behaviourOf("rg.fr-par.scw.cloud/ns/evalap:v2-slow")).toMatchObject({ slowMs: 3000 });
+    expect(behaviourOf("rg.fr-par.scw.cloud/ns/evalap:v2-neverready")).toMatchObject({ neverReady: true });
+    // A namespace or image name is not the tag.
+    expect(behaviourOf("rg.fr-par.scw.cloud/x-crash/evalap:v1").crash).toBe(false);
+    expect(databaseUri("postgresql+psycopg2://u:p@h:5432/", "evalap")).toBe("postgresql://u:p@h:5432/evalap");
+    expect(databaseUri("postgresql://u:p@h:5432", "db")).toBe("postgresql://u:p@h:5432/db");
+  });
+
+  it("refuses an ENV other than unittest, dev or prod, as EvalAP's assert does", async () => {
+    const r = await start({ ENV: "staging", ADMIN_TOKEN: "t" });
+    expect(await r.exit).not.toBe(0);
+    expect(r.output()).toMatch(/AssertionError: Unknown ENV: staging/);
+  });
+
+  it("refuses ENV=prod without POSTGRES_URL, and a missing ADMIN_TOKEN", async () => {
+    const noDb = await start({ ENV: "prod", ADMIN_TOKEN: "t" });
+    expect(await noDb.exit).not.toBe(0);
+    expect(noDb.output()).toMatch(/POSTGRES_URL is required/);
+    const noToken = await start({ ENV: "dev" });
+    expect(await noToken.exit).not.toBe(0);
+    expect(noToken.output()).toMatch(/ADMIN_TOKEN is required/);
+  });
+
+  it("never listens when the database cannot be reached, and exits without printing the password", async () => {
+    const closed = await freePort();
+    const r = await start({
+      ENV: "prod",
+      ADMIN_TOKEN: "t",
+      POSTGRES_URL: `postgresql+psycopg2://evalap:${APP_PASSWORD}@127.0.0.1:${closed}`,
+      EVALAP_STANDIN_DB_WAIT_MS: "1500",
+    });
+    await expect(fetch(`http://127.0.0.1:${r.port}/openapi.json`)).rejects.toThrow();
+    expect(await r.exit).not.toBe(0);
+    expect(r.output()).toMatch(/cannot connect to the database evalap/);
+    expect(r.output()).not.toContain(APP_PASSWORD);
+  });
+
+  it("exits on a wrong database password, without printing it", async () => {
+    const r = await start({ ENV: "prod", ADMIN_TOKEN: "t", POSTGRES_URL: postgresUrl("wrong-pw-123"), EVALAP_STANDIN_DB_WAIT_MS: "500" });
+    expect(await r.exit).not.toBe(0);
+    expect(r.output()).toMatch(/password authentication failed/);
+    expect(r.output()).not.toContain("wrong-pw-123");
+  });
+
+  it("connects to the real database, then serves the API and proves what it got", async () => {
+    const r = await start({
+      ENV: "prod",
+      ADMIN_TOKEN: "admin-123",
+      POSTGRES_URL: postgresUrl(),
+      DB_NAME: "evalap",
+      OPENAI_API_KEY: "sk-test",
+      PORT: "8000",
+      EVALAP_STANDIN_IMAGE: "rg.fr-par.scw.cloud/ns/evalap:v1",
+      EVALAP_STANDIN_SECRET_KEYS: "ADMIN_TOKEN,POSTGRES_URL,OPENAI_API_KEY,MISSING_ONE",
+    });
+    const res = await answered(r);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { openapi?: unknown }).openapi).toBeTypeOf("string");
+    expect((await fetch(`http://127.0.0.1:${r.port}/_standin/proof`)).status).toBe(403);
+    const proof = await fetch(`http://127.0.0.1:${r.port}/_standin/proof`, { headers: { "x-evalap-admin": "admin-123" } });
+    const body = (await proof.json()) as Record<string, unknown>;
+    expect(body).toEqual({
+      env: "prod",
+      image: "rg.fr-par.scw.cloud/ns/evalap:v1",
+      port: 8000,
+      database: { user: "evalap", database: "evalap" },
+      secrets: {
+        ADMIN_TOKEN: sha256("admin-123"),
+        POSTGRES_URL: sha256(postgresUrl()),
+        OPENAI_API_KEY: sha256("sk-test"),
+        MISSING_ONE: null,
+      },
+    });
+    expect(JSON.stringify(body)).not.toContain(APP_PASSWORD);
+    expect(r.output()).not.toContain(APP_PASSWORD);
+    // The connection is real: the server sees it.
+    const admin = new pg.Client({
+      host: "127.0.0.1",
+      port: cluster?.port,
+      user: "postgres",
+      password: PG_SUPER_PASSWORD,
+      database: "postgres",
+    });
+    await admin.connect();
+    const seen = await admin.query("select count(*)::int as n from pg_stat_activity where usename = 'evalap' and datname = 'evalap'");
+    await admin.end();
+    expect((seen.rows[0] as { n: number }).n).toBeGreaterThanOrEqual(1);
+    r.child.kill("SIGTERM");
+    expect(await r.exit).toBe(0);
+  });
+
+  it("serves Streamlit's health path on port 8501", async () => {
+    const r = await start({ ENV: "dev", ADMIN_TOKEN: "t", PORT: "8501" });
+    const res = await answered(r, "/_stcore/health");
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("ok");
+  });
+
+  it("misbehaves as its tag says: -crash, -fail500, -neverready, -slow", async () => {
+    const crash = await start({ ENV: "dev", ADMIN_TOKEN: "t", EVALAP_STANDIN_IMAGE: "rg.fr-par.scw.cloud/ns/evalap:v1-crash" });
+    expect(await crash.exit).toBe(3);
+    const fail = await start({ ENV: "dev", ADMIN_TOKEN: "t", EVALAP_STANDIN_IMAGE: "rg.fr-par.scw.cloud/ns/evalap:v1-fail500" });
+    expect((await answered(fail)).status).toBe(500);
+    const slow = await start({ ENV: "dev", ADMIN_TOKEN: "t", EVALAP_STANDIN_IMAGE: "rg.fr-par.scw.cloud/ns/evalap:v1-slow1" });
+    expect((await answered(slow)).status).toBe(200);
+    const never = await start({ ENV: "dev", ADMIN_TOKEN: "t", EVALAP_STANDIN_IMAGE: "rg.fr-par.scw.cloud/ns/evalap:v1-neverready" });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(never.child.exitCode).toBeNull();
+    await expect(fetch(`http://127.0.0.1:${never.port}/openapi.json`)).rejects.toThrow();
+    expect(never.output()).toMatch(/never to become ready/);
+  });
+});
