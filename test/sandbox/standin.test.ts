@@ -6,6 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, standinPath } from "../../src/sandbox/apis/container/runtime.js";
+import { startSandbox } from "../../src/sandbox/index.js";
 import { behaviourOf, databaseUri } from "../../src/sandbox/standin/behaviour.js";
 
 /**
@@ -226,5 +227,92 @@ describe("the EvalAP stand-in", () => {
     expect(never.child.exitCode).toBeNull();
     await expect(fetch(`http://127.0.0.1:${never.port}/openapi.json`)).rejects.toThrow();
     expect(never.output()).toMatch(/never to become ready/);
+  });
+});
+
+/**
+ * The stand-in behind the containers API: what a failed release looks like on the wire (the sandbox's
+ * startup budget shortened so that -neverready fails fast).
+ */
+describe("deploys that fail, through the containers API", () => {
+  const TOKEN = "11111111-2222-4333-8444-555555555555";
+  const PROJECT = "7d2f8c3a-6e41-4b9a-b0c5-9e8d7f6a5b43";
+  let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
+  let dataDir = "";
+  const saved = process.env.EVALAP_SANDBOX_STARTUP_BUDGET_MS;
+
+  beforeAll(async () => {
+    process.env.EVALAP_SANDBOX_STARTUP_BUDGET_MS = "2000";
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "evalap-standin-api-"));
+    sandbox = await startSandbox({ dataDir, token: TOKEN, account: { organizationId: PROJECT, defaultProjectId: PROJECT } });
+  });
+
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.EVALAP_SANDBOX_STARTUP_BUDGET_MS;
+    else process.env.EVALAP_SANDBOX_STARTUP_BUDGET_MS = saved;
+    await sandbox?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${sandbox?.url}${p}`, {
+      method,
+      headers: { "X-Auth-Token": TOKEN, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const settled = async (id: string): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const c = await call("GET", `/containers/v1/regions/fr-par/containers/${id}`);
+      if (c.status === "ready" || c.status === "error" || Date.now() > deadline) return c;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it("ends in error for -crash and -neverready, ready but answering 500 for -fail500", async () => {
+    await call("POST", "/registry/v1/regions/fr-par/namespaces", { name: "evalap-fail", project_id: PROJECT });
+    const ns = await call("POST", "/containers/v1/regions/fr-par/namespaces", { name: "evalap-fail", project_id: PROJECT });
+    const deploy = async (name: string, tag: string) => {
+      const image = `rg.fr-par.scw.cloud/evalap-fail/evalap:${tag}`;
+      await call("POST", "/_sandbox/registry/images", { image });
+      const c = await call("POST", "/containers/v1/regions/fr-par/containers", {
+        namespace_id: ns.id,
+        name,
+        image,
+        port: 8000,
+        environment_variables: { ENV: "dev" },
+        secret_environment_variables: { ADMIN_TOKEN: "t" },
+        startup_probe: { failure_threshold: 3, interval: "10s", timeout: "5s", http: { path: "/openapi.json" } },
+      });
+      expect(c.status).toBe("creating");
+      expect(c).not.toHaveProperty("error_message");
+      return settled(c.id as string);
+    };
+    const crash = await deploy("crash", "v1-crash");
+    expect(crash).toMatchObject({
+      status: "error",
+      error_message: expect.stringMatching(/Container is unable to start OR is not listening on port 8000/) as unknown,
+    });
+    const never = await deploy("never", "v1-neverready");
+    expect(never).toMatchObject({
+      status: "error",
+      error_message: "Container is unable to start OR does not respond to HTTP requests on port 8000 and path /openapi.json",
+    });
+    const fail = await deploy("fail", "v1-fail500");
+    expect(fail).toMatchObject({ status: "ready", error_message: "" });
+    expect((await fetch(`${fail.public_endpoint as string}/openapi.json`)).status).toBe(500);
+    // A redeploy of the good tag (a rollback) makes it healthy again, at the same endpoint.
+    await call("POST", "/_sandbox/registry/images", { image: "rg.fr-par.scw.cloud/evalap-fail/evalap:v1" });
+    const patched = await call("PATCH", `/containers/v1/regions/fr-par/containers/${fail.id as string}`, {
+      image: "rg.fr-par.scw.cloud/evalap-fail/evalap:v1",
+    });
+    expect(patched.status).toBe("updating");
+    const back = await settled(fail.id as string);
+    expect(back).toMatchObject({ status: "ready", public_endpoint: fail.public_endpoint });
+    expect((await fetch(`${fail.public_endpoint as string}/openapi.json`)).status).toBe(200);
   });
 });
