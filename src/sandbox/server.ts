@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { accountRoutes, seedDefaultProject } from "./apis/account.js";
 import { secretRoutes } from "./apis/secret.js";
+import { vpcRoutes } from "./apis/vpc.js";
+import { ipamRoutes } from "./apis/ipam.js";
 import { isUuid } from "./clock.js";
 import { lockDataDir } from "./datalock.js";
 import type { SandboxContext } from "./context.js";
@@ -82,6 +84,8 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   const router = new Router();
   accountRoutes(router, ctx);
   secretRoutes(router, ctx);
+  vpcRoutes(router, ctx);
+  ipamRoutes(router, ctx);
   const faults: Fault[] = [];
   adminRoutes(router, store, faults);
 

@@ -39,6 +39,8 @@ export interface Cassette {
 export const SERVED_PATHS: Record<string, RegExp[]> = {
   account: [/^\/account\/v3\/projects(\/|$)/],
   secret: [/^\/secret-manager\/v1beta1\/regions\/[a-z]+-[a-z]+\/secrets(\/|$)/],
+  vpc: [/^\/vpc\/v2\/regions\/[a-z]+-[a-z]+\/(vpcs|private-networks)(\/|$)/],
+  ipam: [/^\/ipam\/v1\/regions\/[a-z]+-[a-z]+\/ips(\/|$)/],
 };
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
