@@ -21,7 +21,7 @@ describe("sandbox fidelity: VPC, IPAM and IAM recorded traffic", () => {
       const report = await replayFidelity({
         baseUrl: sandbox.url,
         token,
-        services: ["vpc", "ipam"],
+        services: ["vpc", "ipam", "iam"],
         // Everything the sandbox serves: these cassettes also create projects and secrets around the resources.
         servedPaths: Object.values(SERVED_PATHS).flat(),
       });
