@@ -1,7 +1,7 @@
 import { isUuid, newId, timestamp } from "../clock.js";
 import { formatIpv4, overlaps, parseIpv4Cidr, isIpv6Cidr, randomIpv6Prefix48, randomIpv6Subnet, type Ipv4Cidr } from "../cidr.js";
 import { checkRegion, type SandboxContext } from "../context.js";
-import { invalidArgument, notFound, preconditionFailed } from "../errors.js";
+import { invalidArgument, notFound, preconditionFailed, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
 import { byField, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
@@ -53,9 +53,28 @@ export interface PrivateNetwork {
   vpc_id: string;
 }
 
-/** A VPC as stored: its private networks' IPv6 /64s are cut from one /48. */
+/** vpc/v2 AclRule, as recorded (the API prefixes the description with its scope). */
+export interface AclRule {
+  action: "accept" | "drop";
+  description: string;
+  destination: string;
+  dst_port_high: number;
+  dst_port_low: number;
+  protocol: string;
+  source: string;
+  src_port_high: number;
+  src_port_low: number;
+}
+
+interface Acl {
+  default_policy: "accept" | "drop";
+  rules: AclRule[];
+}
+
+/** A VPC as stored: its private networks' IPv6 /64s are cut from one /48; its IPv4 and IPv6 ACLs. */
 interface StoredVpc extends Omit<Vpc, "private_network_count"> {
   ipv6_prefix: string;
+  acls?: { ipv4?: Acl; ipv6?: Acl };
 }
 
 export const VPCS = "vpc.vpcs";
@@ -232,6 +251,27 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
     });
   }
 
+  // ACL rules: one list per IP family; a VPC without any answers "accept" and no rule.
+  router.add("GET", `${base}/vpcs/{vpc_id}/acl-rules`, (req) => {
+    const vpc = findVpc(req.params.region, req.params.vpc_id);
+    const family = req.query.get("is_ipv6") === "true" ? "ipv6" : "ipv4";
+    return { body: vpc.acls?.[family] ?? { default_policy: "accept", rules: [] } };
+  });
+
+  router.add("PUT", `${base}/vpcs/{vpc_id}/acl-rules`, async (req) => {
+    const vpc = findVpc(req.params.region, req.params.vpc_id);
+    const f = new Fields(req.body);
+    const isIpv6 = f.boolean("is_ipv6") ?? false;
+    const defaultPolicy = f.oneOf("default_policy", ["accept", "drop"] as const, "accept");
+    f.check();
+    const raw = Array.isArray(req.body.rules) ? (req.body.rules as JsonObject[]) : [];
+    const rules = raw.map(aclRule);
+    const acl: Acl = { default_policy: defaultPolicy, rules };
+    const family = isIpv6 ? "ipv6" : "ipv4";
+    vpcs().put(vpc.id, { ...vpc, acls: { ...vpc.acls, [family]: acl }, updated_at: timestamp() });
+    return save(acl);
+  });
+
   router.add("POST", `${base}/private-networks`, async (req) => {
     const region = checkRegion(req.params.region);
     const f = new Fields(req.body);
@@ -356,4 +396,32 @@ function freeIpv4Subnet(taken: Ipv4Cidr[]): string {
     if (!taken.some((t) => overlaps(t, candidate))) return `${formatIpv4(n)}/22`;
   }
   throw preconditionFailed("resource_exhausted", "no free /22 left in 172.16.0.0/12 for this VPC");
+}
+
+/** One ACL rule from a SetAclRequest; the API stores the description prefixed with its scope (recorded). */
+function aclRule(r: JsonObject): AclRule {
+  const f = new Fields(r);
+  const action = f.oneOf("action", ["accept", "drop"] as const, "accept");
+  const protocol = f.oneOf("protocol", ["ANY", "TCP", "UDP", "ICMP"] as const, "ANY");
+  const source = f.string("source", { required: true });
+  const destination = f.string("destination", { required: true });
+  const port = (name: string): number => {
+    const v = r[name];
+    if (v === undefined || v === null) return 0;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 65535) f.fail(name, "constraint", "must be a port number (0-65535)");
+    return typeof v === "number" ? v : 0;
+  };
+  const rule: AclRule = {
+    action,
+    description: `(Rule scope: client) ${f.string("description") ?? ""}`.trimEnd(),
+    destination,
+    dst_port_high: port("dst_port_high"),
+    dst_port_low: port("dst_port_low"),
+    protocol,
+    source,
+    src_port_high: port("src_port_high"),
+    src_port_low: port("src_port_low"),
+  };
+  f.check();
+  return rule;
 }
