@@ -5,6 +5,9 @@ import { accountRoutes, seedDefaultProject } from "./apis/account.js";
 import { secretRoutes } from "./apis/secret.js";
 import { registryRoutes } from "./apis/registry.js";
 import { containerRoutes, resumeContainers } from "./apis/container/index.js";
+import { vpcRoutes } from "./apis/vpc.js";
+import { ipamRoutes } from "./apis/ipam.js";
+import { iamRoutes } from "./apis/iam.js";
 import { isUuid } from "./clock.js";
 import { lockDataDir } from "./datalock.js";
 import type { SandboxContext } from "./context.js";
@@ -86,6 +89,9 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   secretRoutes(router, ctx);
   registryRoutes(router, ctx);
   containerRoutes(router, ctx);
+  vpcRoutes(router, ctx);
+  ipamRoutes(router, ctx);
+  iamRoutes(router, ctx);
   const faults: Fault[] = [];
   adminRoutes(router, store, faults);
 

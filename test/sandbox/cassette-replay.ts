@@ -209,7 +209,29 @@ function stateOf(body: JsonValue | undefined): string | undefined {
   return typeof status === "string" ? status : undefined;
 }
 
+/**
+ * The recorder redacts IAM access keys in request paths to this placeholder (the answers keep the real ones): it
+ * stands for the access key created last, so a create answer with an `access_key` and no `id` maps it to ours.
+ */
+const REDACTED_ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX";
+
+function learnAccessKey(interaction: Interaction, ours: JsonValue | undefined, ids: Map<string, string>): void {
+  const { request, response } = interaction;
+  if (request.method !== "POST" || response.code >= 300) return;
+  const recorded = parseJson(response.body);
+  const key = (v: JsonValue | undefined) =>
+    v !== null && v !== undefined && typeof v === "object" && !Array.isArray(v) && v.id === undefined && typeof v.access_key === "string"
+      ? v.access_key
+      : undefined;
+  const recordedKey = key(recorded);
+  const ourKey = key(ours);
+  if (recordedKey === undefined || ourKey === undefined) return;
+  ids.set(recordedKey, ourKey);
+  ids.set(REDACTED_ACCESS_KEY, ourKey);
+}
+
 function learnId(interaction: Interaction, ours: JsonValue | undefined, ids: Map<string, string>): void {
+  learnAccessKey(interaction, ours, ids);
   const recordedId = createdId(interaction);
   if (recordedId === undefined || ids.has(recordedId)) return;
   if (ours === null || ours === undefined || typeof ours !== "object" || Array.isArray(ours)) return;

@@ -41,6 +41,9 @@ export const SERVED_PATHS: Record<string, RegExp[]> = {
   secret: [/^\/secret-manager\/v1beta1\/regions\/[a-z]+-[a-z]+\/secrets(\/|$)/],
   container: [/^\/containers\/v1\/regions\/[a-z]+-[a-z]+\/(namespaces|containers)(\/|$)/],
   registry: [/^\/registry\/v1\/regions\/[a-z]+-[a-z]+\/(namespaces|images|tags)(\/|$)/],
+  vpc: [/^\/vpc\/v2\/regions\/[a-z]+-[a-z]+\/(vpcs|private-networks)(\/|$)/],
+  ipam: [/^\/ipam\/v1\/regions\/[a-z]+-[a-z]+\/ips(\/|$)/],
+  iam: [/^\/iam\/v1alpha1\/(applications|policies|rules|permission-sets|api-keys)(\/|$)/],
 };
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;

@@ -1,0 +1,35 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, it } from "vitest";
+import { startSandbox } from "../../src/sandbox/index.js";
+import { assertFaithful, formatReport, replayFidelity } from "./cassette-replay.js";
+import { SERVED_PATHS } from "./cassettes.js";
+
+/**
+ * The VPC, IPAM and IAM emulation against Scaleway's recorded real traffic: every cassette of the
+ * provider's vpc, ipam and iam services whose calls the sandbox serves (these APIs, plus account and
+ * secret, which some of them create around) is replayed, and each answer must have the recorded
+ * status, field names and value types.
+ */
+describe("sandbox fidelity: VPC, IPAM and IAM recorded traffic", () => {
+  it("answers every replayed request of the vpc, ipam and iam cassettes with the recorded shape", async () => {
+    const token = "11111111-2222-4333-8444-555555555555";
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "evalap-fidelity-net-"));
+    const sandbox = await startSandbox({ dataDir, token, readyDelayMs: 50 });
+    try {
+      const report = await replayFidelity({
+        baseUrl: sandbox.url,
+        token,
+        services: ["vpc", "ipam", "iam"],
+        // Everything the sandbox serves: these cassettes also create projects and secrets around the resources.
+        servedPaths: Object.values(SERVED_PATHS).flat(),
+      });
+      console.log(formatReport(report));
+      assertFaithful(report);
+    } finally {
+      await sandbox.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
