@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, it } from "vitest";
 import { startSandbox } from "../../src/sandbox/index.js";
 import { assertFaithful, formatReport, replayFidelity } from "./cassette-replay.js";
+import { SERVED_PATHS } from "./cassettes.js";
 
 /**
  * Serverless Containers v1 and Container Registry v1 against Scaleway's recorded real traffic: every
@@ -17,7 +18,9 @@ describe("sandbox fidelity: containers and registry", () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "evalap-fidelity-ctr-"));
     const sandbox = await startSandbox({ dataDir, token, readyDelayMs: 50 });
     try {
-      const report = await replayFidelity({ baseUrl: sandbox.url, token, services: ["container", "registry"] });
+      // The private-network cassette makes its VPC and private networks first: the VPC API (i9-net) is served too.
+      const servedPaths = ["container", "registry", "vpc"].flatMap((s) => SERVED_PATHS[s] ?? []);
+      const report = await replayFidelity({ baseUrl: sandbox.url, token, services: ["container", "registry"], servedPaths });
       console.log(formatReport(report));
       assertFaithful(report);
     } finally {

@@ -7,6 +7,7 @@ import { byField, paginate } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { PROJECTS, type Project } from "../account.js";
 import { parseImageRef, resolveImage } from "../registry.js";
+import { findPrivateNetwork } from "../vpc.js";
 import { argon2idHash } from "./argon2.js";
 import { ContainerRuntime, freePort, type Outcome } from "./runtime.js";
 
@@ -294,6 +295,11 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     return c;
   };
 
+  /** A container joins a private network of its region that exists (VPC v2). */
+  const checkPrivateNetwork = (region: string, id: string | undefined): void => {
+    if (id && !findPrivateNetwork(ctx, region, id)) throw notFound("private_network", id);
+  };
+
   /** Starts a deploy: the image must be in the sandbox registry, then the stand-in runs it. */
   const deploy = async (c: StoredContainer): Promise<StoredContainer> => {
     const rt = runtimeOf(ctx);
@@ -445,6 +451,7 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     f.check();
     if (minScale > maxScale) throw invalidArgument("min_scale", "constraint", "must be at most max_scale");
     const ns = findNs(region, namespaceId);
+    checkPrivateNetwork(region, pn);
     const clash = containers()
       .all()
       .find((c) => !c._deleted_at && c.namespace_id === ns.id && c.name === name);
@@ -592,6 +599,7 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
       _outcome: undefined,
     };
     if (c.min_scale > c.max_scale) throw invalidArgument("min_scale", "constraint", "must be at most max_scale");
+    checkPrivateNetwork(c.region, pn ?? undefined);
     containers().put(c.id, c);
     c = await deploy(c);
     containers().put(c.id, c);
