@@ -98,7 +98,10 @@ describe("the real provider on the sandbox (registry + serverless containers, Ev
   };
   const proof = async (url: string, admin: string) => {
     const res = await fetch(`${url}/_standin/proof`, { headers: { "x-evalap-admin": admin } });
-    return { status: res.status, json: (await res.json()) as { env: string; image: string; secrets: Record<string, string | null> } };
+    return {
+      status: res.status,
+      json: (await res.json()) as { env: string; image: string; database: { connected: boolean }; secrets: Record<string, string | null> },
+    };
   };
   const sha256 = (v: string) => createHash("sha256").update(v).digest("hex");
   const noDrift = async (...vars: string[]) => {
@@ -133,7 +136,12 @@ describe("the real provider on the sandbox (registry + serverless containers, Ev
     // The stand-in got the secret: its hash, never its value.
     const p1 = await proof(svc.url, "sandbox-admin-token-1");
     expect(p1.status).toBe(200);
-    expect(p1.json).toMatchObject({ env: "dev", image: ref, secrets: { ADMIN_TOKEN: sha256("sandbox-admin-token-1") } });
+    expect(p1.json).toMatchObject({
+      env: "dev",
+      image: ref,
+      database: { connected: false },
+      secrets: { ADMIN_TOKEN: sha256("sandbox-admin-token-1") },
+    });
     expect((await proof(svc.url, "wrong")).status).toBe(403);
     // The API answers the secret as an argon2id hash.
     const id = svc.id.replace(/^fr-par\//, "");

@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -182,7 +182,7 @@ describe("the EvalAP stand-in", () => {
       env: "prod",
       image: "rg.fr-par.scw.cloud/ns/evalap:v1",
       port: 8000,
-      database: { user: "evalap", database: "evalap" },
+      database: { user: "evalap", name: "evalap", connected: true },
       secrets: {
         ADMIN_TOKEN: sha256("admin-123"),
         POSTGRES_URL: sha256(postgresUrl()),
@@ -315,4 +315,92 @@ describe("deploys that fail, through the containers API", () => {
     expect(back).toMatchObject({ status: "ready", public_endpoint: fail.public_endpoint });
     expect((await fetch(`${fail.public_endpoint as string}/openapi.json`)).status).toBe(200);
   });
+});
+
+/**
+ * A sandbox killed outright (SIGKILL: its stop hooks never run) leaves its stand-ins running; the next
+ * sandbox on the folder stops them and serves the containers again on the same ports.
+ */
+describe("a sandbox killed without stopping", () => {
+  it("the next one stops the stand-ins left behind and takes their ports back", async () => {
+    const TOKEN = "11111111-2222-4333-8444-555555555555";
+    const PROJECT = "7d2f8c3a-6e41-4b9a-b0c5-9e8d7f6a5b43";
+    const work = await mkdtemp(path.join(os.tmpdir(), "evalap-standin-killed-"));
+    const dataDir = path.join(work, "data");
+    // The first sandbox runs in a process of its own (bundled from the sources), so that it can be killed.
+    const script = path.join(work, "sandbox.mjs");
+    const { build } = await import("esbuild");
+    await build({
+      stdin: {
+        contents: `import { startSandbox } from ${JSON.stringify(path.join(process.cwd(), "src/sandbox/index.ts"))};
+const s = await startSandbox({ dataDir: process.argv[2], token: process.argv[3], account: { organizationId: process.argv[4], defaultProjectId: process.argv[4] } });
+process.stdout.write(s.url + "\\n");`,
+        resolveDir: process.cwd(),
+        loader: "ts",
+      },
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: script,
+      packages: "external",
+      logLevel: "silent",
+    });
+    const child = spawn(process.execPath, [script, dataDir, TOKEN, PROJECT], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, EVALAP_SANDBOX_STANDIN: standinPath() },
+    });
+    let second: Awaited<ReturnType<typeof startSandbox>> | undefined;
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout?.once("data", (d: Buffer) => resolve(d.toString().trim()));
+        child.once("exit", (code) => reject(new Error(`the sandbox process exited ${code}`)));
+      });
+      const call = async (base: string, method: string, p: string, body?: unknown) => {
+        const res = await fetch(`${base}${p}`, {
+          method,
+          headers: { "X-Auth-Token": TOKEN, "Content-Type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return (await res.json()) as Record<string, unknown>;
+      };
+      await call(url, "POST", "/registry/v1/regions/fr-par/namespaces", { name: "evalap-kill", project_id: PROJECT });
+      await call(url, "POST", "/_sandbox/registry/images", { image: "rg.fr-par.scw.cloud/evalap-kill/evalap:v1" });
+      const ns = await call(url, "POST", "/containers/v1/regions/fr-par/namespaces", { name: "evalap-kill", project_id: PROJECT });
+      const c = await call(url, "POST", "/containers/v1/regions/fr-par/containers", {
+        namespace_id: ns.id,
+        name: "evalap",
+        image: "rg.fr-par.scw.cloud/evalap-kill/evalap:v1",
+        port: 8000,
+        environment_variables: { ENV: "dev" },
+        secret_environment_variables: { ADMIN_TOKEN: "t" },
+      });
+      const endpoint = c.public_endpoint as string;
+      const deadline = Date.now() + 30_000;
+      while (
+        (await call(url, "GET", `/containers/v1/regions/fr-par/containers/${c.id as string}`)).status !== "ready" &&
+        Date.now() < deadline
+      ) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const orphan = (await call(url, "GET", `/_sandbox/containers/${c.id as string}`)).pid as number;
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+      // The stand-in outlived its sandbox.
+      expect((await fetch(`${endpoint}/openapi.json`)).status).toBe(200);
+
+      second = await startSandbox({ dataDir, token: TOKEN, account: { organizationId: PROJECT, defaultProjectId: PROJECT } });
+      const after = await call(second.url, "GET", `/containers/v1/regions/fr-par/containers/${c.id as string}`);
+      expect(after).toMatchObject({ status: "ready", public_endpoint: endpoint });
+      const pid = (await call(second.url, "GET", `/_sandbox/containers/${c.id as string}`)).pid as number;
+      expect(pid).not.toBe(orphan);
+      // Gone, or a zombie (its parent was killed; nothing may reap it in this machine).
+      const stat = await readFile(`/proc/${orphan}/stat`, "utf8").catch(() => "");
+      expect(stat === "" || / Z /.test(stat), stat).toBe(true);
+      expect((await fetch(`${endpoint}/openapi.json`)).status).toBe(200);
+    } finally {
+      child.kill("SIGKILL");
+      await second?.stop();
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

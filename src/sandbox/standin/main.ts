@@ -85,11 +85,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (path === "/_standin/proof") {
     if (!adminOk(req)) return send(res, 403, JSON.stringify({ detail: "Invalid admin token" }));
     const secrets = Object.fromEntries(secretKeys.map((k) => [k, env[k] === undefined ? null : sha256(env[k])]));
-    return send(
-      res,
-      200,
-      JSON.stringify({ env: ENV, image: env.EVALAP_STANDIN_IMAGE ?? "", port: declaredPort, database: dbIdentity, secrets }),
-    );
+    const database = { user: dbIdentity?.user ?? null, name: dbIdentity?.database ?? dbName, connected: dbIdentity !== null };
+    return send(res, 200, JSON.stringify({ env: ENV, image: env.EVALAP_STANDIN_IMAGE ?? "", port: declaredPort, database, secrets }));
   }
   if (behaviour.slowMs > 0) await new Promise((r) => setTimeout(r, behaviour.slowMs));
   if (behaviour.fail500) return send(res, 500, JSON.stringify({ detail: "Internal Server Error" }));

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { timestamp, newId, isUuid, nowMs } from "../../clock.js";
 import { checkRegion, type SandboxContext } from "../../context.js";
@@ -82,6 +83,8 @@ interface StoredContainer {
   _phase: "creating" | "updating";
   _outcome?: Outcome;
   _listen_port: number;
+  /** The stand-in's process id, to stop one a sandbox killed without its stop hooks left behind. */
+  _pid?: number;
   _deleted_at?: string;
 }
 
@@ -648,6 +651,32 @@ async function startInstance(ctx: SandboxContext, c: StoredContainer): Promise<v
     secretKeys: [...new Set([...Object.keys(ns?._secret_values ?? {}), ...Object.keys(c._secret_values)])],
     startupBudgetMs: budget,
   });
+  const all = ctx.store.collection<StoredContainer>(CONTAINERS);
+  const latest = all.get(c.id);
+  if (latest) all.put(c.id, { ...latest, _pid: runtimeOf(ctx).pid(c.id) });
+}
+
+/** A stand-in left running by a sandbox that was killed (its stop hooks never ran) is stopped, freeing its port. */
+async function stopLeftover(pid: number | undefined): Promise<void> {
+  if (!pid) return;
+  let cmdline: string;
+  try {
+    cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return; // gone (or no /proc): nothing to stop
+  }
+  if (!cmdline.includes(`standin${path.sep}main.js`)) return; // the pid was reused by another program
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    return;
+  }
+  // Gone, or a zombie (its parent died: nobody may reap it here), has released its port.
+  for (let i = 0; i < 50; i++) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    if (stat === "" || / Z /.test(stat)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
@@ -661,6 +690,7 @@ export async function resumeContainers(ctx: SandboxContext): Promise<void> {
   let changed = false;
   for (const c of all.all()) {
     if (c._deleted_at) continue;
+    await stopLeftover(c._pid);
     const o = c._outcome;
     if (o && o.generation === c._generation && o.status === "error") continue;
     if (!resolveImage(ctx, c.image)) continue;
