@@ -62,6 +62,20 @@ export interface ReplayOptions {
   servedPaths?: RegExp[];
   pollTimeoutMs?: number;
   pollIntervalMs?: number;
+  /** Per cassette (`service/name`): what the recording did outside the API, redone on the emulator. */
+  outOfBand?: Record<string, OutOfBandStep[]>;
+}
+
+/**
+ * A step a recorded test took outside the API (a `docker push` making an image the later requests
+ * read), redone against the emulator just before interaction `before`. It answers recorded id → our
+ * id for the resources it made (`madeIds` lists the recorded ones, so the cassette is not skipped
+ * as reading resources that existed before the recording).
+ */
+export interface OutOfBandStep {
+  before: number;
+  madeIds: string[];
+  run: (ctx: { baseUrl: string; token: string; ids: ReadonlyMap<string, string> }) => Promise<Record<string, string>>;
 }
 
 export interface FidelityOptions extends ReplayOptions {
@@ -115,7 +129,9 @@ export async function replayCassettes(cassettes: Cassette[], options: ReplayOpti
   };
   for (const cassette of cassettes) {
     const label = `${cassette.service}/${cassette.name}`;
-    const reason = skipReason(cassette, servedPaths, options.foreignIds);
+    const steps = options.outOfBand?.[label] ?? [];
+    const madeOutOfBand = Object.fromEntries(steps.flatMap((step) => step.madeIds.map((id) => [id, id])));
+    const reason = skipReason(cassette, servedPaths, { ...options.foreignIds, ...madeOutOfBand });
     if (reason !== undefined) {
       report.skipped.push({ cassette: label, reason });
       continue;
@@ -123,6 +139,11 @@ export async function replayCassettes(cassettes: Cassette[], options: ReplayOpti
     report.cassettesReplayed++;
     const ids = new Map<string, string>(Object.entries(options.foreignIds ?? {}));
     for (const [n, interaction] of cassette.interactions.entries()) {
+      for (const step of steps.filter((st) => st.before === n)) {
+        for (const [recorded, ours] of Object.entries(await step.run({ baseUrl: options.baseUrl, token: options.token, ids }))) {
+          ids.set(recorded, ours);
+        }
+      }
       report.interactions++;
       await replayOne(label, n, interaction, ids, options, report);
     }
