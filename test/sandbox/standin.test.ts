@@ -7,6 +7,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, standinPath } from "../../src/sandbox/apis/container/runtime.js";
 import { startSandbox } from "../../src/sandbox/index.js";
+import { argon2id, argon2idHash, argon2idMatches } from "../../src/sandbox/apis/container/argon2.js";
+import { duration } from "../../src/sandbox/apis/container/index.js";
 import { behaviourOf, databaseUri } from "../../src/sandbox/standin/behaviour.js";
 
 /**
@@ -403,4 +405,32 @@ process.stdout.write(s.url + "\\n");`,
       await rm(work, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe("the containers API's pure parts", () => {
+  it("computes Argon2id as Go's golang.org/x/crypto/argon2.IDKey does (the provider's check)", () => {
+    // Vectors printed by argon2.IDKey([]byte("password"), []byte("somesalt12345678"), t, m, p, 32).
+    const vectors: [number, number, number, string][] = [
+      [64, 1, 1, "2a8bf2c64a9623c36221b9d54ec1c91ad59d6b4edac54aa825522e3e8b6a2027"],
+      [32, 3, 4, "cd342db86d5658c8e3267ba1c32c14f66bd95c49ca2c842dbff0e298d37817c9"],
+      [16, 2, 2, "e13610ff51211d85675028a70c6aad42329cbbcd33de1306d5d420d542f70a40"],
+    ];
+    for (const [memoryKiB, passes, lanes, hex] of vectors) {
+      const tag = argon2id(Buffer.from("password"), Buffer.from("somesalt12345678"), { memoryKiB, passes, lanes, tagLength: 32 });
+      expect(Buffer.from(tag).toString("hex")).toBe(hex);
+    }
+    const phc = argon2idHash("s3cret");
+    expect(phc).toMatch(/^\$argon2id\$v=19\$m=64,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(argon2idMatches("s3cret", phc)).toBe(true);
+    expect(argon2idMatches("other", phc)).toBe(false);
+    expect(argon2idHash("s3cret")).not.toBe(phc); // a fresh salt each time
+  });
+
+  it("answers durations in protobuf's short form, as recorded", () => {
+    expect(duration("300.000000000s")).toBe("300s");
+    expect(duration("10s")).toBe("10s");
+    expect(duration("1.500000000s")).toBe("1.500s");
+    expect(duration("0.000001s")).toBe("0.000001s");
+    expect(duration("10m")).toBeUndefined();
+  });
 });
