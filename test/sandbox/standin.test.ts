@@ -210,6 +210,27 @@ describe("the EvalAP stand-in", () => {
     expect(await r.exit).toBe(0);
   });
 
+  it("waits for its port when the previous revision still holds it (a redeploy)", async () => {
+    const first = await start({ ENV: "dev", ADMIN_TOKEN: "t", EVALAP_STANDIN_IMAGE: "rg.fr-par.scw.cloud/ns/evalap:v1" });
+    expect((await answered(first)).status).toBe(200);
+    const port = String(first.port);
+    const next = await runStandin({
+      ENV: "dev",
+      ADMIN_TOKEN: "t",
+      EVALAP_STANDIN_LISTEN_PORT: port,
+      EVALAP_STANDIN_IMAGE: "rg.fr-par.scw.cloud/ns/evalap:v2",
+    });
+    runs.push(next);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(next.child.exitCode).toBeNull();
+    first.child.kill("SIGTERM");
+    await first.exit;
+    const proof = await answered({ ...next, port: first.port }, "/_standin/proof");
+    expect(proof.status).toBe(403); // the admin token is required: it is the new process answering
+    const res = await fetch(`http://127.0.0.1:${port}/_standin/proof`, { headers: { "x-evalap-admin": "t" } });
+    expect(((await res.json()) as { image: string }).image).toBe("rg.fr-par.scw.cloud/ns/evalap:v2");
+  });
+
   it("serves Streamlit's health path on port 8501", async () => {
     const r = await start({ ENV: "dev", ADMIN_TOKEN: "t", PORT: "8501" });
     const res = await answered(r, "/_stcore/health");

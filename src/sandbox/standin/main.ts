@@ -110,9 +110,14 @@ async function main(): Promise<void> {
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => send(res, 500, JSON.stringify({ detail: err instanceof Error ? err.message : "error" })));
   });
-  server.listen(listenPort, "127.0.0.1", () =>
-    log(`listening on 127.0.0.1:${listenPort} (${streamlit ? "streamlit" : "api"}, ENV=${ENV})`),
-  );
+  // The previous revision's process may still hold the port for a moment after a redeploy: retry.
+  let attempts = 0;
+  server.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EADDRINUSE" || ++attempts > 50) die(`cannot listen on 127.0.0.1:${listenPort}: ${err.message}`);
+    setTimeout(() => server.listen(listenPort, "127.0.0.1"), 100);
+  });
+  server.on("listening", () => log(`listening on 127.0.0.1:${listenPort} (${streamlit ? "streamlit" : "api"}, ENV=${ENV})`));
+  server.listen(listenPort, "127.0.0.1");
   const stop = () => {
     server.close();
     server.closeAllConnections();

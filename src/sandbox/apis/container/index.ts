@@ -657,26 +657,27 @@ async function startInstance(ctx: SandboxContext, c: StoredContainer): Promise<v
 }
 
 /** A stand-in left running by a sandbox that was killed (its stop hooks never ran) is stopped, freeing its port. */
-async function stopLeftover(pid: number | undefined): Promise<void> {
-  if (!pid) return;
+async function stopLeftover(pid: number | undefined): Promise<boolean> {
+  if (!pid) return false;
   let cmdline: string;
   try {
     cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
   } catch {
-    return; // gone (or no /proc): nothing to stop
+    return false; // gone (or no /proc): nothing to stop
   }
-  if (!cmdline.includes(`standin${path.sep}main.js`)) return; // the pid was reused by another program
+  if (!cmdline.includes(`standin${path.sep}main.js`)) return false; // the pid was reused by another program
   try {
     process.kill(pid, "SIGKILL");
   } catch {
-    return;
+    return false;
   }
   // Gone, or a zombie (its parent died: nobody may reap it here), has released its port.
   for (let i = 0; i < 50; i++) {
     const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-    if (stat === "" || / Z /.test(stat)) return;
+    if (stat === "" || / Z /.test(stat)) return true;
     await new Promise((r) => setTimeout(r, 20));
   }
+  return true;
 }
 
 /**
@@ -690,11 +691,16 @@ export async function resumeContainers(ctx: SandboxContext): Promise<void> {
   let changed = false;
   for (const c of all.all()) {
     if (c._deleted_at) continue;
-    await stopLeftover(c._pid);
+    const killed = await stopLeftover(c._pid);
     const o = c._outcome;
     if (o && o.generation === c._generation && o.status === "error") continue;
     if (!resolveImage(ctx, c.image)) continue;
-    const port = await freePort(c._listen_port);
+    let port = await freePort(c._listen_port);
+    // The port of a stand-in just killed can take a moment to be released by the kernel.
+    for (let i = 0; killed && port !== c._listen_port && i < 30; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      port = await freePort(c._listen_port);
+    }
     const resumed = port === c._listen_port ? c : { ...c, _listen_port: port, public_endpoint: `http://127.0.0.1:${port}` };
     if (resumed !== c) {
       all.put(c.id, resumed);
