@@ -198,6 +198,11 @@ describe("the real provider on the sandbox (registry + serverless containers, Ev
     await expect(fetch(`${svc.url}/openapi.json`)).rejects.toThrow();
     expect((await api("GET", "/registry/v1/regions/fr-par/namespaces")).json.total_count).toBe(0);
     expect((await api("GET", "/containers/v1/regions/fr-par/namespaces")).json.total_count).toBe(0);
+    // Nothing left in the state either (deleted records go once their `deleting` time is over).
+    const left = (await api("GET", "/_sandbox/resources")).json.counts as Record<string, number>;
+    for (const c of ["container.namespaces", "container.containers", "registry.namespaces", "registry.images", "registry.tags"]) {
+      expect(left[c] ?? 0, c).toBe(0);
+    }
 
     const endpoints = [
       ...new Set(calls.map((c) => `${c.method} ${c.url.replace(/[0-9a-f-]{36}/g, "{id}").replace(/\?.*/, "")} ${c.status}`)),

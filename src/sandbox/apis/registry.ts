@@ -6,6 +6,7 @@ import { Fields } from "../fields.js";
 import { byField, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
+import { expireDeleted, forgetLater } from "./container/expire.js";
 
 /**
  * Container Registry v1 (`/registry/v1/regions/{region}/`): namespaces, and the images and tags that
@@ -177,6 +178,8 @@ export function resolveImage(ctx: SandboxContext, ref: string): { digest: string
 
 export function registryRoutes(router: Router, ctx: SandboxContext): void {
   const { namespaces, images, tags } = collections(ctx);
+  expireDeleted(ctx, REGISTRY_NAMESPACES);
+  expireDeleted(ctx, REGISTRY_IMAGES);
   const base = "/registry/v1/regions/{region}";
   const orgOf = (projectId: string) => ctx.store.collection<Project>(PROJECTS).get(projectId)?.organization_id ?? projectId;
 
@@ -286,6 +289,7 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     }
     const deleting = { ...ns, status: "deleting" as const, updated_at: now, _deleted_at: now };
     namespaces.put(ns.id, deleting);
+    forgetLater(ctx, REGISTRY_NAMESPACES, ns.id, now);
     return save(strip(deleting));
   });
 
@@ -317,6 +321,7 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     for (const t of tags.all().filter((x) => x.image_id === image.id)) tags.delete(t.id);
     const deleting = { ...image, status: "deleting" as const, updated_at: now, _deleted_at: now };
     images.put(image.id, deleting);
+    forgetLater(ctx, REGISTRY_IMAGES, image.id, now);
     return save(strip(deleting));
   });
 

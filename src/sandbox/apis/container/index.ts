@@ -10,6 +10,7 @@ import { PROJECTS, type Project } from "../account.js";
 import { parseImageRef, resolveImage } from "../registry.js";
 import { findPrivateNetwork } from "../vpc.js";
 import { argon2idHash } from "./argon2.js";
+import { expireDeleted, forgetLater } from "./expire.js";
 import { ContainerRuntime, freePort, type Outcome } from "./runtime.js";
 
 /**
@@ -218,6 +219,8 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
   const namespaces = () => ctx.store.collection<StoredNamespace>(CONTAINER_NAMESPACES);
   const containers = () => ctx.store.collection<StoredContainer>(CONTAINERS);
   const base = "/containers/v1/regions/{region}";
+  expireDeleted(ctx, CONTAINER_NAMESPACES);
+  expireDeleted(ctx, CONTAINERS);
   const orgOf = (projectId: string) => ctx.store.collection<Project>(PROJECTS).get(projectId)?.organization_id ?? projectId;
   const gone = (deletedAt: string | undefined) => deletedAt !== undefined && nowMs() - Date.parse(deletedAt) >= ctx.readyDelayMs;
 
@@ -415,9 +418,11 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
       .filter((x) => x.namespace_id === ns.id && !x._deleted_at)) {
       await runtimeOf(ctx).stop(c.id);
       containers().put(c.id, { ...c, _deleted_at: now, updated_at: now });
+      forgetLater(ctx, CONTAINERS, c.id, now);
     }
     const deleting = { ...ns, _deleted_at: now, updated_at: now };
     namespaces().put(ns.id, deleting);
+    forgetLater(ctx, CONTAINER_NAMESPACES, ns.id, now);
     await ctx.store.flush();
     return { body: nsWire(deleting) };
   });
@@ -616,6 +621,7 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     const now = timestamp();
     const deleting = { ...c, _deleted_at: now, updated_at: now };
     containers().put(c.id, deleting);
+    forgetLater(ctx, CONTAINERS, c.id, now);
     await ctx.store.flush();
     return { body: wire(deleting) };
   });
