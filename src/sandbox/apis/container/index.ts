@@ -324,7 +324,13 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
         },
       };
     }
-    await startInstance(ctx, c);
+    try {
+      await startInstance(ctx, c);
+    } catch (err) {
+      // The sandbox cannot run it (the stand-in is not built): the deploy fails, saying why.
+      const message = err instanceof Error ? err.message : String(err);
+      return { ...c, _outcome: { generation: c._generation, status: "error", message } };
+    }
     // An outcome may already be stored by the runtime: the stored record is the latest.
     return containers().get(c.id) ?? c;
   };
