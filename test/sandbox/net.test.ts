@@ -100,6 +100,9 @@ describe("VPC and IPAM emulation, and what RDB and containers call", () => {
     const pn = await call<PrivateNetwork>("POST", "/vpc/v2/regions/nl-ams/private-networks", { name: "x", project_id: PROJECT });
     const list = await call<{ vpcs: Vpc[] }>("GET", `/vpc/v2/regions/nl-ams/vpcs?is_default=true&project_id=${PROJECT}`);
     expect(list.body.vpcs).toEqual([expect.objectContaining({ id: pn.body.vpc_id, is_default: true, name: "default" })]);
+    // data "scaleway_vpc" { is_default = true } lists with no project and takes the first: every known project has one.
+    const any = await call<{ vpcs: Vpc[] }>("GET", "/vpc/v2/regions/pl-waw/vpcs?is_default=true&order_by=created_at_asc");
+    expect(any.body.vpcs).toEqual([expect.objectContaining({ project_id: PROJECT, organization_id: ORG, is_default: true })]);
   });
 
   it("books IPs for resources (attachPrivateIp), lists them as the provider's RDB read does, and releases them", async () => {

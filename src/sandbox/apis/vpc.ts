@@ -202,8 +202,17 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
     const isDefault = flag("is_default");
     const routing = flag("routing_enabled");
     const projectId = q.get("project_id");
-    // A project's default VPC exists as soon as anyone looks for it.
-    if (isDefault === true && projectId && isUuid(projectId)) defaultVpc(region, projectId);
+    // A project's default VPC exists as soon as anyone looks for it: the asked project's, else every known project's
+    // (data "scaleway_vpc" { is_default = true } lists with no project and takes the first).
+    if (isDefault === true) {
+      const projects = projectId
+        ? [projectId]
+        : ctx.store
+            .collection<Project>(PROJECTS)
+            .all()
+            .map((p) => p.id);
+      for (const p of projects) if (isUuid(p)) defaultVpc(region, p);
+    }
     const matches = vpcs()
       .all()
       .filter((v) => v.region === region)
