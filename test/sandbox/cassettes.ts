@@ -39,7 +39,7 @@ export interface Cassette {
 export const SERVED_PATHS: Record<string, RegExp[]> = {
   account: [/^\/account\/v3\/projects(\/|$)/],
   secret: [/^\/secret-manager\/v1beta1\/regions\/[a-z]+-[a-z]+\/secrets(\/|$)/],
-  vpc: [/^\/vpc\/v2\/regions\/[a-z]+-[a-z]+\/(vpcs|private-networks)(\/|$)/],
+  vpc: [/^\/vpc\/v2\/regions\/[a-z]+-[a-z]+\/(vpcs|private-networks|vpc-connectors|routes|routes-with-nexthop|ingress-rules)(\/|$)/],
   ipam: [/^\/ipam\/v1\/regions\/[a-z]+-[a-z]+\/ips(\/|$)/],
   iam: [/^\/iam\/v1alpha1\/(applications|policies|rules|permission-sets|api-keys)(\/|$)/],
 };

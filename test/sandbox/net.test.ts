@@ -190,6 +190,52 @@ describe("VPC and IPAM emulation, and what RDB and containers call", () => {
     expect(await book("10.0.0.7")).toMatchObject({ status: 400, body: { type: "invalid_arguments" } });
   });
 
+  it("connects VPCs (active once both sides connect), routes through a network, lists subnet routes, and ingress rules", async () => {
+    const a = await newNetwork(["172.20.0.0/22"]);
+    const b = await newNetwork(["172.21.0.0/22"]);
+    const ab = await call<JsonObject>("POST", "/vpc/v2/regions/fr-par/vpc-connectors", {
+      name: "ab",
+      vpc_id: a.vpc.id,
+      target_vpc_id: b.vpc.id,
+    });
+    expect(ab.body.status).toBe("orphan");
+    await call("POST", "/vpc/v2/regions/fr-par/vpc-connectors", { name: "ba", vpc_id: b.vpc.id, target_vpc_id: a.vpc.id });
+    expect((await call<JsonObject>("GET", `/vpc/v2/regions/fr-par/vpc-connectors/${String(ab.body.id)}`)).body.status).toBe("active");
+    const route = await call<JsonObject>("POST", "/vpc/v2/regions/fr-par/routes", {
+      description: "",
+      tags: ["t"],
+      vpc_id: a.vpc.id,
+      destination: "10.0.0.0/24",
+      nexthop_vpc_connector_id: ab.body.id as string,
+    });
+    expect(route.body).toMatchObject({
+      description: "Custom route",
+      type: "custom",
+      is_read_only: false,
+      nexthop_private_network_id: null,
+    });
+    const listed = await call<{ routes: { route: JsonObject }[] }>("GET", `/vpc/v2/regions/fr-par/routes-with-nexthop?vpc_id=${a.vpc.id}`);
+    expect(listed.body.routes.map((r) => [r.route.type, r.route.destination])).toEqual([
+      ["subnet", "172.20.0.0/22"],
+      ["subnet", a.pn.subnets[1]!.subnet],
+      ["custom", "10.0.0.0/24"],
+    ]);
+    expect((await call("DELETE", `/vpc/v2/regions/fr-par/routes/${String(route.body.id)}`)).status).toBe(204);
+    expect(await call("GET", `/vpc/v2/regions/fr-par/routes/${String(route.body.id)}`)).toEqual({
+      status: 404,
+      body: { message: "resource is not found", resource: "unknown", resource_id: "", type: "not_found" },
+    });
+    const rule = await call<JsonObject>("POST", "/vpc/v2/regions/fr-par/ingress-rules", {
+      vpc_id: a.vpc.id,
+      source: "10.2.0.0/24",
+      nexthop_resource_ip: "172.20.0.2",
+      nexthop_private_network_id: a.pn.id,
+    });
+    expect(rule.body).toMatchObject({ is_ipv6: false, organization_id: ORG, project_id: PROJECT });
+    const rules = await call<{ total_count: number }>("GET", `/vpc/v2/regions/fr-par/ingress-rules?nexthop_private_network_id=${a.pn.id}`);
+    expect(rules.body.total_count).toBe(1);
+  });
+
   it("keeps IAM policies' rules in order, checks permission sets and principals, and answers an API key's secret once", async () => {
     const app = await call<{ id: string }>("POST", "/iam/v1alpha1/applications", { name: "reader", organization_id: ORG, tags: ["t"] });
     const rule = { permission_set_names: ["SecretManagerReadOnly", "SecretManagerSecretAccess"], condition: "", project_ids: [PROJECT] };

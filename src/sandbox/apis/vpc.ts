@@ -6,6 +6,7 @@ import { Fields } from "../fields.js";
 import { byField, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
+import { vpcRoutingRoutes } from "./vpc-routing.js";
 
 /** vpc/v2 VPC, field for field in the recorded (alphabetical) order (vpc/testdata/*.cassette.yaml). */
 export interface Vpc {
@@ -389,6 +390,7 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
     await ctx.store.flush();
     return { status: 204 };
   });
+  vpcRoutingRoutes(router, ctx, { findVpc, findPn, pnsOf });
 }
 
 function orders<T extends { created_at: string; name: string }>(): Record<ListOrder, (a: T, b: T) => number> {
