@@ -41,7 +41,7 @@ export const SERVED_PATHS: Record<string, RegExp[]> = {
   secret: [/^\/secret-manager\/v1beta1\/regions\/[a-z]+-[a-z]+\/secrets(\/|$)/],
   vpc: [/^\/vpc\/v2\/regions\/[a-z]+-[a-z]+\/(vpcs|private-networks|vpc-connectors|routes|routes-with-nexthop|ingress-rules)(\/|$)/],
   ipam: [/^\/ipam\/v1\/regions\/[a-z]+-[a-z]+\/ips(\/|$)/],
-  iam: [/^\/iam\/v1alpha1\/(applications|policies|rules|permission-sets|api-keys)(\/|$)/],
+  iam: [/^\/iam\/v1alpha1\/(applications|policies|rules|permission-sets|api-keys|users|groups|ssh-keys)(\/|$)/],
 };
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;

@@ -32,6 +32,10 @@ describe("sandbox fidelity: VPC, IPAM and IAM recorded traffic", () => {
       const defaultVpc = ((await defaults.json()) as { vpcs: { id: string }[] }).vpcs[0]?.id ?? "";
       const report = await replayFidelity({
         foreignIds: { "086a5171-f7ab-4667-a231-840a81203f19": defaultVpc },
+        skip: {
+          "iam/group-membership-basic":
+            "records a race of the real API: remove-member answered 409 transient_state (group still updating after add-member) then 200 on the provider's retry; an emulator that is never mid-update answers 200 at once",
+        },
         baseUrl: sandbox.url,
         token,
         services: ["vpc", "ipam", "iam"],

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { accountRoutes, seedDefaultProject } from "../../src/sandbox/apis/account.js";
 import { iamRoutes } from "../../src/sandbox/apis/iam.js";
+import { sshFingerprint } from "../../src/sandbox/apis/iam-org.js";
 import { attachPrivateIp, detachPrivateIps, ipamRoutes, type IpamIp } from "../../src/sandbox/apis/ipam.js";
 import { findPrivateNetwork, vpcRoutes, type PrivateNetwork, type Vpc } from "../../src/sandbox/apis/vpc.js";
 import { formatIpv4, overlaps, parseIpv4, parseIpv4Cidr } from "../../src/sandbox/cidr.js";
@@ -26,6 +27,18 @@ describe("cidr helpers", () => {
     expect(formatIpv4(parseIpv4("10.1.200.2")!)).toBe("10.1.200.2");
     expect(overlaps(parseIpv4Cidr("172.16.8.0/22")!, parseIpv4Cidr("172.16.10.0/24")!)).toBe(true);
     expect(overlaps(parseIpv4Cidr("172.16.8.0/22")!, parseIpv4Cidr("172.16.12.0/22")!)).toBe(false);
+  });
+});
+
+describe("SSH key fingerprints", () => {
+  it("answers the recorded fingerprint of a key, without its comment", () => {
+    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICJEoOOgQBLJPs4g/XcPTKT82NywNPpxeuA20FlOPlpO opensource@scaleway.com";
+    // Recorded in iam/testdata/ssh-key-basic.cassette.yaml for this key.
+    expect(sshFingerprint(key)).toEqual({
+      key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICJEoOOgQBLJPs4g/XcPTKT82NywNPpxeuA20FlOPlpO",
+      fingerprint: "256 MD5:6b:cd:72:8a:ae:45:24:4b:2b:72:f6:d0:6a:8d:16:06 (ssh-ed25519)",
+    });
+    expect(sshFingerprint("not a key")).toBeUndefined();
   });
 });
 
@@ -234,6 +247,26 @@ describe("VPC and IPAM emulation, and what RDB and containers call", () => {
     expect(rule.body).toMatchObject({ is_ipv6: false, organization_id: ORG, project_id: PROJECT });
     const rules = await call<{ total_count: number }>("GET", `/vpc/v2/regions/fr-par/ingress-rules?nexthop_private_network_id=${a.pn.id}`);
     expect(rules.body.total_count).toBe(1);
+  });
+
+  it("keeps users without their password, groups with their members, and 404s removing a non-member as recorded", async () => {
+    const user = await call<JsonObject>("POST", "/iam/v1alpha1/users", {
+      organization_id: ORG,
+      member: { email: "dev@example.com", username: "dev", password: "Secret-Passw0rd" },
+    });
+    expect(user.body).toMatchObject({ type: "member", status: "activated", username: "dev" });
+    const group = await call<JsonObject>("POST", "/iam/v1alpha1/groups", { organization_id: ORG, name: "devs" });
+    const gid = String(group.body.id);
+    const added = await call<JsonObject>("POST", `/iam/v1alpha1/groups/${gid}/add-member`, { user_id: user.body.id as string });
+    expect(added.body.user_ids).toEqual([user.body.id]);
+    expect((await call("POST", `/iam/v1alpha1/groups/${gid}/remove-member`, { user_id: user.body.id as string })).status).toBe(200);
+    expect(await call("POST", `/iam/v1alpha1/groups/${gid}/remove-member`, { user_id: user.body.id as string })).toEqual({
+      status: 404,
+      body: { message: "resource is not found", resource: "", resource_id: user.body.id, type: "not_found" },
+    });
+    await ctx.store.flush();
+    const { readFile } = await import("node:fs/promises");
+    expect(await readFile(path.join(dir, "state.json"), "utf8")).not.toContain("Secret-Passw0rd");
   });
 
   it("keeps IAM policies' rules in order, checks permission sets and principals, and answers an API key's secret once", async () => {
