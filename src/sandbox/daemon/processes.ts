@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
 import { processIsGone } from "../../lock/holder.js";
 import { sleep } from "../../core/sleep.js";
 
@@ -35,4 +36,13 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
   }
+}
+
+/**
+ * Removes a pid file whose process is gone or a zombie (see processMatches). The data-folder locks count a zombie (a
+ * killed daemon its init has not reaped yet) as alive: it would hold the folder forever.
+ */
+export async function clearDeadPidFile(file: string): Promise<void> {
+  const pid = Number((await readFile(file, "utf8").catch(() => "")).trim());
+  if (Number.isInteger(pid) && pid > 0 && !processMatches(pid, [])) await rm(file, { force: true });
 }
