@@ -166,6 +166,16 @@ describe("sandbox up, status, push, env, down", () => {
     if (served) {
       expect(push.exitCode, output(push)).toBe(0);
       expect(push.stdout).toContain(`pushed ${image}`);
+      // The daemon made the namespace and pushed the stand-in image through the Registry API.
+      const headers = { "X-Auth-Token": first.scaleway.secretKey };
+      const ns = (await (await fetch(`${first.apiUrl}/registry/v1/regions/fr-par/namespaces?name=evalap`, { headers })).json()) as {
+        namespaces: { name: string; id: string; project_id: string }[];
+      };
+      expect(ns.namespaces.map((n) => [n.name, n.project_id])).toEqual([["evalap", first.scaleway.projectId]]);
+      const images = (await (
+        await fetch(`${first.apiUrl}/registry/v1/regions/fr-par/images?namespace_id=${ns.namespaces[0]?.id}`, { headers })
+      ).json()) as { images: { name: string; tags: string[] }[] };
+      expect(images.images.map((i) => [i.name, [...i.tags].sort()])).toEqual([["evalap", ["1.2.3", "probe", "sandbox-1"]]]);
     } else {
       expect(push.exitCode).toBe(ExitCode.Failure);
       expect(push.stderr).toContain("no container registry");

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * What infra/bootstrap makes on a real account, made on the sandbox at start: the registry namespace
  * and a stand-in image in it (the state bucket is made on the S3 server, see s3.ts). Through the
@@ -59,9 +61,35 @@ export async function ensureNamespace(c: SandboxClient, name = REGISTRY_NAMESPAC
   return "created";
 }
 
+/** Whether `image` (`rg.<region>.scw.cloud/<namespace>/<image>:<tag>`) already has its tag in the registry. */
+export async function imageExists(c: SandboxClient, image: string): Promise<boolean> {
+  const m = /^rg\.([a-z-]+)\.scw\.cloud\/([^/]+)\/(.+):([^:/]+)$/.exec(image);
+  if (!m) return false;
+  const [, region, namespace, name, tag] = m as unknown as [string, string, string, string, string];
+  const base = `/registry/v1/regions/${region}`;
+  const ns = await call(c, "GET", `${base}/namespaces?name=${encodeURIComponent(namespace)}`);
+  const nsId = listed(ns, "namespaces").find((n) => n.name === namespace)?.id;
+  if (typeof nsId !== "string") return false;
+  const images = await call(c, "GET", `${base}/images?namespace_id=${nsId}&name=${encodeURIComponent(name)}`);
+  const imageId = listed(images, "images").find((i) => i.name === name)?.id;
+  if (typeof imageId !== "string") return false;
+  const tags = await call(c, "GET", `${base}/images/${imageId}/tags?name=${encodeURIComponent(tag)}`);
+  return listed(tags, "tags").some((t) => t.name === tag);
+}
+
+function listed(a: Answer, key: string): Record<string, unknown>[] {
+  const items = a.status === 200 ? a.body[key] : undefined;
+  return Array.isArray(items) ? items.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null) : [];
+}
+
+/** The stand-in image's digest: derived from its reference, so a restart that pushes it again changes nothing. */
+export function standinDigest(image: string): string {
+  return `sha256:${createHash("sha256").update(image).digest("hex")}`;
+}
+
 /** Registers an image reference in the sandbox registry (`POST /_sandbox/registry/images`); "unserved" without the hook. */
-export async function pushImage(c: Pick<SandboxClient, "url" | "token">, image: string): Promise<"pushed" | "unserved"> {
-  const a = await call({ ...c, projectId: "", region: "" }, "POST", "/_sandbox/registry/images", { image });
+export async function pushImage(c: Pick<SandboxClient, "url" | "token">, image: string, digest?: string): Promise<"pushed" | "unserved"> {
+  const a = await call({ ...c, projectId: "", region: "" }, "POST", "/_sandbox/registry/images", { image, ...(digest ? { digest } : {}) });
   if (unserved(a)) return "unserved";
   if (a.status < 200 || a.status > 299) throw failure(`pushing ${image}`, a);
   return "pushed";

@@ -10,7 +10,7 @@ import { daemonFiles, writePrivateFile } from "./files.js";
 import { clearDeadPidFile } from "./processes.js";
 import { findPostgresBinDir, findVersitygw, freePort, portInUse, portIsFree } from "./prereqs.js";
 import { ensureVersionedBucket, startS3, stopOrphanS3, type RunningS3 } from "./s3.js";
-import { DEFAULT_IMAGES, ensureNamespace, pushImage } from "./seed.js";
+import { DEFAULT_IMAGES, ensureNamespace, imageExists, pushImage, standinDigest } from "./seed.js";
 
 export const REGION = "fr-par";
 export const ZONE = "fr-par-1";
@@ -107,7 +107,11 @@ export async function runDaemon(opts: DaemonOptions, log: DaemonLog): Promise<nu
     const ns = await ensureNamespace(client);
     log(ns === "unserved" ? "registry namespace: skipped, this sandbox serves no Registry API" : `registry namespace evalap: ${ns}`);
     for (const image of Object.values(DEFAULT_IMAGES)) {
-      const pushed = await pushImage(client, image);
+      if (await imageExists(client, image)) {
+        log(`image ${image}: already in the registry`);
+        continue;
+      }
+      const pushed = await pushImage(client, image, standinDigest(image));
       log(pushed === "unserved" ? `image ${image}: not pushed, this sandbox has no registry image hook` : `image ${image}: pushed`);
     }
 
