@@ -176,6 +176,9 @@ describe("sandbox up, status, push, env, down", () => {
         await fetch(`${first.apiUrl}/registry/v1/regions/fr-par/images?namespace_id=${ns.namespaces[0]?.id}`, { headers })
       ).json()) as { images: { name: string; tags: string[] }[] };
       expect(images.images.map((i) => [i.name, [...i.tags].sort()])).toEqual([["evalap", ["1.2.3", "probe", "sandbox-1"]]]);
+      const bad = await cli(["sandbox", "push", "evalap:1.2.3", "--data-dir", dataDir]);
+      expect(bad.exitCode).toBe(ExitCode.Usage);
+      expect(bad.stderr).toContain("the sandbox registry refused the image");
     } else {
       expect(push.exitCode).toBe(ExitCode.Failure);
       expect(push.stderr).toContain("no container registry");

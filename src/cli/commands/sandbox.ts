@@ -15,7 +15,7 @@ import {
 } from "../../sandbox/daemon/control.js";
 import { daemonFiles } from "../../sandbox/daemon/files.js";
 import { findPostgresBinDir, findVersitygw, portInUse, portIsFree } from "../../sandbox/daemon/prereqs.js";
-import { pushImage } from "../../sandbox/daemon/seed.js";
+import { pushImage, SandboxApiError } from "../../sandbox/daemon/seed.js";
 import { runDaemon } from "../../sandbox/daemon/serve.js";
 import { makeConfirm, runCommand, type GlobalOptions } from "../run.js";
 
@@ -202,7 +202,16 @@ export function sandboxResetCommand(opts: SandboxResetFlags, globals: GlobalOpti
 export function sandboxPushCommand(image: string, opts: SandboxFlags, globals: GlobalOptions): Promise<number> {
   return runCommand("sandbox push", undefined, globals, async () => {
     const d = await requireRunningSandbox(await resolveDataDir(opts, globals));
-    const out = await pushImage({ url: d.apiUrl, token: d.scaleway.secretKey }, image);
+    const out = await pushImage({ url: d.apiUrl, token: d.scaleway.secretKey }, image).catch((err: unknown) => {
+      if (!(err instanceof SandboxApiError)) throw err;
+      throw new EvalapError("sandbox_push_refused", `the sandbox registry refused the image: ${err.message}`, {
+        exitCode: err.status === 400 ? ExitCode.Usage : ExitCode.Failure,
+        hint:
+          err.status === 404
+            ? "its namespace must exist in the sandbox registry (`evalap` does)"
+            : "give a full reference, e.g. rg.fr-par.scw.cloud/evalap/evalap:1.2.3",
+      });
+    });
     if (out === "unserved") {
       throw new EvalapError(
         "sandbox_registry_missing",

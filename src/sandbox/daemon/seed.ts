@@ -42,10 +42,26 @@ async function call(c: SandboxClient, method: string, path: string, body?: unkno
 /** The sandbox's answer for a path it does not serve (errors.ts `unknownRoute`). */
 const unserved = (a: Answer): boolean => a.status === 404 && a.body.resource === "route";
 
-function failure(what: string, a: Answer): Error {
-  const message = typeof a.body.message === "string" ? a.body.message : JSON.stringify(a.body);
-  return new Error(`${what}: HTTP ${a.status}: ${message}`);
+/** A refusal of the sandbox's API: its status and Scaleway's message, with each bad argument's help. */
+export class SandboxApiError extends Error {
+  constructor(
+    what: string,
+    readonly status: number,
+    body: Record<string, unknown>,
+  ) {
+    const message = typeof body.message === "string" ? body.message : JSON.stringify(body);
+    const details = Array.isArray(body.details)
+      ? body.details
+          .map((d) => d as { argument_name?: unknown; help_message?: unknown })
+          .filter((d) => typeof d.argument_name === "string")
+          .map((d) => `${String(d.argument_name)} ${typeof d.help_message === "string" ? d.help_message : "is invalid"}`)
+      : [];
+    super(`${what}: HTTP ${status}: ${message}${details.length > 0 ? ` (${details.join("; ")})` : ""}`);
+    this.name = "SandboxApiError";
+  }
 }
+
+const failure = (what: string, a: Answer): SandboxApiError => new SandboxApiError(what, a.status, a.body);
 
 /** The private registry namespace; "unserved" when this sandbox has no Registry API. */
 export async function ensureNamespace(c: SandboxClient, name = REGISTRY_NAMESPACE): Promise<"created" | "existed" | "unserved"> {
