@@ -348,9 +348,20 @@ describe("a daemon that died, or does not stop", () => {
     expect(existsSync(path.join(dataDir, "sandbox.json"))).toBe(false);
 
     await writeFile(path.join(dataDir, "sandbox.json"), JSON.stringify(stale), { mode: 0o600 });
-    const up = await cli(["sandbox", "up", "--data-dir", dataDir, "--ready-delay", "0s"]);
+    const up = await cli(["--json", "sandbox", "up", "--data-dir", dataDir, "--ready-delay", "0s"]);
     expect(up.exitCode, output(up)).toBe(0);
-    expect((await descriptorOf(dataDir)).pid).not.toBe(deadPid);
+    const d = await descriptorOf(dataDir);
+    expect(d.pid).not.toBe(deadPid);
+    // NDJSON only on stdout: the take-over said as a warning, the sandbox as data, no secret.
+    expect(
+      up.stdout
+        .trim()
+        .split("\n")
+        .every((l) => l.startsWith("{")),
+    ).toBe(true);
+    expect(up.events.some((e) => e.type === "log" && String(e.message).includes(`pid ${deadPid} died`))).toBe(true);
+    expect(up.events.find((e) => e.type === "data")?.data).toMatchObject({ running: true, pid: d.pid, apiUrl: d.apiUrl });
+    for (const secret of [d.scaleway.secretKey, d.s3.secretKey, d.statePassphrase]) expect(up.stdout).not.toContain(secret);
     expect((await cli(["sandbox", "down", "--data-dir", dataDir])).exitCode).toBe(0);
   }, 240_000);
 
@@ -370,6 +381,34 @@ describe("a daemon that died, or does not stop", () => {
     expect(up.exitCode, output(up)).toBe(0);
     expect((await cli(["sandbox", "down", "--data-dir", dataDir])).exitCode).toBe(0);
   }, 240_000);
+});
+
+describe("Ctrl-C during up", () => {
+  it("stops the daemon it was starting: nothing is left running, no descriptor", async () => {
+    const dataDir = await newDataDir("interrupted");
+    // An S3 server slow to start keeps the daemon starting long enough to interrupt `up`.
+    const slow = path.join(root, "slow-versitygw");
+    const real = path.join(
+      process.env.EVALAP_TOOLCHAIN_DIR ?? path.join(os.homedir(), ".cache", "evalap-infra", "toolchain"),
+      "bin",
+      "versitygw",
+    );
+    await writeFile(slow, `#!/bin/sh\nsleep 4\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const up = execa("node", [CLI, "sandbox", "up", "--data-dir", dataDir], {
+      cwd: root,
+      env: { NO_COLOR: "1", EVALAP_SANDBOX_DIR: "", EVALAP_S3_SERVER_BIN: slow },
+      reject: false,
+      stdin: "ignore",
+    });
+    expect(await waitUntil(() => existsSync(path.join(dataDir, "daemon", "sandbox.pid")), 60_000)).toBe(true);
+    const daemonPid = Number(readFileSync(path.join(dataDir, "daemon", "sandbox.pid"), "utf8"));
+    up.kill("SIGINT");
+    const r = await up;
+    expect(r.exitCode, `${String(r.stdout)}\n${String(r.stderr)}`).toBe(ExitCode.Interrupted);
+    expect(alive(daemonPid)).toBe(false);
+    expect(await waitUntil(() => processesUnder(dataDir).length === 0, 10_000)).toBe(true);
+    expect(existsSync(path.join(dataDir, "sandbox.json"))).toBe(false);
+  }, 120_000);
 });
 
 describe("sandbox reset", () => {

@@ -110,6 +110,7 @@ export function sandboxUpCommand(opts: SandboxUpFlags, globals: GlobalOptions): 
       readyDelay: opts.readyDelay,
       cli: path.resolve(process.argv[1] ?? "evalap-infra"),
       timeoutMs: START_TIMEOUT_MS,
+      signal: cmd.signal,
       log: (line) => cmd.events.emit({ type: "log", level: "warn", message: line }),
       // Checked here too, so the usual mistakes are told before a daemon starts.
       preflight: async () => {

@@ -84,6 +84,8 @@ export interface StartRequest {
   cli: string;
   timeoutMs: number;
   log: (line: string) => void;
+  /** Ctrl-C while waiting: the half-started daemon is stopped (it would otherwise run on, unseen). */
+  signal?: AbortSignal;
   /** Checks made once no sandbox is found running, before the daemon starts (prerequisites, the port). */
   preflight: () => Promise<void>;
 }
@@ -132,6 +134,10 @@ export async function startDaemon(req: StartRequest): Promise<SandboxDescriptor>
     const d = await readDescriptor(req.dataDir).catch(() => undefined);
     if (d?.pid === pid) return d;
     if (exit) throw await startFailure(req.dataDir, exit);
+    if (req.signal?.aborted) {
+      await stopDaemonPid(req.dataDir, pid, 30_000, req.log);
+      throw req.signal.reason instanceof Error ? req.signal.reason : new Error("interrupted");
+    }
     if (Date.now() > deadline) {
       await stopDaemonPid(req.dataDir, pid, 30_000, req.log);
       throw new EvalapError(
