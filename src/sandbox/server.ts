@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { accountRoutes, seedDefaultProject } from "./apis/account.js";
 import { secretRoutes } from "./apis/secret.js";
+import { cockpitRoutes } from "./apis/cockpit/index.js";
 import { isUuid } from "./clock.js";
 import { lockDataDir } from "./datalock.js";
 import type { SandboxContext } from "./context.js";
@@ -82,6 +83,7 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   const router = new Router();
   accountRoutes(router, ctx);
   secretRoutes(router, ctx);
+  cockpitRoutes(router, ctx);
   const faults: Fault[] = [];
   adminRoutes(router, store, faults);
 

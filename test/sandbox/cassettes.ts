@@ -39,6 +39,10 @@ export interface Cassette {
 export const SERVED_PATHS: Record<string, RegExp[]> = {
   account: [/^\/account\/v3\/projects(\/|$)/],
   secret: [/^\/secret-manager\/v1beta1\/regions\/[a-z]+-[a-z]+\/secrets(\/|$)/],
+  cockpit: [
+    /^\/cockpit\/v1\/(grafana|plans|current-plan)(\/|$)/,
+    /^\/cockpit\/v1\/regions\/[a-z]+-[a-z]+\/(data-sources|tokens|alert-manager|alerts|rules|config|products)(\/|$)/,
+  ],
 };
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
