@@ -105,8 +105,11 @@ describe("sandbox up, status, push, env, down", () => {
     expect(up.stdout).toContain(first.apiUrl);
     expect(up.stdout).toContain("evalap-infra deploy sandbox");
     expect(up.stdout).toContain('eval "$(evalap-infra sandbox env)"');
-    // The CLI process has exited: the daemon outlives it.
+    // The CLI process has exited: the daemon outlives it, in a session of its own (no terminal's SIGHUP reaches it).
     expect(alive(first.pid)).toBe(true);
+    const procStat = readFileSync(`/proc/${first.pid}/stat`, "utf8");
+    const session = Number(procStat.slice(procStat.lastIndexOf(")") + 2).split(" ")[3]);
+    expect(session).toBe(first.pid);
     expect((await stat(path.join(dataDir, "sandbox.json"))).mode & 0o777).toBe(0o600);
     expect((await stat(path.join(dataDir, "credentials.json"))).mode & 0o777).toBe(0o600);
     expect(first.dataDir).toBe(dataDir);
@@ -202,6 +205,8 @@ describe("sandbox up, status, push, env, down", () => {
     for (const [k, v] of Object.entries(expected)) expect(got[k], k).toBe(v);
     const json = await cli(["sandbox", "env", "--shell", "json", "--data-dir", dataDir]);
     expect(JSON.parse(json.stdout)).toEqual(expected);
+    const global = await cli(["--json", "sandbox", "env", "--data-dir", dataDir]);
+    expect(JSON.parse(global.stdout)).toEqual(expected);
     const res = await fetch(`${expected.SCW_API_URL}/account/v3/projects?organization_id=${expected.SCW_DEFAULT_ORGANIZATION_ID}`, {
       headers: { "X-Auth-Token": expected.SCW_SECRET_KEY ?? "" },
     });
