@@ -212,7 +212,7 @@ export function wantsColor(globals: Pick<GlobalOptions, "color">, env: NodeJS.Pr
   return globals.color !== false && !env.NO_COLOR;
 }
 
-function makeConfirm(globals: GlobalOptions): ((question: string) => Promise<boolean>) | null {
+export function makeConfirm(globals: GlobalOptions): ((question: string) => Promise<boolean>) | null {
   if (globals.json || process.stdin.isTTY !== true || process.stderr.isTTY !== true || process.env.CI) return null;
   return async (question) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
