@@ -2,10 +2,8 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { ProjectConfig } from "../config/load.js";
 import type { EnvironmentConfig } from "../config/schema.js";
-import { ConfigError, EvalapError } from "../core/errors.js";
-import { ExitCode } from "../core/exit-codes.js";
-import { processIsGone } from "../lock/holder.js";
-import { readDescriptor, sandboxDataDir, sandboxEnv, type SandboxDescriptor } from "./descriptor.js";
+import { ConfigError } from "../core/errors.js";
+import { sandboxDataDir, sandboxEnv, type SandboxDescriptor } from "./descriptor.js";
 
 /** The environment every project gets without declaring it: `evalap-infra deploy sandbox`. */
 export const SANDBOX_ENVIRONMENT = "sandbox";
@@ -34,27 +32,18 @@ export interface AttachedSandbox {
  * shell holds is overridden, so a sandbox run can never reach a real Scaleway project.
  */
 export async function attachSandbox(config: ProjectConfig, name: string, env: NodeJS.ProcessEnv = process.env): Promise<AttachedSandbox> {
-  const dataDir = sandboxDataDir(config.projectDir, env);
-  const descriptor = await readDescriptor(dataDir).catch((err: unknown) => {
-    throw new EvalapError("sandbox_unreadable", `the sandbox's descriptor in ${dataDir} cannot be read: ${(err as Error).message}`, {
-      exitCode: ExitCode.Prerequisite,
-      hint: "restart it: evalap-infra sandbox down && evalap-infra sandbox up",
-    });
-  });
-  if (!descriptor || processIsGone(descriptor.pid)) {
-    throw new EvalapError("sandbox_not_running", `environment "${name}" runs on the local sandbox, which is not running (${dataDir})`, {
-      exitCode: ExitCode.Prerequisite,
-      hint: "start it with: evalap-infra sandbox up",
-    });
-  }
   const declared = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
-  const environment = sandboxEnvironment(declared, descriptor);
-  if (!declared && !(await isDirectory(path.resolve(config.projectDir, environment.root)))) {
+  if (!declared && !(await isDirectory(path.resolve(config.projectDir, SANDBOX_DEFAULT_ROOT)))) {
     throw new ConfigError(
       `the built-in "${name}" environment deploys ${SANDBOX_DEFAULT_ROOT}, which ${config.projectDir} does not have`,
       `declare it in ${path.basename(config.file)}: "${name}": { "root": "<your staging root>", "sandbox": true }`,
     );
   }
+  // Not running, stale, or not answering: exit 14, saying which and how to start one. Loaded only
+  // here: the daemon's control brings the emulator's modules, which other runs never need.
+  const { requireRunningSandbox } = await import("./daemon/control.js");
+  const descriptor = await requireRunningSandbox(sandboxDataDir(config.projectDir, env));
+  const environment = sandboxEnvironment(declared, descriptor);
   return {
     config: { ...config, environments: { ...config.environments, [name]: environment } },
     env: sandboxEnv(descriptor),

@@ -6,7 +6,8 @@ import { parseConfig } from "../../src/config/load.js";
 import type { EvalapError } from "../../src/core/errors.js";
 import { ExitCode } from "../../src/core/exit-codes.js";
 import type { SandboxDescriptor } from "../../src/sandbox/descriptor.js";
-import { attachSandbox, isSandboxEnvironment } from "../../src/sandbox/environment.js";
+import { sandboxEnv } from "../../src/sandbox/descriptor.js";
+import { attachSandbox, isSandboxEnvironment, sandboxEnvironment } from "../../src/sandbox/environment.js";
 import { rejection } from "../helpers/rejection.js";
 
 const descriptor = (dataDir: string, pid = process.pid): SandboxDescriptor => ({
@@ -64,65 +65,59 @@ describe("the sandbox environment", () => {
     expect(isSandboxEnvironment(config, undefined)).toBe(false);
   });
 
-  it("without a running sandbox: exit 9, naming the command that starts it", async () => {
+  it("without a running sandbox: exit 14, naming the command that starts it", async () => {
     const config = await setUp({ environments: { staging: { root: "infra/staging" } } });
     const err = (await rejection(attachSandbox(config, "sandbox", noEnv))) as EvalapError;
     expect(err.code).toBe("sandbox_not_running");
-    expect(err.exitCode).toBe(ExitCode.Prerequisite);
-    expect(err.hint).toBe("start it with: evalap-infra sandbox up");
+    expect(err.exitCode).toBe(ExitCode.SandboxNotRunning);
+    expect(err.message).toMatch(/none is running/);
+    expect(err.hint).toMatch(/evalap-infra sandbox up/);
   });
 
-  it("a descriptor left by a dead daemon counts as not running", async () => {
-    const config = await setUp({ environments: { staging: { root: "infra/staging" } } }, (d) => descriptor(d, 2 ** 22 + 12345));
-    expect(((await rejection(attachSandbox(config, "sandbox", noEnv))) as EvalapError).code).toBe("sandbox_not_running");
+  it("a descriptor left by a dead daemon, or naming a process that is no daemon, counts as not running", async () => {
+    for (const pid of [2 ** 22 + 12345, process.pid]) {
+      const config = await setUp({ environments: { staging: { root: "infra/staging" } } }, (d) => descriptor(d, pid));
+      const err = (await rejection(attachSandbox(config, "sandbox", noEnv))) as EvalapError;
+      expect(err.code).toBe("sandbox_not_running");
+      expect(err.message).toMatch(/gone without cleaning up/);
+      await rm(project ?? "", { recursive: true, force: true });
+    }
   });
 
   it("the built-in one deploys infra/staging to the sandbox's bucket, API and keys, and its images on a first deploy", async () => {
-    const config = await setUp({ environments: { staging: { root: "infra/staging" } } }, (d) => descriptor(d));
-    const attached = await attachSandbox(config, "sandbox", noEnv);
-    expect(attached.config.environments.sandbox).toMatchObject({
+    const d = descriptor("/nowhere");
+    expect(sandboxEnvironment(undefined, d)).toMatchObject({
       root: "infra/staging",
       protection: "standard",
       backendConfig: { bucket: "evalap-tfstate-staging", endpoints: '{s3="http://127.0.0.1:40002"}' },
       remote: { bucket: "evalap-tfstate-staging", endpoint: "http://127.0.0.1:40002", region: "fr-par" },
       images: { evalap: "rg.fr-par.scw.cloud/evalap/evalap:sandbox-1" },
     });
-    expect(attached.env).toMatchObject({
+    const env = sandboxEnv(d);
+    expect(env).toMatchObject({
       SCW_API_URL: "http://127.0.0.1:40001",
       SCW_SECRET_KEY: "3f0a4c47-0b5e-4a6e-9d36-6f1a9e3b2c11",
       AWS_SECRET_ACCESS_KEY: "s3-secret-value-42",
       TF_VAR_state_passphrase: "a-passphrase-of-32-characters-xx",
     });
-    expect(JSON.parse(attached.env.TF_VAR_app_secrets ?? "{}")).toEqual({ ADMIN_TOKEN: "admin-token-value-1" });
-    expect(attached.secrets).toEqual(
-      expect.arrayContaining([
-        "3f0a4c47-0b5e-4a6e-9d36-6f1a9e3b2c11",
-        "s3-secret-value-42",
-        "a-passphrase-of-32-characters-xx",
-        "admin-token-value-1",
-      ]),
-    );
+    expect(JSON.parse(env.TF_VAR_app_secrets ?? "{}")).toEqual({ ADMIN_TOKEN: "admin-token-value-1" });
   });
 
-  it("a declared one keeps its root and settings; its images win over the sandbox's", async () => {
-    const config = await setUp(
-      {
-        environments: {
-          lab: {
-            root: "infra/staging",
-            sandbox: true,
-            vars: { log_level: "DEBUG" },
-            images: { evalap: "rg.fr-par.scw.cloud/evalap/evalap:mine" },
-          },
-        },
-      },
-      (d) => descriptor(d),
-    );
-    const lab = (await attachSandbox(config, "lab", noEnv)).config.environments.lab;
-    expect(lab).toMatchObject({
-      root: "infra/staging",
+  it("a declared one keeps its root and settings; its images win over the sandbox's", () => {
+    const declared = {
+      root: "infra/lab",
+      protection: "standard" as const,
       sandbox: true,
       vars: { log_level: "DEBUG" },
+      varFiles: [],
+      backendConfig: { key: "lab.tfstate" },
+      images: { evalap: "rg.fr-par.scw.cloud/evalap/evalap:mine" },
+    };
+    expect(sandboxEnvironment(declared, descriptor("/nowhere"))).toMatchObject({
+      root: "infra/lab",
+      sandbox: true,
+      vars: { log_level: "DEBUG" },
+      backendConfig: { key: "lab.tfstate", bucket: "evalap-tfstate-staging" },
       images: { evalap: "rg.fr-par.scw.cloud/evalap/evalap:mine" },
     });
   });
