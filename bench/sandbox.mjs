@@ -40,27 +40,15 @@ async function down(p) {
   return peakKb;
 }
 
-function sandboxEnv(d) {
-  return {
-    ...base,
-    SCW_API_URL: d.apiUrl,
-    SCW_ACCESS_KEY: d.scaleway.accessKey,
-    SCW_SECRET_KEY: d.scaleway.secretKey,
-    SCW_DEFAULT_ORGANIZATION_ID: d.scaleway.organizationId,
-    SCW_DEFAULT_PROJECT_ID: d.scaleway.projectId,
-    SCW_DEFAULT_REGION: d.scaleway.region,
-    SCW_DEFAULT_ZONE: d.scaleway.zone,
-    AWS_ACCESS_KEY_ID: d.s3.accessKey,
-    AWS_SECRET_ACCESS_KEY: d.s3.secretKey,
-    AWS_REGION: d.s3.region,
-    TF_VAR_state_passphrase: d.statePassphrase,
-    TF_VAR_app_secrets: JSON.stringify(d.appSecrets),
-  };
+/** The sandbox's environment for plain tofu, as a user gets it: `sandbox env --shell json`. */
+async function sandboxEnv(p) {
+  const r = await run("node", [cli, "sandbox", "env", "--shell", "json", "--data-dir", p.dataDir], { cwd: p.dir, env: base });
+  return { ...base, ...JSON.parse(r.out) };
 }
 
 async function plain(p, d) {
   const root = path.join(p.dir, "infra", "staging");
-  const env = sandboxEnv(d);
+  const env = await sandboxEnv(p);
   const images = `-var=images=${JSON.stringify(d.images)}`;
   const t0 = process.hrtime.bigint();
   await run(
