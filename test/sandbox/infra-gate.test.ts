@@ -10,8 +10,12 @@ import { sandboxProject, type RunningSandbox } from "../helpers/sandbox.js";
  * destroy leaves the sandbox as it found it. A failure here is an emulator bug or an infra bug.
  */
 
-/** Collections that keep records of deleted resources, as Scaleway does (scheduled deletions, counters). */
-const TOMBSTONES = /(^secret\.scheduled_for_deletion$|^secret\.revisions$)/;
+/**
+ * Collections that are no resources of a root: records Scaleway keeps of deleted ones (scheduled
+ * deletions, counters) and per-project settings (a project's Cockpit alert manager always exists,
+ * enabled or not: the cockpit root checks it is disabled and empty after its destroy).
+ */
+const TOMBSTONES = /^(secret\.scheduled_for_deletion|secret\.revisions|cockpit\.alert_managers)$/;
 
 const live = (counts: Record<string, number>) =>
   Object.fromEntries(Object.entries(counts).filter(([k, n]) => !TOMBSTONES.test(k) && n > 0));
@@ -25,6 +29,22 @@ interface GateRoot {
   args?: (sb: RunningSandbox) => string[];
   /** Before destroy: what an operator does first (production's secrets are protected). */
   beforeDestroy?: string[];
+  /** After destroy: what must hold besides the resource counts. */
+  afterDestroy?: (sb: RunningSandbox) => Promise<void>;
+}
+
+/** GET on the sandbox's API as the provider's key. */
+async function api(sb: RunningSandbox, pathAndQuery: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${sb.descriptor.apiUrl}${pathAndQuery}`, { headers: { "X-Auth-Token": sb.descriptor.scaleway.secretKey } });
+  expect(res.status, pathAndQuery).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** Destroying the alert manager disables it and removes every contact point (which is why one per project matters). */
+async function alertManagerOff(sb: RunningSandbox): Promise<void> {
+  const project = sb.descriptor.scaleway.projectId;
+  expect(await api(sb, `/cockpit/v1/regions/fr-par/alert-manager?project_id=${project}`)).toMatchObject({ alert_manager_enabled: false });
+  expect(await api(sb, `/cockpit/v1/regions/fr-par/alert-manager/contact-points?project_id=${project}`)).toMatchObject({ total_count: 0 });
 }
 
 const images = (sb: RunningSandbox) => ["-var", `images=${JSON.stringify(sb.descriptor.images)}`];
@@ -33,7 +53,7 @@ const ROOTS: GateRoot[] = [
   { dir: "gate/network" },
   { dir: "gate/secret-manager" },
   { dir: "gate/container-registry" },
-  { dir: "gate/cockpit-monitoring" },
+  { dir: "gate/cockpit-monitoring", afterDestroy: alertManagerOff },
   { dir: "gate/managed-postgresql" },
   { dir: "infra/staging", backend: "gate/staging.tfstate", args: images },
   {
@@ -87,6 +107,7 @@ describe("provider gate: infra/ applied by the real provider on the sandbox", ()
       const destroy = await tofu("destroy", "-auto-approve", ...extra, ...(root.beforeDestroy ?? []));
       expect(destroy.exitCode, destroy.output).toBe(0);
       expect(live(await sb.counts())).toEqual(baseline);
+      await root.afterDestroy?.(sb);
     }, 600_000);
   }
 });
