@@ -10,3 +10,4 @@ npm run --silent build
 node bench/deploy.mjs
 node bench/rollback.mjs
 node bench/failfast.mjs
+node bench/sandbox.mjs

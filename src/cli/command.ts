@@ -11,6 +11,8 @@ export interface CommandDefinition<O = Record<string, unknown>> {
   /** The group it belongs to ("releases", "lock"...), described in commands/index.ts. */
   group?: GroupName;
   description: string;
+  /** Left out of the help (a command other commands run, like the sandbox's daemon). */
+  hidden?: boolean;
   arguments?: readonly CommandArgument[];
   /** Built with commander's own Option: argParser, choices, defaults. */
   options?: () => Option[];
@@ -42,7 +44,7 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-export type GroupName = "releases" | "lock" | "state" | "config";
+export type GroupName = "releases" | "lock" | "state" | "config" | "sandbox";
 
 /** "releases list", "deploy": the words a user types. */
 export function commandPath(def: Pick<CommandDefinition, "name" | "group">): string {

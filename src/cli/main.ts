@@ -37,7 +37,7 @@ export function buildProgram(commands: ReadonlyArray<CommandDefinition<never>> =
 }
 
 function register(parent: Command, def: CommandDefinition<never>): void {
-  const cmd = parent.command(def.name).description(def.description);
+  const cmd = parent.command(def.name, { hidden: def.hidden === true }).description(def.description);
   for (const arg of def.arguments ?? []) cmd.addArgument(new Argument(arg.name, arg.description));
   for (const option of def.options?.() ?? []) cmd.addOption(option);
   if (def.examples.length > 0) cmd.addHelpText("after", examples(def.examples));

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import { configDefaults, loadConfig, type ProjectConfig } from "../config/load.js";
+import { attachSandbox, isSandboxEnvironment } from "../sandbox/environment.js";
 import { EvalapError, InterruptedError, isEvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { EventBus } from "../events/bus.js";
@@ -106,7 +107,7 @@ export async function runCommand(
       signal: controller.signal,
       tooling: resolveTooling,
       loadContext: async () => {
-        config ??= await loadConfig(process.cwd(), globals.config);
+        config ??= await withSandbox(await loadConfig(process.cwd(), globals.config), environment, redactor);
         const { tofu } = await resolveTooling();
         return {
           config,
@@ -149,6 +150,19 @@ export async function runCommand(
     reporter.close();
   }
   return exitCode;
+}
+
+/**
+ * A run on the sandbox environment gets the running sandbox's endpoints and keys, in place of
+ * whatever SCW_* and AWS_* the shell holds: tofu, the provider, the SDK and the bucket client all
+ * read them from the environment. Its secrets are redacted like any other.
+ */
+async function withSandbox(config: ProjectConfig, environment: string | undefined, redactor: Redactor): Promise<ProjectConfig> {
+  if (environment === undefined || !isSandboxEnvironment(config, environment)) return config;
+  const attached = await attachSandbox(config, environment);
+  for (const value of attached.secrets) redactor.add(value);
+  Object.assign(process.env, attached.env);
+  return attached.config;
 }
 
 function toEvalapError(err: unknown, verbose: boolean): EvalapError {
@@ -198,7 +212,7 @@ export function wantsColor(globals: Pick<GlobalOptions, "color">, env: NodeJS.Pr
   return globals.color !== false && !env.NO_COLOR;
 }
 
-function makeConfirm(globals: GlobalOptions): ((question: string) => Promise<boolean>) | null {
+export function makeConfirm(globals: GlobalOptions): ((question: string) => Promise<boolean>) | null {
   if (globals.json || process.stdin.isTTY !== true || process.stderr.isTTY !== true || process.env.CI) return null;
   return async (question) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -32,6 +32,14 @@ const environment = z.strictObject({
   remote: remote
     .optional()
     .describe("Cross-machine lock, release ledger and audit trail in the state bucket; without it, only the local lock applies"),
+  images: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe("Image reference per service for a first deploy, when neither --image nor a previous healthy release names one"),
+  sandbox: z
+    .boolean()
+    .default(false)
+    .describe("Deploy to the local sandbox (`evalap-infra sandbox up`): its API, bucket and keys replace SCW_*/AWS_* for this environment"),
 });
 
 /** Resource types whose deletion loses data: deleting or replacing one needs --allow-destroy. */

@@ -30,6 +30,12 @@ export const ExitCode = {
   StateNotPersisted: 12,
   /** The run could not prove it still held the remote lease (lost, or the bucket unreachable): no further tofu step ran. */
   LockLost: 13,
+  /** `sandbox status|push|env`: no sandbox answers on this data folder (none running, or it does not answer). */
+  SandboxNotRunning: 14,
+  /** `sandbox up`: a sandbox already runs on this data folder. */
+  SandboxRunning: 15,
+  /** `sandbox up --port N`: the port is taken by another process. */
+  PortInUse: 16,
   /** Interrupted by SIGINT. */
   Interrupted: 130,
   /** Stopped by SIGTERM. */
@@ -54,6 +60,9 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
   [ExitCode.PendingRelease]: "a release left pending by a run that died needs deploy --resume or rollback",
   [ExitCode.StateNotPersisted]: "tofu applied but could not save the state: it is kept locally; run state push",
   [ExitCode.LockLost]: "the run lost its lease (or could not prove it held it): no further tofu step ran",
+  [ExitCode.SandboxNotRunning]: "no sandbox answers on this data folder: start one with sandbox up",
+  [ExitCode.SandboxRunning]: "a sandbox already runs on this data folder: sandbox down first",
+  [ExitCode.PortInUse]: "the port given to sandbox up is taken by another process",
   [ExitCode.Interrupted]: "interrupted (SIGINT): tofu was stopped gracefully, locks released",
   [ExitCode.Terminated]: "terminated (SIGTERM), likewise",
 };

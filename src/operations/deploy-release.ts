@@ -30,6 +30,8 @@ interface DeployRun {
   environment: string;
   remote: EnvironmentRemote | null;
   opts: DeployReleaseOptions;
+  /** The environment's `images`: used for a service no release and no --image names (a first deploy). */
+  firstImages: Record<string, string>;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions)
       "deploy",
       async () => {
         await assertStatePersisted(locked, env.name, remote);
-        const { vars, resumed } = await releaseVars({ ctx: locked, environment: env.name, remote, opts });
+        const { vars, resumed } = await releaseVars({ ctx: locked, environment: env.name, remote, opts, firstImages: env.images });
         const flow = { ctx: locked, env, remote, holder, lockTimeoutMs, allowDestroy: opts.allowDestroy, startedAt };
         return runReleaseFlow(flow, { kind: "deploy", inputs: { vars }, yes: opts.yes, autoRollback: opts.autoRollback, resumed });
       },
@@ -55,18 +57,22 @@ export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions)
   );
 }
 
-/** The release's variables: --var over a resumed release's, images carried over from the last healthy release. */
+/**
+ * The release's variables: --var over a resumed release's; images from --image, else the last
+ * healthy release's, else the environment's first images.
+ */
 async function releaseVars(run: DeployRun): Promise<{ vars: Record<string, unknown>; resumed: ReleaseRecord[] }> {
-  const { remote, opts } = run;
+  const { remote, opts, firstImages } = run;
   if (!remote) {
-    const vars = Object.keys(opts.images).length > 0 ? { ...opts.vars, images: { ...imagesOf(opts.vars), ...opts.images } } : opts.vars;
+    const merged = { ...firstImages, ...imagesOf(opts.vars), ...opts.images };
+    const vars = Object.keys(merged).length > 0 ? { ...opts.vars, images: merged } : opts.vars;
     return { vars, resumed: [] };
   }
   const abandoned = await abandonedReleases(run.ctx, remote);
   const newest = abandoned[0];
   if (newest && !opts.resume) throw new PendingReleaseError(run.environment, newest);
   const vars = newest ? { ...newest.inputs.vars, ...opts.vars } : opts.vars;
-  return { vars: await withImages(remote, vars, opts.images), resumed: abandoned };
+  return { vars: await withImages(remote, vars, opts.images, firstImages), resumed: abandoned };
 }
 
 /** Images carry forward: a deploy that names one service keeps the others as the last release had them. */
@@ -74,10 +80,11 @@ async function withImages(
   remote: EnvironmentRemote,
   vars: Record<string, unknown>,
   images: Record<string, string>,
+  firstImages: Record<string, string>,
 ): Promise<Record<string, unknown>> {
   if (Object.keys(images).length === 0 && "images" in vars) return vars;
   const last = await remote.ledger.lastHealthy();
-  const carried = last ? imagesOf(last.inputs.vars) : {};
+  const carried = { ...firstImages, ...(last ? imagesOf(last.inputs.vars) : {}) };
   const merged = { ...carried, ...imagesOf(vars), ...images };
   return Object.keys(merged).length > 0 ? { ...vars, images: merged } : vars;
 }

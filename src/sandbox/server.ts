@@ -5,6 +5,7 @@ import { accountRoutes, seedDefaultProject } from "./apis/account.js";
 import { secretRoutes } from "./apis/secret.js";
 import { registryRoutes } from "./apis/registry.js";
 import { containerRoutes, resumeContainers } from "./apis/container/index.js";
+import { cockpitRoutes } from "./apis/cockpit/index.js";
 import { vpcRoutes } from "./apis/vpc.js";
 import { ipamRoutes } from "./apis/ipam.js";
 import { iamRoutes } from "./apis/iam.js";
@@ -89,6 +90,7 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   secretRoutes(router, ctx);
   registryRoutes(router, ctx);
   containerRoutes(router, ctx);
+  cockpitRoutes(router, ctx);
   vpcRoutes(router, ctx);
   ipamRoutes(router, ctx);
   iamRoutes(router, ctx);

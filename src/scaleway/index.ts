@@ -1,2 +1,3 @@
-export { scalewayClient, profileFromEnv, type ScalewayConnection, type ScalewayProfile } from "./client.js";
+export { scalewayClient, type ScalewayConnection } from "./client.js";
+export { scalewayProfile, type ScalewayProfile } from "./profile.js";
 export { retryingFetch, retryAfter, type RetryingFetchOptions } from "./retry.js";

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
+import { processIsGone } from "../lock/holder.js";
 
 /**
  * One provider process for a run's tofu commands (plan, show, apply). tofu starts every provider
@@ -289,19 +290,7 @@ async function reattachOf(child: ChildProcess, exit: Promise<void>, timeoutMs: n
 
 async function gone(pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && (await running(pid))) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-/** Whether a process runs; a zombie (dead, not yet reaped by init) does not. */
-async function running(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
-  if (stat !== null) return !/^\d+ \(.*\) Z /s.test(stat);
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  while (Date.now() < deadline && !processIsGone(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -18,7 +18,7 @@
 // - A status code that differs is reported alone: the bodies are then of different kinds (an error's, an object's).
 // - Answers with no JSON body (204) compare their status code only.
 import { compareShape, parseJson, type JsonValue } from "./fidelity-compare.js";
-import { createdId, loadCassettes, SERVED_PATHS, skipReason, type Cassette, type Interaction } from "./cassettes.js";
+import { answerId, createdId, loadCassettes, SERVED_PATHS, skipReason, type Cassette, type Interaction } from "./cassettes.js";
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
@@ -39,6 +39,17 @@ export interface FidelityWarning {
   extras: string[];
 }
 
+/**
+ * A recorded answer that Scaleway gives differently from one recording to another for the same sequence
+ * (an eventually consistent read): the replay still sends it, and lists its difference apart, with the reason.
+ */
+export interface ToleratedDifference {
+  /** `<service>/<cassette name>` */
+  cassette: string;
+  interaction: number;
+  reason: string;
+}
+
 export interface FidelityReport {
   services: string[];
   cassettesReplayed: number;
@@ -48,6 +59,8 @@ export interface FidelityReport {
   fieldsCompared: number;
   mismatches: FidelityMismatch[];
   warnings: FidelityWarning[];
+  /** Differences at interactions the options declare tolerated, with the stated reason: not mismatches. */
+  tolerated: (FidelityMismatch & { reason: string })[];
   skipped: { cassette: string; reason: string }[];
 }
 
@@ -60,8 +73,17 @@ export interface ReplayOptions {
   foreignIds?: Record<string, string>;
   /** API paths served, by default those of SERVED_PATHS for the services. */
   servedPaths?: RegExp[];
+  /**
+   * Cassettes not to replay, by label (`service/name`), each with its reason: a recording of something no
+   * faithful emulator answers the same way (a race of the real API), never to hide a mismatch.
+   */
+  skip?: Record<string, string>;
   pollTimeoutMs?: number;
   pollIntervalMs?: number;
+  /** Field names whose values are free-form maps (see compareShape's ShapeOptions). */
+  freeFormMaps?: string[];
+  /** Interactions whose recorded answer the real API is known to give inconsistently (see ToleratedDifference). */
+  tolerated?: ToleratedDifference[];
   /** Per cassette (`service/name`): what the recording did outside the API, redone on the emulator. */
   outOfBand?: Record<string, OutOfBandStep[]>;
 }
@@ -125,13 +147,14 @@ export async function replayCassettes(cassettes: Cassette[], options: ReplayOpti
     fieldsCompared: 0,
     mismatches: [],
     warnings: [],
+    tolerated: [],
     skipped: [],
   };
   for (const cassette of cassettes) {
     const label = `${cassette.service}/${cassette.name}`;
     const steps = options.outOfBand?.[label] ?? [];
     const madeOutOfBand = Object.fromEntries(steps.flatMap((step) => step.madeIds.map((id) => [id, id])));
-    const reason = skipReason(cassette, servedPaths, { ...options.foreignIds, ...madeOutOfBand });
+    const reason = options.skip?.[label] ?? skipReason(cassette, servedPaths, { ...options.foreignIds, ...madeOutOfBand });
     if (reason !== undefined) {
       report.skipped.push({ cassette: label, reason });
       continue;
@@ -167,8 +190,11 @@ async function replayOne(
   const { request, response: recorded } = interaction;
   const recordedUrl = new URL(request.url);
   const what = `${request.method} ${recordedUrl.pathname}`;
+  const tolerance = options.tolerated?.find((t) => t.cassette === label && t.interaction === n);
   const mismatch = (kind: FidelityMismatch["kind"], detail: string): void => {
-    report.mismatches.push({ cassette: label, interaction: n, request: what, kind, detail });
+    const m: FidelityMismatch = { cassette: label, interaction: n, request: what, kind, detail };
+    if (tolerance) report.tolerated.push({ ...m, reason: tolerance.reason });
+    else report.mismatches.push(m);
   };
   const url = options.baseUrl.replace(/\/+$/, "") + rewriteIds(recordedUrl.pathname + recordedUrl.search, ids);
   const body = request.body === "" ? undefined : rewriteIds(request.body, ids);
@@ -201,7 +227,7 @@ async function replayOne(
     if (ourJson === undefined) {
       mismatch("body", `the recorded answer is JSON, ours is ${ours.body === "" ? "empty" : "not JSON"}`);
     } else {
-      const shape = compareShape(recordedJson, ourJson);
+      const shape = compareShape(recordedJson, ourJson, { freeFormMaps: options.freeFormMaps });
       report.fieldsCompared += shape.compared;
       for (const m of shape.mismatches) {
         mismatch(
@@ -256,8 +282,8 @@ function learnId(interaction: Interaction, ours: JsonValue | undefined, ids: Map
   const recordedId = createdId(interaction);
   if (recordedId === undefined || ids.has(recordedId)) return;
   if (ours === null || ours === undefined || typeof ours !== "object" || Array.isArray(ours)) return;
-  const ourId = ours.id;
-  if (typeof ourId === "string" && ourId !== "") ids.set(recordedId, ourId);
+  const ourId = answerId(ours);
+  if (ourId !== undefined) ids.set(recordedId, ourId);
 }
 
 /** The text with every recorded id the map knows replaced by ours. */
@@ -279,7 +305,8 @@ export function formatReport(report: FidelityReport, maxListed = 40): string {
   const lines = [
     `cassette replay (${report.services.join(", ")}): ${report.cassettesReplayed} cassettes replayed, ${report.interactions} interactions, ` +
       `${report.fieldsCompared} fields compared, ${report.polls} polls, ${report.mismatches.length} mismatches, ` +
-      `${report.warnings.length} answers with extra fields, ${report.skipped.length} cassettes skipped`,
+      `${report.warnings.length} answers with extra fields, ${report.skipped.length} cassettes skipped` +
+      (report.tolerated.length > 0 ? `, ${report.tolerated.length} tolerated differences (listed)` : ""),
   ];
   // One line per kind of mismatch on one kind of request, not per answer: ids and list indexes folded.
   const fold = (text: string): string => text.replace(UUID, "{id}").replace(/\[\d+\]/g, "[]");
@@ -296,6 +323,8 @@ export function formatReport(report: FidelityReport, maxListed = 40): string {
   if (groups.size > maxListed) lines.push(`  ... and ${groups.size - maxListed} more kinds of mismatch`);
   const extras = new Set(report.warnings.flatMap((w) => w.extras.map((e) => `${fold(w.request)} ${fold(e)}`)));
   for (const e of [...extras].slice(0, maxListed)) lines.push(`  extra field (warning): ${e}`);
+  for (const t of report.tolerated)
+    lines.push(`  tolerated ${t.cassette} #${t.interaction} ${t.request}: ${t.kind}: ${t.detail} (${t.reason})`);
   for (const s of report.skipped) lines.push(`  skipped ${s.cassette}: ${s.reason}`);
   return lines.join("\n");
 }

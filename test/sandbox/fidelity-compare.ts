@@ -42,13 +42,22 @@ export function kindOf(value: JsonValue): JsonKind {
  * index, or the last recorded one when ours is longer (lists hold different items here and there, of one
  * shape); an empty array on either side compares no element, since the values (the items) may differ.
  */
-export function compareShape(recorded: JsonValue, ours: JsonValue): ShapeComparison {
+export function compareShape(recorded: JsonValue, ours: JsonValue, options: ShapeOptions = {}): ShapeComparison {
   const result: ShapeComparison = { compared: 0, mismatches: [], extras: [] };
-  walk(recorded, ours, "$", result);
+  walk(recorded, ours, "$", result, new Set(options.freeFormMaps ?? []));
   return result;
 }
 
-function walk(recorded: JsonValue, ours: JsonValue, path: string, out: ShapeComparison): void {
+export interface ShapeOptions {
+  /**
+   * Names of fields whose value is a free-form map (a Go `map[string]string`: annotations, labels,
+   * headers): its keys are data, not field names, and differ from item to item. Such a map is compared
+   * as an object whose values have the recorded values' types, not key by key.
+   */
+  freeFormMaps?: readonly string[];
+}
+
+function walk(recorded: JsonValue, ours: JsonValue, path: string, out: ShapeComparison, maps: ReadonlySet<string>): void {
   const expected = kindOf(recorded);
   const actual = kindOf(ours);
   if (expected !== actual) {
@@ -59,7 +68,7 @@ function walk(recorded: JsonValue, ours: JsonValue, path: string, out: ShapeComp
     if (recorded.length === 0) return;
     ours.forEach((element, i) => {
       out.compared++;
-      walk(recorded[Math.min(i, recorded.length - 1)]!, element, `${path}[${i}]`, out);
+      walk(recorded[Math.min(i, recorded.length - 1)]!, element, `${path}[${i}]`, out, maps);
     });
     return;
   }
@@ -73,9 +82,27 @@ function walk(recorded: JsonValue, ours: JsonValue, path: string, out: ShapeComp
         continue;
       }
       out.compared++;
-      walk(value, our[key]!, at, out);
+      if (maps.has(key)) compareMap(value, our[key]!, at, out);
+      else walk(value, our[key]!, at, out, maps);
     }
     for (const key of Object.keys(our)) if (!Object.hasOwn(rec, key)) out.extras.push(`${path}.${key}`);
+  }
+}
+
+/** A free-form map: an object on both sides, each of our values of a type among the recorded values' types. */
+function compareMap(recorded: JsonValue, ours: JsonValue, path: string, out: ShapeComparison): void {
+  const expected = kindOf(recorded);
+  const actual = kindOf(ours);
+  if (expected !== actual || expected !== "object") {
+    if (expected !== actual) out.mismatches.push({ path, kind: "type", expected, actual });
+    return;
+  }
+  const kinds = new Set(Object.values(recorded as { [key: string]: JsonValue }).map(kindOf));
+  if (kinds.size === 0) return;
+  for (const [key, value] of Object.entries(ours as { [key: string]: JsonValue })) {
+    out.compared++;
+    const kind = kindOf(value);
+    if (!kinds.has(kind)) out.mismatches.push({ path: `${path}.${key}`, kind: "type", expected: [...kinds][0]!, actual: kind });
   }
 }
 

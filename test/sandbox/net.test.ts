@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { accountRoutes, seedDefaultProject } from "../../src/sandbox/apis/account.js";
 import { iamRoutes } from "../../src/sandbox/apis/iam.js";
+import { sshFingerprint } from "../../src/sandbox/apis/iam-org.js";
 import { attachPrivateIp, detachPrivateIps, ipamRoutes, type IpamIp } from "../../src/sandbox/apis/ipam.js";
 import { findPrivateNetwork, vpcRoutes, type PrivateNetwork, type Vpc } from "../../src/sandbox/apis/vpc.js";
 import { formatIpv4, overlaps, parseIpv4, parseIpv4Cidr } from "../../src/sandbox/cidr.js";
@@ -26,6 +27,18 @@ describe("cidr helpers", () => {
     expect(formatIpv4(parseIpv4("10.1.200.2")!)).toBe("10.1.200.2");
     expect(overlaps(parseIpv4Cidr("172.16.8.0/22")!, parseIpv4Cidr("172.16.10.0/24")!)).toBe(true);
     expect(overlaps(parseIpv4Cidr("172.16.8.0/22")!, parseIpv4Cidr("172.16.12.0/22")!)).toBe(false);
+  });
+});
+
+describe("SSH key fingerprints", () => {
+  it("answers the recorded fingerprint of a key, without its comment", () => {
+    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICJEoOOgQBLJPs4g/XcPTKT82NywNPpxeuA20FlOPlpO opensource@scaleway.com";
+    // Recorded in iam/testdata/ssh-key-basic.cassette.yaml for this key.
+    expect(sshFingerprint(key)).toEqual({
+      key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICJEoOOgQBLJPs4g/XcPTKT82NywNPpxeuA20FlOPlpO",
+      fingerprint: "256 MD5:6b:cd:72:8a:ae:45:24:4b:2b:72:f6:d0:6a:8d:16:06 (ssh-ed25519)",
+    });
+    expect(sshFingerprint("not a key")).toBeUndefined();
   });
 });
 
@@ -100,6 +113,9 @@ describe("VPC and IPAM emulation, and what RDB and containers call", () => {
     const pn = await call<PrivateNetwork>("POST", "/vpc/v2/regions/nl-ams/private-networks", { name: "x", project_id: PROJECT });
     const list = await call<{ vpcs: Vpc[] }>("GET", `/vpc/v2/regions/nl-ams/vpcs?is_default=true&project_id=${PROJECT}`);
     expect(list.body.vpcs).toEqual([expect.objectContaining({ id: pn.body.vpc_id, is_default: true, name: "default" })]);
+    // data "scaleway_vpc" { is_default = true } lists with no project and takes the first: every known project has one.
+    const any = await call<{ vpcs: Vpc[] }>("GET", "/vpc/v2/regions/pl-waw/vpcs?is_default=true&order_by=created_at_asc");
+    expect(any.body.vpcs).toEqual([expect.objectContaining({ project_id: PROJECT, organization_id: ORG, is_default: true })]);
   });
 
   it("books IPs for resources (attachPrivateIp), lists them as the provider's RDB read does, and releases them", async () => {
@@ -185,6 +201,127 @@ describe("VPC and IPAM emulation, and what RDB and containers call", () => {
     expect((await book("172.16.8.7")).body.address).toBe("172.16.8.7/22");
     expect((await book("172.16.8.7")).status).toBe(409);
     expect(await book("10.0.0.7")).toMatchObject({ status: 400, body: { type: "invalid_arguments" } });
+  });
+
+  it("connects VPCs (active once both sides connect), routes through a network, lists subnet routes, and ingress rules", async () => {
+    const a = await newNetwork(["172.20.0.0/22"]);
+    const b = await newNetwork(["172.21.0.0/22"]);
+    const ab = await call<JsonObject>("POST", "/vpc/v2/regions/fr-par/vpc-connectors", {
+      name: "ab",
+      vpc_id: a.vpc.id,
+      target_vpc_id: b.vpc.id,
+    });
+    expect(ab.body.status).toBe("orphan");
+    await call("POST", "/vpc/v2/regions/fr-par/vpc-connectors", { name: "ba", vpc_id: b.vpc.id, target_vpc_id: a.vpc.id });
+    expect((await call<JsonObject>("GET", `/vpc/v2/regions/fr-par/vpc-connectors/${String(ab.body.id)}`)).body.status).toBe("active");
+    const route = await call<JsonObject>("POST", "/vpc/v2/regions/fr-par/routes", {
+      description: "",
+      tags: ["t"],
+      vpc_id: a.vpc.id,
+      destination: "10.0.0.0/24",
+      nexthop_vpc_connector_id: ab.body.id as string,
+    });
+    expect(route.body).toMatchObject({
+      description: "Custom route",
+      type: "custom",
+      is_read_only: false,
+      nexthop_private_network_id: null,
+    });
+    const listed = await call<{ routes: { route: JsonObject }[] }>("GET", `/vpc/v2/regions/fr-par/routes-with-nexthop?vpc_id=${a.vpc.id}`);
+    expect(listed.body.routes.map((r) => [r.route.type, r.route.destination])).toEqual([
+      ["subnet", "172.20.0.0/22"],
+      ["subnet", a.pn.subnets[1]!.subnet],
+      ["custom", "10.0.0.0/24"],
+    ]);
+    expect((await call("DELETE", `/vpc/v2/regions/fr-par/routes/${String(route.body.id)}`)).status).toBe(204);
+    expect(await call("GET", `/vpc/v2/regions/fr-par/routes/${String(route.body.id)}`)).toEqual({
+      status: 404,
+      body: { message: "resource is not found", resource: "unknown", resource_id: "", type: "not_found" },
+    });
+    const rule = await call<JsonObject>("POST", "/vpc/v2/regions/fr-par/ingress-rules", {
+      vpc_id: a.vpc.id,
+      source: "10.2.0.0/24",
+      nexthop_resource_ip: "172.20.0.2",
+      nexthop_private_network_id: a.pn.id,
+    });
+    expect(rule.body).toMatchObject({ is_ipv6: false, organization_id: ORG, project_id: PROJECT });
+    const rules = await call<{ total_count: number }>("GET", `/vpc/v2/regions/fr-par/ingress-rules?nexthop_private_network_id=${a.pn.id}`);
+    expect(rules.body.total_count).toBe(1);
+  });
+
+  it("keeps users without their password, groups with their members, and 404s removing a non-member as recorded", async () => {
+    const user = await call<JsonObject>("POST", "/iam/v1alpha1/users", {
+      organization_id: ORG,
+      member: { email: "dev@example.com", username: "dev", password: "Secret-Passw0rd" },
+    });
+    expect(user.body).toMatchObject({ type: "member", status: "activated", username: "dev" });
+    const group = await call<JsonObject>("POST", "/iam/v1alpha1/groups", { organization_id: ORG, name: "devs" });
+    const gid = String(group.body.id);
+    const added = await call<JsonObject>("POST", `/iam/v1alpha1/groups/${gid}/add-member`, { user_id: user.body.id as string });
+    expect(added.body.user_ids).toEqual([user.body.id]);
+    expect((await call("POST", `/iam/v1alpha1/groups/${gid}/remove-member`, { user_id: user.body.id as string })).status).toBe(200);
+    expect(await call("POST", `/iam/v1alpha1/groups/${gid}/remove-member`, { user_id: user.body.id as string })).toEqual({
+      status: 404,
+      body: { message: "resource is not found", resource: "", resource_id: user.body.id, type: "not_found" },
+    });
+    await ctx.store.flush();
+    const { readFile } = await import("node:fs/promises");
+    expect(await readFile(path.join(dir, "state.json"), "utf8")).not.toContain("Secret-Passw0rd");
+  });
+
+  it("moves SAML from missing_certificate to valid as it is configured, and answers a SCIM token's bearer once", async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), "evalap-net-cert-"));
+    try {
+      // A real certificate (openssl), read for its expiry.
+      const { execFileSync } = await import("node:child_process");
+      const { readFile } = await import("node:fs/promises");
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-subj",
+          "/CN=idp.example.com",
+          "-days",
+          "30",
+          "-keyout",
+          path.join(work, "key.pem"),
+          "-out",
+          path.join(work, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
+      const pem = await readFile(path.join(work, "cert.pem"), "utf8");
+      const saml = await call<JsonObject>("POST", `/iam/v1alpha1/organizations/${ORG}/saml`);
+      expect(saml.body.status).toBe("missing_certificate");
+      const cert = await call<JsonObject>("POST", `/iam/v1alpha1/saml/${String(saml.body.id)}/certificates`, {
+        type: "signing",
+        content: pem,
+      });
+      const days = (Date.parse(String(cert.body.expires_at)) - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(28);
+      expect(days).toBeLessThan(31);
+      expect((await call<JsonObject>("GET", `/iam/v1alpha1/organizations/${ORG}/saml`)).body.status).toBe("missing_entity_id");
+      const valid = await call<JsonObject>("PATCH", `/iam/v1alpha1/saml/${String(saml.body.id)}`, {
+        entity_id: "https://idp.example.com/metadata",
+        single_sign_on_url: "https://idp.example.com/sso",
+      });
+      expect(valid.body.status).toBe("valid");
+      const bad = await call("POST", `/iam/v1alpha1/saml/${String(saml.body.id)}/certificates`, { type: "signing", content: "nope" });
+      expect(bad.status).toBe(400);
+
+      const scim = await call<JsonObject>("POST", `/iam/v1alpha1/organizations/${ORG}/scim`);
+      const token = await call<{ token: JsonObject; bearer_token: string }>("POST", `/iam/v1alpha1/scim/${String(scim.body.id)}/tokens`);
+      const listed = await call<{ scim_tokens: JsonObject[] }>("GET", `/iam/v1alpha1/scim/${String(scim.body.id)}/tokens`);
+      expect(listed.body.scim_tokens).toEqual([token.body.token]);
+      await ctx.store.flush();
+      expect(await readFile(path.join(dir, "state.json"), "utf8")).not.toContain(token.body.bearer_token);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 
   it("keeps IAM policies' rules in order, checks permission sets and principals, and answers an API key's secret once", async () => {

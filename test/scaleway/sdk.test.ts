@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { EventRecorder } from "../../src/events/bus.js";
 import { RetriesExhaustedError } from "../../src/retry/retry.js";
 import type { RetryPolicy } from "../../src/retry/backoff.js";
 import { startSandbox, type RequestLogEntry, type Sandbox } from "../../src/sandbox/index.js";
-import { profileFromEnv, scalewayClient } from "../../src/scaleway/index.js";
+import { scalewayProfile, scalewayClient } from "../../src/scaleway/index.js";
 import { rejection } from "../helpers/rejection.js";
 
 /** The adapter through the real SDK against the real sandbox on 127.0.0.1: no mock. */
@@ -143,7 +143,7 @@ describe("the profile from the environment", () => {
   function refusal(e: NodeJS.ProcessEnv): EvalapError {
     let caught: unknown;
     try {
-      profileFromEnv(e);
+      scalewayProfile(e);
     } catch (err) {
       caught = err;
     }
@@ -175,9 +175,72 @@ describe("the profile from the environment", () => {
   });
 
   it("strips a trailing slash from SCW_API_URL and keeps the optional fields it was given", () => {
-    const p = profileFromEnv({ ...base, SCW_API_URL: "http://127.0.0.1:9/", SCW_DEFAULT_ZONE: "fr-par-2" });
+    const p = scalewayProfile({ ...base, SCW_API_URL: "http://127.0.0.1:9/", SCW_DEFAULT_ZONE: "fr-par-2" });
     expect(p.apiURL).toBe("http://127.0.0.1:9");
     expect(p.defaultZone).toBe("fr-par-2");
     expect(p.defaultRegion).toBe("fr-par");
+  });
+});
+
+describe("the profile from the scw config file, as Scaleway's tools read it", () => {
+  const OTHER_PROJECT = "2c4e6a8b-1d3f-4a5b-9c7d-0e2f4a6b8c0d";
+  const FILE = `# written by scw init
+access_key: ${ACCESS}
+secret_key: ${TOKEN}
+default_organization_id: ${ORG}
+default_project_id: ${PROJECT}
+default_region: fr-par
+active_profile: sandbox
+profiles:
+  sandbox:
+    api_url: "http://127.0.0.1:7777/"
+    default_project_id: ${OTHER_PROJECT}
+  broken:
+    secret_key: not-a-uuid
+`;
+  let home: string;
+  beforeEach(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), "evalap-scw-config-"));
+    await mkdir(path.join(home, ".config", "scw"), { recursive: true });
+    await writeFile(path.join(home, ".config", "scw", "config.yaml"), FILE);
+  });
+  afterEach(async () => rm(home, { recursive: true, force: true }));
+
+  it("takes the active profile over the file's defaults, with no variable set", () => {
+    expect(scalewayProfile({ HOME: home })).toEqual({
+      accessKey: ACCESS,
+      secretKey: TOKEN,
+      apiURL: "http://127.0.0.1:7777",
+      defaultOrganizationId: ORG,
+      defaultProjectId: OTHER_PROJECT,
+      defaultRegion: "fr-par",
+    });
+  });
+
+  it("SCW_PROFILE chooses the profile, and every SCW_* variable wins over the file", () => {
+    expect(scalewayProfile({ HOME: home, SCW_PROFILE: "default" }).apiURL).toBeUndefined();
+    const p = scalewayProfile({ HOME: home, SCW_API_URL: "http://127.0.0.1:8888", SCW_DEFAULT_PROJECT_ID: PROJECT });
+    expect(p.apiURL).toBe("http://127.0.0.1:8888");
+    expect(p.defaultProjectId).toBe(PROJECT);
+  });
+
+  it("SCW_CONFIG_PATH points at another file; one that does not exist is an error, a missing default file is not", async () => {
+    const elsewhere = path.join(home, "other.yaml");
+    await writeFile(elsewhere, `access_key: ${ACCESS}\nsecret_key: ${TOKEN}\n`);
+    expect(scalewayProfile({ SCW_CONFIG_PATH: elsewhere }).accessKey).toBe(ACCESS);
+    const missing = (await rejection(
+      Promise.resolve().then(() => scalewayProfile({ SCW_CONFIG_PATH: path.join(home, "none.yaml") })),
+    )) as EvalapError;
+    expect(missing.message).toMatch(/none\.yaml cannot be read \(ENOENT\)/);
+    expect(() => scalewayProfile({ HOME: path.join(home, "nobody") })).toThrow(/SCW_ACCESS_KEY and SCW_SECRET_KEY are not set/);
+  });
+
+  it("names an unknown profile, and a malformed value by its key and profile without echoing it", async () => {
+    const unknown = (await rejection(Promise.resolve().then(() => scalewayProfile({ HOME: home, SCW_PROFILE: "prod" })))) as EvalapError;
+    expect(unknown.exitCode).toBe(ExitCode.Prerequisite);
+    expect(unknown.message).toMatch(/the scw profile "prod" \(SCW_PROFILE\) is not in .*config\.yaml/);
+    const broken = (await rejection(Promise.resolve().then(() => scalewayProfile({ HOME: home, SCW_PROFILE: "broken" })))) as EvalapError;
+    expect(broken.message).toMatch(/secret_key of profile "broken" in .*config\.yaml is malformed: it should be a UUID/);
+    expect(broken.message).not.toContain("not-a-uuid");
   });
 });

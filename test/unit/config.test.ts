@@ -98,7 +98,7 @@ describe("project config", () => {
     );
     const far = errorOf(() => parse({ environments: { staging: { root: "infra/staging", zzz: 1 } } }));
     expect(far.message).toContain(
-      'environments.staging: unknown field "zzz" (known fields: root, protection, vars, varFiles, backendConfig, remote)',
+      'environments.staging: unknown field "zzz" (known fields: root, protection, vars, varFiles, backendConfig, remote, images, sandbox)',
     );
     const remote = errorOf(() =>
       parse({ environments: { staging: { root: "infra/staging", remote: { bucket: "abc", endpiont: "http://x" } } } }),

@@ -9,7 +9,18 @@ import { REPO } from "../helpers/project.js";
 const NONE: NodeJS.ProcessEnv = { HOME: "/nonexistent-home" };
 
 function envAt(rootDir: string, extra: Partial<ResolvedEnvironment> = {}): ResolvedEnvironment {
-  return { name: "staging", root: "infra/staging", rootDir, protection: "standard", vars: {}, varFiles: [], backendConfig: {}, ...extra };
+  return {
+    name: "staging",
+    root: "infra/staging",
+    rootDir,
+    protection: "standard",
+    vars: {},
+    varFiles: [],
+    backendConfig: {},
+    images: {},
+    sandbox: false,
+    ...extra,
+  };
 }
 
 const names = (missing: Awaited<ReturnType<typeof missingInputs>>) => missing.map((m) => m.names.join(","));

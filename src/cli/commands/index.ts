@@ -6,6 +6,15 @@ import { lockReleaseDefinition, lockStatusDefinition } from "./lock.command.js";
 import { planDefinition } from "./plan.command.js";
 import { historyDefinition, releasesListDefinition } from "./releases.command.js";
 import { rollbackDefinition } from "./rollback.command.js";
+import {
+  sandboxDownDefinition,
+  sandboxEnvDefinition,
+  sandboxPushDefinition,
+  sandboxResetDefinition,
+  sandboxServeDefinition,
+  sandboxStatusDefinition,
+  sandboxUpDefinition,
+} from "./sandbox.command.js";
 import { scanDefinition } from "./scan.command.js";
 import { statePushDefinition } from "./state.command.js";
 import { validateDefinition } from "./validate.command.js";
@@ -25,6 +34,13 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   scanDefinition,
   configSchemaDefinition,
   configCheckDefinition,
+  sandboxUpDefinition,
+  sandboxStatusDefinition,
+  sandboxDownDefinition,
+  sandboxResetDefinition,
+  sandboxPushDefinition,
+  sandboxEnvDefinition,
+  sandboxServeDefinition,
 ];
 
 export const GROUPS: Record<GroupName, string> = {
@@ -32,4 +48,5 @@ export const GROUPS: Record<GroupName, string> = {
   lock: "inspect or break the deployment lock of an environment",
   state: "the OpenTofu state of an environment",
   config: "inspect the project configuration",
+  sandbox: "a local emulator of the Scaleway APIs to deploy EvalAP on, with no account",
 };

@@ -6,6 +6,8 @@ import { Fields } from "../fields.js";
 import { byField, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
+import { GROUPS, iamOrgRoutes, type Group } from "./iam-org.js";
+import { iamSsoRoutes } from "./iam-sso.js";
 
 /** iam/v1alpha1 Application, field for field in the recorded order (iam/testdata/*.cassette.yaml). */
 export interface Application {
@@ -271,6 +273,11 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
     apps().delete(app.id);
     // An application's API keys go with it.
     for (const k of keys().all()) if ("application_id" in k && k.application_id === app.id) keys().delete(k.access_key);
+    // And its group memberships.
+    const groups = ctx.store.collection<Group>(GROUPS);
+    for (const g of groups.all()) {
+      if (g.application_ids.includes(app.id)) groups.put(g.id, { ...g, application_ids: g.application_ids.filter((id) => id !== app.id) });
+    }
     await ctx.store.flush();
     return { status: 204 };
   });
@@ -486,6 +493,9 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
     // Recorded: SetRules answers the new rules without a total_count.
     return save({ rules });
   });
+
+  iamOrgRoutes(router, ctx, findApp);
+  iamSsoRoutes(router, ctx);
 
   router.add("GET", `${base}/permission-sets`, (req) => {
     const all = [

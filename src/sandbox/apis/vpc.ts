@@ -6,6 +6,7 @@ import { Fields } from "../fields.js";
 import { byField, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
+import { vpcRoutingRoutes } from "./vpc-routing.js";
 
 /** vpc/v2 VPC, field for field in the recorded (alphabetical) order (vpc/testdata/*.cassette.yaml). */
 export interface Vpc {
@@ -202,8 +203,17 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
     const isDefault = flag("is_default");
     const routing = flag("routing_enabled");
     const projectId = q.get("project_id");
-    // A project's default VPC exists as soon as anyone looks for it.
-    if (isDefault === true && projectId && isUuid(projectId)) defaultVpc(region, projectId);
+    // A project's default VPC exists as soon as anyone looks for it: the asked project's, else every known project's
+    // (data "scaleway_vpc" { is_default = true } lists with no project and takes the first).
+    if (isDefault === true) {
+      const projects = projectId
+        ? [projectId]
+        : ctx.store
+            .collection<Project>(PROJECTS)
+            .all()
+            .map((p) => p.id);
+      for (const p of projects) if (isUuid(p)) defaultVpc(region, p);
+    }
     const matches = vpcs()
       .all()
       .filter((v) => v.region === region)
@@ -380,6 +390,7 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
     await ctx.store.flush();
     return { status: 204 };
   });
+  vpcRoutingRoutes(router, ctx, { findVpc, findPn, pnsOf });
 }
 
 function orders<T extends { created_at: string; name: string }>(): Record<ListOrder, (a: T, b: T) => number> {

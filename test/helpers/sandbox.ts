@@ -1,0 +1,64 @@
+import { execa } from "execa";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { readDescriptor, sandboxEnv, type SandboxDescriptor } from "../../src/sandbox/descriptor.js";
+import { CLI, REPO } from "./project.js";
+
+/** A sandbox daemon started with the built CLI (`sandbox up`), in a throw-away project holding a copy of infra/. */
+export interface RunningSandbox {
+  /** The project: evalap-infra.json (staging, production) and a copy of the repository's infra/. */
+  projectDir: string;
+  dataDir: string;
+  descriptor: SandboxDescriptor;
+  /** SCW_*, AWS_*, TF_VAR_state_passphrase and TF_VAR_app_secrets for plain tofu. */
+  env: Record<string, string>;
+  /** Runs the CLI in the project. */
+  cli(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** Live resources per collection (`GET /_sandbox/resources`). */
+  counts(): Promise<Record<string, number>>;
+  /** `sandbox down`, then removes the project. */
+  cleanup(): Promise<void>;
+}
+
+export async function sandboxProject(opts: { readyDelay?: string } = {}): Promise<RunningSandbox> {
+  const projectDir = await mkdtemp(path.join(os.tmpdir(), "evalap-sandbox-project-"));
+  const dataDir = path.join(projectDir, ".evalap-infra", "sandbox");
+  await cp(path.join(REPO, "infra"), path.join(projectDir, "infra"), {
+    recursive: true,
+    filter: (src) => !src.includes(`${path.sep}.terraform`),
+  });
+  await writeFile(
+    path.join(projectDir, "evalap-infra.json"),
+    JSON.stringify({
+      environments: { staging: { root: "infra/staging" }, production: { root: "infra/production", protection: "protected" } },
+    }),
+  );
+  const cli = async (args: string[], env: Record<string, string> = {}) => {
+    const r = await execa("node", [CLI, ...args], { cwd: projectDir, reject: false, env: { ...env, CI: "true" }, stdin: "ignore" });
+    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  };
+  const up = await cli(["sandbox", "up", "--data-dir", dataDir, ...(opts.readyDelay ? ["--ready-delay", opts.readyDelay] : [])]);
+  const cleanup = async () => {
+    await cli(["sandbox", "down", "--data-dir", dataDir]);
+    await rm(projectDir, { recursive: true, force: true });
+  };
+  const descriptor = await readDescriptor(dataDir);
+  if (up.exitCode !== 0 || !descriptor) {
+    await cleanup();
+    throw new Error(`sandbox up failed (exit ${up.exitCode}):\n${up.stdout}\n${up.stderr}`);
+  }
+  const env = sandboxEnv(descriptor);
+  return {
+    projectDir,
+    dataDir,
+    descriptor,
+    env,
+    cli,
+    counts: async () => {
+      const res = await fetch(`${descriptor.apiUrl}/_sandbox/resources`, { headers: { "X-Auth-Token": descriptor.scaleway.secretKey } });
+      return ((await res.json()) as { counts: Record<string, number> }).counts;
+    },
+    cleanup,
+  };
+}
