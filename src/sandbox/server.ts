@@ -98,6 +98,7 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   adminRoutes(router, store, faults);
 
   // Containers that were deployed answer again (their stand-ins restart) before any client calls.
+  // Last of the resumes: a stand-in connects to its database (RDB's PostgreSQL) as it starts.
   await resumeContainers(ctx);
 
   const server = createServer((req, res) => {
