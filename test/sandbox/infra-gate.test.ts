@@ -106,7 +106,8 @@ describe("provider gate: infra/ applied by the real provider on the sandbox", ()
       }
       const destroy = await tofu("destroy", "-auto-approve", ...extra, ...(root.beforeDestroy ?? []));
       expect(destroy.exitCode, destroy.output).toBe(0);
-      expect(live(await sb.counts())).toEqual(baseline);
+      // A deleted record answers `deleting` for the sandbox's ready delay before it leaves, as Scaleway's do.
+      await expect.poll(async () => live(await sb.counts()), { timeout: 15_000, interval: 250 }).toEqual(baseline);
       await root.afterDestroy?.(sb);
     }, 600_000);
   }
