@@ -18,7 +18,9 @@ const base = { ...process.env, NO_COLOR: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "
 async function project() {
   const dir = await mkdtemp(path.join(os.tmpdir(), "evalap-bench-sandbox-"));
   await cp(path.join(repo, "infra"), path.join(dir, "infra"), { recursive: true, filter: (s) => !s.includes(".terraform") });
-  await writeFile(path.join(dir, "evalap-infra.json"), JSON.stringify({ environments: { staging: { root: "infra/staging" } } }));
+  // BENCH_HEALTH_INTERVAL (e.g. 500ms) sets health.interval: the gate's floor is (consecutive - 1) x interval.
+  const health = process.env.BENCH_HEALTH_INTERVAL ? { health: { interval: process.env.BENCH_HEALTH_INTERVAL } } : {};
+  await writeFile(path.join(dir, "evalap-infra.json"), JSON.stringify({ environments: { staging: { root: "infra/staging" } }, ...health }));
   const dataDir = path.join(dir, ".evalap-infra", "sandbox");
   return { dir, dataDir };
 }
