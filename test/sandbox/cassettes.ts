@@ -39,6 +39,10 @@ export interface Cassette {
 export const SERVED_PATHS: Record<string, RegExp[]> = {
   account: [/^\/account\/v3\/projects(\/|$)/],
   secret: [/^\/secret-manager\/v1beta1\/regions\/[a-z]+-[a-z]+\/secrets(\/|$)/],
+  rdb: [
+    /^\/rdb\/v1\/regions\/[a-z]+-[a-z]+\/(database-engines|backups|endpoints)(\/|$)/,
+    /^\/rdb\/v1\/regions\/[a-z]+-[a-z]+\/instances(\/[^/]+(\/(certificate|settings|acls|users|databases|privileges|endpoints|upgrade|restart|renew-certificate|purge-logs)(\/[^/]+)?)?)?$/,
+  ],
 };
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
