@@ -66,13 +66,19 @@ export async function resumeRdb(ctx: SandboxContext): Promise<void> {
   await ctx.store.flush();
 }
 
-/** Runs statements in every database of the instance (and `postgres`), e.g. to drop what a role owns. */
-async function inEachDatabase(ctx: SandboxContext, cluster: PgCluster, instanceId: string, statements: string[]): Promise<void> {
-  const names = databases(ctx)
-    .all()
-    .filter((d) => d.instance_id === instanceId)
-    .map((d) => d.name);
-  for (const db of ["postgres", ...names]) await cluster.sql(db, statements);
+/**
+ * Runs statements in every database of the server, e.g. to drop what a role owns. The list is the
+ * server's own, read now; a database dropped meanwhile (a concurrent DELETE) is passed over.
+ */
+async function inEachDatabase(cluster: PgCluster, statements: string[]): Promise<void> {
+  const rows = await cluster.sql<{ datname: string }>("postgres", ["SELECT datname FROM pg_database WHERE datallowconn"]);
+  for (const { datname } of rows) {
+    await cluster.sql(datname, statements).catch((err: unknown) => {
+      // Dropped meanwhile: not there any more (3D000) or our session cut by DROP DATABASE ... WITH (FORCE) (57P01).
+      const code = (err as { code?: string }).code;
+      if (code !== "3D000" && code !== "57P01") throw err;
+    });
+  }
 }
 
 /**
@@ -115,8 +121,8 @@ export async function alterRole(
 }
 
 /** Drops a role: what it owns goes to the superuser first, in every database. */
-export async function dropRole(ctx: SandboxContext, cluster: PgCluster, instanceId: string, name: string): Promise<void> {
-  await inEachDatabase(ctx, cluster, instanceId, [`REASSIGN OWNED BY ${ident(name)} TO ${SUPERUSER}`, `DROP OWNED BY ${ident(name)}`]);
+export async function dropRole(cluster: PgCluster, name: string): Promise<void> {
+  await inEachDatabase(cluster, [`REASSIGN OWNED BY ${ident(name)} TO ${SUPERUSER}`, `DROP OWNED BY ${ident(name)}`]);
   await cluster.sql("postgres", [`DROP ROLE IF EXISTS ${ident(name)}`]);
 }
 

@@ -88,7 +88,7 @@ export function dataRoutes(router: Router, ctx: SandboxContext): void {
     const i = readyInstance(ctx, req.params.region, req.params.instance_id);
     const user = users(ctx).get(subKey(i.id, req.params.name ?? ""));
     if (!user) throw notFound("user", req.params.name ?? "");
-    await dropRole(ctx, await clusterOf(ctx, i), i.id, user.name);
+    await dropRole(await clusterOf(ctx, i), user.name);
     users(ctx).delete(subKey(i.id, user.name));
     for (const p of privileges(ctx).all())
       if (p.instance_id === i.id && p.user_name === user.name) privileges(ctx).delete(subKey(i.id, p.database_name, p.user_name));
