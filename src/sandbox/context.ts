@@ -17,8 +17,19 @@ export interface SandboxContext {
   url: string;
 }
 
-export const REGIONS = ["fr-par", "nl-ams", "pl-waw"] as const;
-export const ZONES = ["fr-par-1", "fr-par-2", "fr-par-3", "nl-ams-1", "nl-ams-2", "nl-ams-3", "pl-waw-1", "pl-waw-2", "pl-waw-3"] as const;
+export const REGIONS = ["fr-par", "nl-ams", "pl-waw", "it-mil"] as const;
+export const ZONES = [
+  "fr-par-1",
+  "fr-par-2",
+  "fr-par-3",
+  "nl-ams-1",
+  "nl-ams-2",
+  "nl-ams-3",
+  "pl-waw-1",
+  "pl-waw-2",
+  "pl-waw-3",
+  "it-mil-1",
+] as const;
 
 export function checkRegion(region: string | undefined): string {
   if (!region || !(REGIONS as readonly string[]).includes(region)) {

@@ -4,6 +4,9 @@ import type { AddressInfo } from "node:net";
 import { accountRoutes, seedDefaultProject } from "./apis/account.js";
 import { rdbRoutes, resumeRdb } from "./apis/rdb/index.js";
 import { secretRoutes } from "./apis/secret.js";
+import { vpcRoutes } from "./apis/vpc.js";
+import { ipamRoutes } from "./apis/ipam.js";
+import { iamRoutes } from "./apis/iam.js";
 import { isUuid } from "./clock.js";
 import { lockDataDir } from "./datalock.js";
 import type { SandboxContext } from "./context.js";
@@ -85,6 +88,9 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   accountRoutes(router, ctx);
   secretRoutes(router, ctx);
   rdbRoutes(router, ctx);
+  vpcRoutes(router, ctx);
+  ipamRoutes(router, ctx);
+  iamRoutes(router, ctx);
   const faults: Fault[] = [];
   adminRoutes(router, store, faults);
 

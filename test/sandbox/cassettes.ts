@@ -43,6 +43,9 @@ export const SERVED_PATHS: Record<string, RegExp[]> = {
     /^\/rdb\/v1\/regions\/[a-z]+-[a-z]+\/(database-engines|backups|endpoints)(\/|$)/,
     /^\/rdb\/v1\/regions\/[a-z]+-[a-z]+\/instances(\/[^/]+(\/(certificate|settings|acls|users|databases|privileges|endpoints|upgrade|restart|renew-certificate|purge-logs)(\/[^/]+)?)?)?$/,
   ],
+  vpc: [/^\/vpc\/v2\/regions\/[a-z]+-[a-z]+\/(vpcs|private-networks|vpc-connectors|routes|routes-with-nexthop|ingress-rules)(\/|$)/],
+  ipam: [/^\/ipam\/v1\/regions\/[a-z]+-[a-z]+\/ips(\/|$)/],
+  iam: [/^\/iam\/v1alpha1\/(applications|policies|rules|permission-sets|api-keys|users|groups|ssh-keys)(\/|$)/],
 };
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;

@@ -31,7 +31,7 @@ describe("sandbox fidelity: the rdb cassettes", () => {
         services: ["rdb"],
         // The rdb cassettes also read projects (account is served by the sandbox too).
         servedPaths: [...(SERVED_PATHS.rdb ?? []), ...(SERVED_PATHS.account ?? [])],
-        skipCassettes: {
+        skip: {
           "rdb/instance-init-settings": "a MySQL instance: the sandbox runs PostgreSQL only",
           "rdb/instance-engine-upgrade":
             "a major version upgrade makes a new instance (blue/green); the sandbox runs one PostgreSQL version",
