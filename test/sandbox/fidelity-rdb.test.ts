@@ -29,8 +29,8 @@ describe("sandbox fidelity: the rdb cassettes", () => {
         baseUrl: sandbox.url,
         token,
         services: ["rdb"],
-        // The rdb cassettes also read projects (account is served by the sandbox too).
-        servedPaths: [...(SERVED_PATHS.rdb ?? []), ...(SERVED_PATHS.account ?? [])],
+        // The rdb cassettes also make projects and the private networks their instances join (VPC, IPAM).
+        servedPaths: ["rdb", "account", "vpc", "ipam"].flatMap((s) => SERVED_PATHS[s] ?? []),
         skip: {
           "rdb/instance-init-settings": "a MySQL instance: the sandbox runs PostgreSQL only",
           "rdb/instance-engine-upgrade":

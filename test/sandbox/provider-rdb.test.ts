@@ -144,4 +144,36 @@ describe("the real provider applies infra's managed-postgresql module on the san
     console.log(`provider calls: ${calls.length}\n  ${endpoints.sort().join("\n  ")}`);
     expect(calls.filter((c) => c.error === "route" || c.status >= 500)).toEqual([]);
   }, 600_000);
+
+  it("applies on a private network only (IPAM endpoint, no public one), connects for real, and destroys to nothing", async () => {
+    calls.length = 0;
+    const vars = ["-var", "private=true", "-var", "public=false"];
+    const apply = await tofu("apply", "-auto-approve", "-input=false", ...vars);
+    expect(apply.exitCode, apply.output).toBe(0);
+    const out = await outputs();
+    expect(out.endpoint).toMatchObject({ host: "127.0.0.1", private: true });
+    expect(out.instance).toMatchObject({ public_endpoint: false, private_ipam: true, acl_cidrs: [] });
+    // The endpoint's address is booked in IPAM for the instance, as the provider reads it back.
+    const ips = await fetch(
+      `${sandbox?.url}/ipam/v1/regions/fr-par/ips?resource_type=rdb_instance&resource_id=${String(out.instance_id).split("/").pop()}`,
+      {
+        headers: { "X-Auth-Token": TOKEN },
+      },
+    );
+    expect(((await ips.json()) as { ips: { address: string }[] }).ips.map((i) => i.address)).toEqual(["127.0.0.1/32"]);
+
+    await asApp(["CREATE TABLE private_runs (id serial PRIMARY KEY)", "INSERT INTO private_runs DEFAULT VALUES"]);
+    expect(await asApp(["SELECT count(*)::int AS n FROM private_runs"])).toEqual([{ n: 1 }]);
+    await noDrift(...vars);
+    await sandbox?.stop();
+    await boot();
+    await noDrift(...vars);
+
+    const destroy = await tofu("destroy", "-auto-approve", "-input=false", ...vars);
+    expect(destroy.exitCode, destroy.output).toBe(0);
+    const left = await counts();
+    for (const c of ["rdb.instances", "rdb.users", "rdb.databases", "ipam.ips", "vpc.private_networks"]) expect(left[c] ?? 0, c).toBe(0);
+    expect(postgresPidsUnder(dataDir)).toEqual([]);
+    expect(calls.filter((c) => c.error === "route" || c.status >= 500)).toEqual([]);
+  }, 600_000);
 });

@@ -10,6 +10,7 @@ import { LOGO_URL, PG_INIT_SETTINGS, PG_SETTINGS, PG_VERSIONS } from "./engines.
 import {
   databases,
   findInstance,
+  endpointWire,
   instanceWire,
   instances,
   isGone,
@@ -22,7 +23,7 @@ import {
   touch,
   users,
 } from "./model.js";
-import { privateEndpoint, releasePrivateEndpoints } from "./network.js";
+import { attachEndpointIps, privateEndpoint, releasePrivateEndpoints } from "./network.js";
 
 const GB = 1_000_000_000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -44,14 +45,10 @@ function settingsOf(f: Fields, body: JsonObject, name: string): Setting[] | unde
 }
 
 /** Endpoint specs of a create or of POST .../endpoints: a private network or the public load balancer. */
-function endpointFromSpec(
-  ctx: SandboxContext,
-  instance: { id: string; name: string; region: string; project_id: string },
-  spec: JsonObject,
-): StoredEndpoint {
+function endpointFromSpec(ctx: SandboxContext, region: string, spec: JsonObject): StoredEndpoint {
   const id = newId();
   const pn = asObject(spec.private_network);
-  if (pn) return privateEndpoint(ctx, instance, pn, id);
+  if (pn) return privateEndpoint(ctx, region, pn, id);
   if (asObject(spec.load_balancer)) return { id, kind: "load_balancer" };
   throw invalidArgument("endpoint_spec", "required", "one of private_network or load_balancer is required");
 }
@@ -106,10 +103,9 @@ export function instanceRoutes(router: Router, ctx: SandboxContext): void {
       f.fail("init_endpoints", "format", "must be a list of endpoint specs");
     f.check();
     const id = newId();
-    const shell = { id, name, region, project_id: projectId };
     // No init_endpoints: a public (load balancer) endpoint, as Scaleway makes by default.
     const endpoints: StoredEndpoint[] = Array.isArray(initEndpoints)
-      ? initEndpoints.map((s) => endpointFromSpec(ctx, shell, asObject(s) ?? {}))
+      ? initEndpoints.map((s) => endpointFromSpec(ctx, region, asObject(s) ?? {}))
       : [{ id: newId(), kind: "load_balancer" }];
     const cluster = await createCluster(ctx, id);
     try {
@@ -153,6 +149,7 @@ export function instanceRoutes(router: Router, ctx: SandboxContext): void {
       port: cluster.port,
     };
     if (userName !== "") users(ctx).put(subKey(id, userName), { instance_id: id, name: userName, is_admin: true });
+    attachEndpointIps(ctx, instance, endpoints);
     return save(instance);
   });
 
@@ -307,13 +304,15 @@ export function instanceRoutes(router: Router, ctx: SandboxContext): void {
     const i = readyInstance(ctx, req.params.region, req.params.instance_id);
     const spec = asObject(req.body.endpoint_spec);
     if (!spec) throw invalidArgument("endpoint_spec", "required", "is required");
-    const endpoint = endpointFromSpec(ctx, i, spec);
+    const endpoint = endpointFromSpec(ctx, i.region, spec);
     if (endpoint.kind === "load_balancer" && i.endpoints.some((e) => e.kind === "load_balancer")) {
       throw invalidArgument("endpoint_spec.load_balancer", "constraint", "the instance already has a load balancer endpoint");
     }
-    await save(touch({ ...i, endpoints: [...i.endpoints, endpoint] }, "configuring"));
-    // Recorded: the answer is the endpoint being made, its address not known yet.
-    return { body: { id: "", name: null, port: 0 } };
+    attachEndpointIps(ctx, i, [endpoint]);
+    const added = endpoint.kind === "load_balancer" ? { ...endpoint, since: timestamp() } : endpoint;
+    await save(touch({ ...i, endpoints: [...i.endpoints, added] }, "initializing"));
+    // Recorded: a private endpoint answers itself; a public one is made later, its answer has no address yet.
+    return { body: endpoint.kind === "load_balancer" ? { id: "", name: null, port: 0 } : endpointWire(endpoint, i.port) };
   });
 
   router.add("DELETE", `${base}/endpoints/{endpoint_id}`, async (req) => {
@@ -360,7 +359,7 @@ export function instanceRoutes(router: Router, ctx: SandboxContext): void {
   router.add("PUT", `${base}/instances/{instance_id}/acls`, async (req) => {
     const i = readyInstance(ctx, req.params.region, req.params.instance_id);
     const rules = aclRules(i, req.body, "rules");
-    instances(ctx).put(i.id, { ...i, acl: rules });
+    instances(ctx).put(i.id, touch({ ...i, acl: rules }, "configuring"));
     await ctx.store.flush();
     return { body: { rules } };
   });
@@ -379,7 +378,7 @@ export function instanceRoutes(router: Router, ctx: SandboxContext): void {
     if (!Array.isArray(ips) || ips.some((x) => typeof x !== "string"))
       throw invalidArgument("acl_rule_ips", "required", "must be a list of IPs");
     const removed = i.acl.filter((r) => (ips as string[]).includes(r.ip));
-    instances(ctx).put(i.id, { ...i, acl: i.acl.filter((r) => !removed.includes(r)) });
+    instances(ctx).put(i.id, touch({ ...i, acl: i.acl.filter((r) => !removed.includes(r)) }, "configuring"));
     await ctx.store.flush();
     return { body: { rules: removed } };
   });

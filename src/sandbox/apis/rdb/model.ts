@@ -21,6 +21,8 @@ export interface AclRule {
 export interface StoredEndpoint {
   id: string;
   kind: "load_balancer" | "private_network";
+  /** When a public endpoint was added to a running instance: it shows once the sandbox's delay passed (recorded). */
+  since?: string;
   private_network?: { private_network_id: string; provisioning_mode: "ipam" | "static"; service_ip: string; zone: string };
 }
 
@@ -157,18 +159,24 @@ export function touch(i: StoredInstance, transient: InstanceStatus): StoredInsta
   return { ...i, transient, since: timestamp() };
 }
 
-const endpointWire = (e: StoredEndpoint, port: number): Record<string, unknown> =>
+/** Every endpoint is the instance's server on 127.0.0.1 (a static private one keeps the service_ip asked). */
+export const endpointWire = (e: StoredEndpoint, port: number): Record<string, unknown> =>
   e.kind === "load_balancer"
     ? { id: e.id, ip: "127.0.0.1", load_balancer: {}, name: null, port }
     : { id: e.id, ip: "127.0.0.1", name: null, port, private_network: e.private_network };
 
 /** rdb/v1 Instance, field for field in the recorded order. */
-export function instanceWire(ctx: SandboxContext, i: StoredInstance): Record<string, unknown> {
-  const status = instanceStatus(ctx, i);
+export function instanceWire(ctx: SandboxContext, i: StoredInstance, now = nowMs()): Record<string, unknown> {
+  const status = instanceStatus(ctx, i, now);
   // Recorded: the public endpoint and the settings appear once the instance is ready; private ones at once.
   const provisioning = status === "provisioning";
-  const endpoints = i.endpoints.filter((e) => !provisioning || e.kind !== "load_balancer").map((e) => endpointWire(e, i.port));
-  const lb = i.endpoints.find((e) => e.kind === "load_balancer");
+  const shown = i.endpoints.filter(
+    (e) =>
+      e.kind !== "load_balancer" ||
+      (!provisioning && (!e.since || statusAfter(e.since, ctx.readyDelayMs, "adding", "shown", now) === "shown")),
+  );
+  const endpoints = shown.map((e) => endpointWire(e, i.port));
+  const lb = shown.find((e) => e.kind === "load_balancer");
   const settings = DEFAULT_SETTINGS.map((d) => i.settings.find((s) => s.name === d.name) ?? d);
   for (const s of i.settings) if (!settings.some((x) => x.name === s.name)) settings.push(s);
   settings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -177,7 +185,7 @@ export function instanceWire(ctx: SandboxContext, i: StoredInstance): Record<str
     backup_schedule: i.backup_schedule,
     created_at: i.created_at,
     encryption: i.encryption,
-    endpoint: lb && !provisioning ? endpointWire(lb, i.port) : null,
+    endpoint: lb ? endpointWire(lb, i.port) : null,
     endpoints,
     engine: i.engine,
     id: i.id,
