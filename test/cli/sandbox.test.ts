@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { createServer, type Server } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { GetBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/core/exit-codes.js";
 import { SandboxDescriptorSchema, sandboxEnv, type SandboxDescriptor } from "../../src/sandbox/descriptor.js";
@@ -124,7 +124,7 @@ describe("sandbox up, status, push, env, down", () => {
     expect(log).toContain("ready");
   }, 240_000);
 
-  it("seeded what infra/bootstrap makes: the versioned state bucket, with the descriptor's S3 keys", async () => {
+  it("seeded the state bucket, with the descriptor's S3 keys, where a lock file can be taken, released and taken again", async () => {
     const s3 = new S3Client({
       endpoint: first.s3.endpoint,
       region: first.s3.region,
@@ -132,10 +132,17 @@ describe("sandbox up, status, push, env, down", () => {
       credentials: { accessKeyId: first.s3.accessKey, secretAccessKey: first.s3.secretKey },
       maxAttempts: 1,
     });
+    const take = () =>
+      s3.send(new PutObjectCommand({ Bucket: first.s3.stateBucket, Key: "seed-test.tflock", Body: "{}", IfNoneMatch: "*" }));
     try {
-      const v = await s3.send(new GetBucketVersioningCommand({ Bucket: first.s3.stateBucket }));
       expect(first.s3.stateBucket).toBe("evalap-tfstate-staging");
-      expect(v.Status).toBe("Enabled");
+      await take();
+      // Held: a second taker is refused, as tofu's use_lockfile expects.
+      await expect(take()).rejects.toMatchObject({ name: "PreconditionFailed" });
+      await s3.send(new DeleteObjectCommand({ Bucket: first.s3.stateBucket, Key: "seed-test.tflock" }));
+      // Released: the next run takes it (a versioned bucket on versitygw refuses this one).
+      await take();
+      await s3.send(new DeleteObjectCommand({ Bucket: first.s3.stateBucket, Key: "seed-test.tflock" }));
     } finally {
       s3.destroy();
     }

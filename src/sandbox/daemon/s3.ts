@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { sleep } from "../../core/sleep.js";
 import { processMatches, signal, waitGone } from "./processes.js";
 
@@ -96,8 +96,13 @@ async function stopChild(child: ChildProcess, pidFile: string): Promise<void> {
   await rm(pidFile, { force: true });
 }
 
-/** The state bucket, versioned (as infra/bootstrap makes it); already there after a restart. */
-export async function ensureVersionedBucket(
+/**
+ * The state bucket; already there after a restart. Not versioned, unlike infra/bootstrap's: versitygw
+ * (1.8.0) answers 412 to a PutObject with `If-None-Match: *` over a delete marker, where S3 and
+ * Scaleway take the key as absent, so tofu's `.tflock` (and our lease) could be taken only once in a
+ * versioned bucket. Nothing the sandbox runs reads old versions.
+ */
+export async function ensureStateBucket(
   s3: { endpoint: string; region: string; accessKey: string; secretKey: string },
   bucket: string,
 ): Promise<"created" | "existed"> {
@@ -117,7 +122,6 @@ export async function ensureVersionedBucket(
       if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw err;
       outcome = "existed";
     }
-    await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
     return outcome;
   } finally {
     client.destroy();

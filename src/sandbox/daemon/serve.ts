@@ -9,7 +9,7 @@ import { loadOrCreateCredentials, saveCredentials } from "./credentials.js";
 import { daemonFiles, writePrivateFile } from "./files.js";
 import { clearDeadPidFile } from "./processes.js";
 import { findPostgresBinDir, findVersitygw, freePort, portInUse, portIsFree } from "./prereqs.js";
-import { ensureVersionedBucket, startS3, stopOrphanS3, type RunningS3 } from "./s3.js";
+import { ensureStateBucket, startS3, stopOrphanS3, type RunningS3 } from "./s3.js";
 import { DEFAULT_IMAGES, ensureNamespace, imageExists, pushImage, standinDigest } from "./seed.js";
 
 export const REGION = "fr-par";
@@ -102,7 +102,7 @@ export async function runDaemon(opts: DaemonOptions, log: DaemonLog): Promise<nu
     await saveCredentials(opts.dataDir, { ...creds, ports: { api: Number(new URL(sandbox.url).port), s3: s3Port } });
 
     const s3Info = { endpoint: s3.endpoint, region: REGION, ...creds.s3 };
-    log(`state bucket ${STATE_BUCKET}: ${await ensureVersionedBucket(s3Info, STATE_BUCKET)} (versioned)`);
+    log(`state bucket ${STATE_BUCKET}: ${await ensureStateBucket(s3Info, STATE_BUCKET)}`);
     const client = { url: sandbox.url, token: creds.scaleway.secretKey, projectId: creds.scaleway.projectId, region: REGION };
     const ns = await ensureNamespace(client);
     log(ns === "unserved" ? "registry namespace: skipped, this sandbox serves no Registry API" : `registry namespace evalap: ${ns}`);
