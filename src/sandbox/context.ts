@@ -13,6 +13,8 @@ export interface SandboxContext {
    * last flush (newest first): real processes behind resources (PostgreSQL, the app stand-ins) stop there.
    */
   onStop(fn: () => Promise<void>): void;
+  /** The sandbox's base URL (`http://127.0.0.1:<port>`), set once its server listens: for URLs it hands out (downloads). */
+  url: string;
 }
 
 export const REGIONS = ["fr-par", "nl-ams", "pl-waw", "it-mil"] as const;

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { accountRoutes, seedDefaultProject } from "./apis/account.js";
+import { rdbRoutes, resumeRdb } from "./apis/rdb/index.js";
 import { secretRoutes } from "./apis/secret.js";
 import { registryRoutes } from "./apis/registry.js";
 import { containerRoutes, resumeContainers } from "./apis/container/index.js";
@@ -77,6 +78,7 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
     readyDelayMs: opts.readyDelayMs ?? 0,
     dataDir: opts.dataDir,
     onStop: (fn) => void stopHooks.unshift(fn),
+    url: "",
   };
   if (opts.account) {
     const { organizationId, defaultProjectId } = opts.account;
@@ -88,6 +90,7 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   const router = new Router();
   accountRoutes(router, ctx);
   secretRoutes(router, ctx);
+  rdbRoutes(router, ctx);
   registryRoutes(router, ctx);
   containerRoutes(router, ctx);
   cockpitRoutes(router, ctx);
@@ -97,10 +100,6 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   const faults: Fault[] = [];
   adminRoutes(router, store, faults);
 
-  // Containers that were deployed answer again (their stand-ins restart) before any client calls.
-  // Last of the resumes: a stand-in connects to its database (RDB's PostgreSQL) as it starts.
-  await resumeContainers(ctx);
-
   const server = createServer((req, res) => {
     void handle(req, res);
   });
@@ -108,8 +107,9 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const log = (status: number, error?: string) => opts.onRequest?.({ method: req.method ?? "GET", url: req.url ?? "/", status, error });
     try {
-      checkToken(req.headers["x-auth-token"], opts.token);
       const url = new URL(req.url ?? "/", "http://sandbox");
+      // `/_sandbox/public/` serves what a presigned URL points at (backup downloads): its handler checks the URL's own key.
+      if (!url.pathname.startsWith("/_sandbox/public/")) checkToken(req.headers["x-auth-token"], opts.token);
       const method = req.method ?? "GET";
       const admin = url.pathname.startsWith("/_sandbox/");
       const fault = admin ? undefined : faults.find((f) => f.remaining > 0 && url.pathname.startsWith(f.pathPrefix));
@@ -140,6 +140,7 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
     server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  ctx.url = `http://127.0.0.1:${port}`;
   let stopping: Promise<void> | undefined;
   const close = async () => {
     await new Promise<void>((resolve, reject) => {
@@ -154,6 +155,15 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
     await unlock();
     if (failures.length > 0) throw failures[0];
   };
+  // Real processes behind resources start again from the stored state; on failure the sandbox stops.
+  // PostgreSQL first: a container's stand-in connects to its database as it starts.
+  try {
+    await resumeRdb(ctx);
+    await resumeContainers(ctx);
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     // Idempotent: a second stop (a test's cleanup after a failed step) waits for the first.
@@ -192,6 +202,10 @@ async function readBody(req: IncomingMessage): Promise<JsonObject> {
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (status === 204 || body === undefined) {
     res.writeHead(status, headers).end();
+    return;
+  }
+  if (Buffer.isBuffer(body)) {
+    res.writeHead(status, { "Content-Type": "application/octet-stream", "Content-Length": body.length, ...headers }).end(body);
     return;
   }
   const text = JSON.stringify(body);

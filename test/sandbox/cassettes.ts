@@ -45,6 +45,10 @@ export const SERVED_PATHS: Record<string, RegExp[]> = {
     /^\/cockpit\/v1\/(grafana|plans|current-plan)(\/|$)/,
     /^\/cockpit\/v1\/regions\/[a-z]+-[a-z]+\/(data-sources|tokens|alert-manager|alerts|rules|config|products)(\/|$)/,
   ],
+  rdb: [
+    /^\/rdb\/v1\/regions\/[a-z]+-[a-z]+\/(database-engines|backups|endpoints)(\/|$)/,
+    /^\/rdb\/v1\/regions\/[a-z]+-[a-z]+\/instances(\/[^/]+(\/(certificate|settings|acls|users|databases|privileges|endpoints|upgrade|restart|renew-certificate|purge-logs)(\/[^/]+)?)?)?$/,
+  ],
   vpc: [/^\/vpc\/v2\/regions\/[a-z]+-[a-z]+\/(vpcs|private-networks|vpc-connectors|routes|routes-with-nexthop|ingress-rules)(\/|$)/],
   ipam: [/^\/ipam\/v1\/regions\/[a-z]+-[a-z]+\/ips(\/|$)/],
   iam: [

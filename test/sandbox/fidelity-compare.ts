@@ -37,18 +37,9 @@ export function kindOf(value: JsonValue): JsonKind {
   }
 }
 
-/**
- * Walks both answers together. Arrays: each of our elements is compared with the recorded element of the same
- * index, or the last recorded one when ours is longer (lists hold different items here and there, of one
- * shape); an empty array on either side compares no element, since the values (the items) may differ.
- */
-export function compareShape(recorded: JsonValue, ours: JsonValue, options: ShapeOptions = {}): ShapeComparison {
-  const result: ShapeComparison = { compared: 0, mismatches: [], extras: [] };
-  walk(recorded, ours, "$", result, new Set(options.freeFormMaps ?? []));
-  return result;
-}
-
-export interface ShapeOptions {
+export interface CompareOptions {
+  /** A recorded null accepts any value of ours (the recording caught the resource before it settled). */
+  nullAcceptsValue?: boolean;
   /**
    * Names of fields whose value is a free-form map (a Go `map[string]string`: annotations, labels,
    * headers): its keys are data, not field names, and differ from item to item. Such a map is compared
@@ -57,18 +48,53 @@ export interface ShapeOptions {
   freeFormMaps?: readonly string[];
 }
 
-function walk(recorded: JsonValue, ours: JsonValue, path: string, out: ShapeComparison, maps: ReadonlySet<string>): void {
+type Named = { name: string } & { [key: string]: JsonValue };
+const isNamed = (v: JsonValue): v is Named =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && typeof (v as { name?: unknown }).name === "string";
+
+/**
+ * Walks both answers together. Arrays: each of our elements is compared with the recorded element of the same
+ * index, or the last recorded one when ours is longer (lists hold different items here and there, of one
+ * shape); an empty array on either side compares no element, since the values (the items) may differ.
+ * Arrays of named objects on both sides (catalogs: engines, their versions, their settings) are matched by
+ * `name` instead, since such a list's items differ in shape and in order from one recording to another:
+ * an element of ours with no recorded namesake is an item the recording does not hold and is not compared.
+ */
+export function compareShape(recorded: JsonValue, ours: JsonValue, options: CompareOptions = {}): ShapeComparison {
+  const result: ShapeComparison = { compared: 0, mismatches: [], extras: [] };
+  walk(recorded, ours, "$", result, options, new Set(options.freeFormMaps ?? []));
+  return result;
+}
+
+function walk(
+  recorded: JsonValue,
+  ours: JsonValue,
+  path: string,
+  out: ShapeComparison,
+  options: CompareOptions,
+  maps: ReadonlySet<string>,
+): void {
   const expected = kindOf(recorded);
   const actual = kindOf(ours);
+  if (expected === "null" && options.nullAcceptsValue) return;
   if (expected !== actual) {
     out.mismatches.push({ path, kind: "type", expected, actual });
     return;
   }
   if (Array.isArray(recorded) && Array.isArray(ours)) {
     if (recorded.length === 0) return;
+    if (recorded.every(isNamed) && ours.every(isNamed)) {
+      ours.forEach((element, i) => {
+        const namesake = recorded.find((r) => r.name === element.name);
+        if (namesake === undefined) return;
+        out.compared++;
+        walk(namesake, element, `${path}[${i}]`, out, options, maps);
+      });
+      return;
+    }
     ours.forEach((element, i) => {
       out.compared++;
-      walk(recorded[Math.min(i, recorded.length - 1)]!, element, `${path}[${i}]`, out, maps);
+      walk(recorded[Math.min(i, recorded.length - 1)]!, element, `${path}[${i}]`, out, options, maps);
     });
     return;
   }
@@ -83,7 +109,7 @@ function walk(recorded: JsonValue, ours: JsonValue, path: string, out: ShapeComp
       }
       out.compared++;
       if (maps.has(key)) compareMap(value, our[key]!, at, out);
-      else walk(value, our[key]!, at, out, maps);
+      else walk(value, our[key]!, at, out, options, maps);
     }
     for (const key of Object.keys(our)) if (!Object.hasOwn(rec, key)) out.extras.push(`${path}.${key}`);
   }

@@ -62,7 +62,7 @@ describe("VPC and IPAM emulation, and what RDB and containers call", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "evalap-net-"));
-    ctx = { store: await Store.open(dir), readyDelayMs: 0, dataDir: dir, onStop: () => undefined };
+    ctx = { store: await Store.open(dir), readyDelayMs: 0, dataDir: dir, onStop: () => undefined, url: "" };
     seedDefaultProject(ctx, ORG, PROJECT);
     accountRoutes(router, ctx);
     vpcRoutes(router, ctx);
