@@ -252,14 +252,16 @@ export class PgCluster {
   /** Fast shutdown (clients disconnected, no wait for them). */
   async stop(): Promise<void> {
     this.up = false;
-    if (!(await this.isRunning())) return;
-    await run(this.bin.pgCtl, ["stop", "-D", this.dataDir, "-m", "fast", "-w", "-t", "120", "-s"], { as: this.as, timeoutMs: 150_000 });
+    if (await this.isRunning()) {
+      await run(this.bin.pgCtl, ["stop", "-D", this.dataDir, "-m", "fast", "-w", "-t", "120", "-s"], { as: this.as, timeoutMs: 150_000 });
+    }
+    // A short socket folder in the temporary one is made again by start: none is left behind.
+    if (this.socketDir !== this.dir) await rm(this.socketDir, { recursive: true, force: true });
   }
 
   async remove(): Promise<void> {
     await this.stop();
     await rm(this.dir, { recursive: true, force: true });
-    if (this.socketDir !== this.dir) await rm(this.socketDir, { recursive: true, force: true });
   }
 
   /** Runs statements in order as the bootstrap superuser, over the unix socket, in `database`. */
