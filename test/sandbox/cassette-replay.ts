@@ -18,7 +18,7 @@
 // - A status code that differs is reported alone: the bodies are then of different kinds (an error's, an object's).
 // - Answers with no JSON body (204) compare their status code only.
 import { compareShape, parseJson, type JsonValue } from "./fidelity-compare.js";
-import { createdId, loadCassettes, SERVED_PATHS, skipReason, type Cassette, type Interaction } from "./cassettes.js";
+import { answerId, createdId, loadCassettes, SERVED_PATHS, skipReason, type Cassette, type Interaction } from "./cassettes.js";
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
@@ -259,8 +259,8 @@ function learnId(interaction: Interaction, ours: JsonValue | undefined, ids: Map
   const recordedId = createdId(interaction);
   if (recordedId === undefined || ids.has(recordedId)) return;
   if (ours === null || ours === undefined || typeof ours !== "object" || Array.isArray(ours)) return;
-  const ourId = ours.id;
-  if (typeof ourId === "string" && ourId !== "") ids.set(recordedId, ourId);
+  const ourId = answerId(ours);
+  if (ourId !== undefined) ids.set(recordedId, ourId);
 }
 
 /** The text with every recorded id the map knows replaced by ours. */

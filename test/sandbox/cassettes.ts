@@ -45,7 +45,9 @@ export const SERVED_PATHS: Record<string, RegExp[]> = {
   ],
   vpc: [/^\/vpc\/v2\/regions\/[a-z]+-[a-z]+\/(vpcs|private-networks|vpc-connectors|routes|routes-with-nexthop|ingress-rules)(\/|$)/],
   ipam: [/^\/ipam\/v1\/regions\/[a-z]+-[a-z]+\/ips(\/|$)/],
-  iam: [/^\/iam\/v1alpha1\/(applications|policies|rules|permission-sets|api-keys|users|groups|ssh-keys)(\/|$)/],
+  iam: [
+    /^\/iam\/v1alpha1\/(applications|policies|rules|permission-sets|api-keys|users|groups|ssh-keys|saml|saml-certificates|scim|scim-tokens|organizations\/[0-9a-f-]{36}\/(saml|scim))(\/|$)/,
+  ],
 };
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -111,14 +113,28 @@ export function loadCassettes(services: string[], servicesDir = providerServices
   return cassettes;
 }
 
-/** The top-level `id` of a create's recorded answer (a POST answered 2xx), the ids the replay learns. */
+/**
+ * The id a create's answer gives: its top-level `id`, or else the `id` of its one nested object that has one (IAM's
+ * CreateScimToken answers `{"token": {"id": ...}, "bearer_token": ...}`).
+ */
+export function answerId(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const record = body as Record<string, unknown>;
+  const own = record.id;
+  if (own !== undefined) return typeof own === "string" && own !== "" ? own : undefined;
+  const nested = Object.values(record)
+    .filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v))
+    .map((v) => v.id)
+    .filter((id): id is string => typeof id === "string" && id !== "");
+  return nested.length === 1 ? nested[0] : undefined;
+}
+
+/** The id of a create's recorded answer (a POST answered 2xx, see answerId), the ids the replay learns. */
 export function createdId(interaction: Interaction): string | undefined {
   const { request, response } = interaction;
   if (request.method !== "POST" || response.code < 200 || response.code >= 300) return undefined;
   try {
-    const body = JSON.parse(response.body) as unknown;
-    const id = typeof body === "object" && body !== null ? (body as { id?: unknown }).id : undefined;
-    return typeof id === "string" && id !== "" ? id : undefined;
+    return answerId(JSON.parse(response.body));
   } catch {
     return undefined;
   }

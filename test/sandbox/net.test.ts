@@ -269,6 +269,61 @@ describe("VPC and IPAM emulation, and what RDB and containers call", () => {
     expect(await readFile(path.join(dir, "state.json"), "utf8")).not.toContain("Secret-Passw0rd");
   });
 
+  it("moves SAML from missing_certificate to valid as it is configured, and answers a SCIM token's bearer once", async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), "evalap-net-cert-"));
+    try {
+      // A real certificate (openssl), read for its expiry.
+      const { execFileSync } = await import("node:child_process");
+      const { readFile } = await import("node:fs/promises");
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-subj",
+          "/CN=idp.example.com",
+          "-days",
+          "30",
+          "-keyout",
+          path.join(work, "key.pem"),
+          "-out",
+          path.join(work, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+      );
+      const pem = await readFile(path.join(work, "cert.pem"), "utf8");
+      const saml = await call<JsonObject>("POST", `/iam/v1alpha1/organizations/${ORG}/saml`);
+      expect(saml.body.status).toBe("missing_certificate");
+      const cert = await call<JsonObject>("POST", `/iam/v1alpha1/saml/${String(saml.body.id)}/certificates`, {
+        type: "signing",
+        content: pem,
+      });
+      const days = (Date.parse(String(cert.body.expires_at)) - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(28);
+      expect(days).toBeLessThan(31);
+      expect((await call<JsonObject>("GET", `/iam/v1alpha1/organizations/${ORG}/saml`)).body.status).toBe("missing_entity_id");
+      const valid = await call<JsonObject>("PATCH", `/iam/v1alpha1/saml/${String(saml.body.id)}`, {
+        entity_id: "https://idp.example.com/metadata",
+        single_sign_on_url: "https://idp.example.com/sso",
+      });
+      expect(valid.body.status).toBe("valid");
+      const bad = await call("POST", `/iam/v1alpha1/saml/${String(saml.body.id)}/certificates`, { type: "signing", content: "nope" });
+      expect(bad.status).toBe(400);
+
+      const scim = await call<JsonObject>("POST", `/iam/v1alpha1/organizations/${ORG}/scim`);
+      const token = await call<{ token: JsonObject; bearer_token: string }>("POST", `/iam/v1alpha1/scim/${String(scim.body.id)}/tokens`);
+      const listed = await call<{ scim_tokens: JsonObject[] }>("GET", `/iam/v1alpha1/scim/${String(scim.body.id)}/tokens`);
+      expect(listed.body.scim_tokens).toEqual([token.body.token]);
+      await ctx.store.flush();
+      expect(await readFile(path.join(dir, "state.json"), "utf8")).not.toContain(token.body.bearer_token);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
   it("keeps IAM policies' rules in order, checks permission sets and principals, and answers an API key's secret once", async () => {
     const app = await call<{ id: string }>("POST", "/iam/v1alpha1/applications", { name: "reader", organization_id: ORG, tags: ["t"] });
     const rule = { permission_set_names: ["SecretManagerReadOnly", "SecretManagerSecretAccess"], condition: "", project_ids: [PROJECT] };

@@ -7,6 +7,7 @@ import { byField, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
 import { GROUPS, iamOrgRoutes, type Group } from "./iam-org.js";
+import { iamSsoRoutes } from "./iam-sso.js";
 
 /** iam/v1alpha1 Application, field for field in the recorded order (iam/testdata/*.cassette.yaml). */
 export interface Application {
@@ -494,6 +495,7 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
   });
 
   iamOrgRoutes(router, ctx, findApp);
+  iamSsoRoutes(router, ctx);
 
   router.add("GET", `${base}/permission-sets`, (req) => {
     const all = [
