@@ -152,8 +152,8 @@ describe("cassettes", () => {
   });
 
   it("refuses a service whose API paths it does not know, and a replay of nothing", async () => {
-    await expect(replayFidelity({ baseUrl: "http://127.0.0.1:9", token: TOKEN, services: ["rdb"] })).rejects.toThrow(
-      /no served API paths for rdb: add them to SERVED_PATHS/,
+    await expect(replayFidelity({ baseUrl: "http://127.0.0.1:9", token: TOKEN, services: ["lb"] })).rejects.toThrow(
+      /no served API paths for lb: add them to SERVED_PATHS/,
     );
     const nothing = await replayCassettes([{ service: "secret", name: "empty", interactions: [] }], {
       baseUrl: "http://127.0.0.1:9",

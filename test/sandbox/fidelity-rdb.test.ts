@@ -23,7 +23,14 @@ describe("sandbox fidelity: the rdb cassettes", () => {
     const token = "11111111-2222-4333-8444-555555555555";
     dataDir = await mkdtemp(path.join(os.tmpdir(), "evalap-fidelity-rdb-"));
     // Long enough that a `deleting` or `provisioning` answer right after the call is still one, as recorded.
-    const sandbox = await startSandbox({ dataDir, token, readyDelayMs: 400 });
+    const failures: string[] = [];
+    const sandbox = await startSandbox({
+      dataDir,
+      token,
+      readyDelayMs: 400,
+      // An internal error's cause (the real server's) is printed with the report.
+      onRequest: (e) => void (e.status >= 500 && failures.push(`${e.method} ${e.url}: ${e.error ?? ""}`)),
+    });
     try {
       const report = await replayFidelity({
         baseUrl: sandbox.url,
@@ -45,6 +52,7 @@ describe("sandbox fidelity: the rdb cassettes", () => {
         ],
       });
       console.log(formatReport(report));
+      if (failures.length > 0) console.log(`internal errors:\n${failures.join("\n")}`);
       assertFaithful(report);
     } finally {
       await sandbox.stop();

@@ -5,6 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { freePort, PgCluster } from "../../src/sandbox/postgres/cluster.js";
 import { postgresPidsUnder } from "./postgres-procs.js";
 
 /**
@@ -196,4 +197,21 @@ describe("RDB instances are real PostgreSQL servers", () => {
     expect(existsSync(path.join(dataDir, "rdb", instanceId))).toBe(false);
     expect(postgresPidsUnder(dataDir)).toEqual([]);
   }, 120_000);
+
+  it("runs a cluster whose folder is too deep for a unix socket path, with a short socket folder, and leaves none behind", async () => {
+    const deep = path.join(dataDir, "x".repeat(60), "rdb", "0c6b2b6e-3f55-4c0f-9d3e-7a1f2b3c4d5e");
+    const cluster = new PgCluster(deep, await freePort());
+    expect(cluster.socketDir).not.toBe(deep);
+    await cluster.init();
+    await cluster.start();
+    try {
+      expect(await cluster.sql("postgres", ["SELECT 1 AS one"])).toEqual([{ one: 1 }]);
+      expect(existsSync(cluster.socketDir)).toBe(true);
+    } finally {
+      await cluster.remove();
+    }
+    expect(existsSync(cluster.socketDir)).toBe(false);
+    expect(existsSync(deep)).toBe(false);
+    expect(postgresPidsUnder(dataDir)).toEqual([]);
+  }, 60_000);
 });

@@ -192,6 +192,8 @@ export class PgCluster {
         "max_wal_size = 64MB",
         "ssl = on",
         "password_encryption = 'scram-sha-256'",
+        // Statements are never written to the server's log: CREATE/ALTER ROLE carry passwords.
+        "log_min_error_statement = panic",
         "",
       ].join("\n"),
     );
@@ -220,28 +222,46 @@ export class PgCluster {
       await mkdir(sock, { recursive: true });
       await this.own(sock, 0o700);
     }
-    if (!(await portFree(this.port))) {
-      this.port = await freePort();
-      await this.writeConf();
+    // A port is free when asked, then another process may take it before postgres binds it: a new one then.
+    for (let attempt = 1; ; attempt++) {
+      if (!(await portFree(this.port))) {
+        this.port = await freePort();
+        await this.writeConf();
+      }
+      try {
+        await run(this.bin.pgCtl, ["start", "-D", this.dataDir, "-w", "-t", "120", "-s", "-l", path.join(this.dir, "postgres.log")], {
+          as: this.as,
+          timeoutMs: 150_000,
+        });
+        break;
+      } catch (err) {
+        const log = await readFile(path.join(this.dir, "postgres.log"), "utf8").catch(() => "");
+        if (attempt >= 3 || !/could not bind|Address already in use/.test(log.slice(-2000))) {
+          // Only the server's own complaints: never a statement (CREATE ROLE carries a password).
+          const why = log
+            .split("\n")
+            .filter((l) => /FATAL|PANIC|could not/.test(l) && !/STATEMENT|PASSWORD/i.test(l))
+            .slice(-5);
+          throw new Error([(err as Error).message, ...why].join("\n"), { cause: err });
+        }
+      }
     }
-    await run(this.bin.pgCtl, ["start", "-D", this.dataDir, "-w", "-t", "120", "-s", "-l", path.join(this.dir, "postgres.log")], {
-      as: this.as,
-      timeoutMs: 150_000,
-    });
     this.up = true;
   }
 
   /** Fast shutdown (clients disconnected, no wait for them). */
   async stop(): Promise<void> {
     this.up = false;
-    if (!(await this.isRunning())) return;
-    await run(this.bin.pgCtl, ["stop", "-D", this.dataDir, "-m", "fast", "-w", "-t", "120", "-s"], { as: this.as, timeoutMs: 150_000 });
+    if (await this.isRunning()) {
+      await run(this.bin.pgCtl, ["stop", "-D", this.dataDir, "-m", "fast", "-w", "-t", "120", "-s"], { as: this.as, timeoutMs: 150_000 });
+    }
+    // A short socket folder in the temporary one is made again by start: none is left behind.
+    if (this.socketDir !== this.dir) await rm(this.socketDir, { recursive: true, force: true });
   }
 
   async remove(): Promise<void> {
     await this.stop();
     await rm(this.dir, { recursive: true, force: true });
-    if (this.socketDir !== this.dir) await rm(this.socketDir, { recursive: true, force: true });
   }
 
   /** Runs statements in order as the bootstrap superuser, over the unix socket, in `database`. */

@@ -31,8 +31,13 @@ export const clusterDir = (ctx: SandboxContext, instanceId: string): string => p
 /** Makes and starts a new cluster for an instance; answers its port. */
 export async function createCluster(ctx: SandboxContext, instanceId: string): Promise<PgCluster> {
   const cluster = new PgCluster(clusterDir(ctx, instanceId), await freePort());
-  await cluster.init();
-  await cluster.start();
+  try {
+    await cluster.init();
+    await cluster.start();
+  } catch (err) {
+    await cluster.remove().catch(() => undefined); // no half-made cluster left behind
+    throw err;
+  }
   registry(ctx).set(instanceId, cluster);
   return cluster;
 }
