@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -351,7 +351,9 @@ describe("a sandbox killed without stopping", () => {
     const work = await mkdtemp(path.join(os.tmpdir(), "evalap-standin-killed-"));
     const dataDir = path.join(work, "data");
     // The first sandbox runs in a process of its own (bundled from the sources), so that it can be killed.
-    const script = path.join(work, "sandbox.mjs");
+    // The bundle sits in the repository (node_modules/.cache) so that its packages (pg...) resolve.
+    const script = path.join(process.cwd(), "node_modules", ".cache", `evalap-standin-killed-${process.pid}-${Date.now()}.mjs`);
+    await mkdir(path.dirname(script), { recursive: true });
     const { build } = await import("esbuild");
     await build({
       stdin: {
@@ -424,6 +426,7 @@ process.stdout.write(s.url + "\\n");`,
       child.kill("SIGKILL");
       await second?.stop();
       await rm(work, { recursive: true, force: true });
+      await rm(script, { force: true });
     }
   }, 120_000);
 });
