@@ -32,7 +32,7 @@ export async function initStep(ctx: RunContext, env: ResolvedEnvironment): Promi
     ctx,
     "init",
     () =>
-      withRetry(() => tofu.init(ctx.tofu, env.rootDir, { backendConfig: env.backendConfig }), {
+      withRetry(() => tofu.init(ctx.tofu, env.rootDir, { backendConfig: env.backendConfig, reconfigure: env.sandbox }), {
         step: "init",
         policy: retryPolicy(ctx.config),
         classify: classifyTofuError,

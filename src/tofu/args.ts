@@ -57,10 +57,17 @@ export interface InitArgs {
   backendConfig?: Record<string, string>;
   /** `-upgrade`: pick the newest provider versions the constraints allow. */
   upgrade?: boolean;
+  /**
+   * `-reconfigure`: take the backend as configured now, without migrating state from the previous
+   * one. Only for a backend whose state lives and dies with it (the sandbox's bucket, whose endpoint
+   * changes when it is reset): elsewhere a changed backend needs the operator's decision.
+   */
+  reconfigure?: boolean;
 }
 
 export function initArgs(opts: InitArgs = {}): string[] {
-  return ["init", "-input=false", "-no-color", ...backendArgs(opts), ...(opts.upgrade ? ["-upgrade"] : [])];
+  const extra = [...(opts.upgrade ? ["-upgrade"] : []), ...(opts.reconfigure && opts.backend !== false ? ["-reconfigure"] : [])];
+  return ["init", "-input=false", "-no-color", ...backendArgs(opts), ...extra];
 }
 
 /** The backend part of init's command line; also what the init fingerprint covers. */

@@ -72,4 +72,17 @@ describe("end to end: deploy sandbox", () => {
       summary: { counts: { create: 0, update: 0, delete: 0, replace: 0 } },
     });
   }, 900_000);
+
+  it("after a reset (new state, new ports), deploys from scratch again: the sandbox's backend is reconfigured, not migrated", async () => {
+    const reset = await sb.cli(["sandbox", "reset", "--yes", "--data-dir", sb.dataDir]);
+    expect(reset.exitCode, reset.stdout + reset.stderr).toBe(0);
+    const up = await sb.cli(["sandbox", "up", "--data-dir", sb.dataDir]);
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    const fresh = await deploy();
+    expect(fresh.exitCode, fresh.output).toBe(0);
+    expect(fresh.events.find((e) => e.type === "plan.summary")).toMatchObject({
+      summary: { counts: { update: 0, delete: 0, replace: 0 } },
+    });
+    expect(deployData(fresh.events).health?.healthy).toBe(true);
+  }, 900_000);
 });

@@ -32,6 +32,17 @@ describe("tofu argument builders", () => {
     // -backend=false wins over backend options: validate of a module has no backend.
     expect(initArgs({ backend: false, backendConfig: { bucket: "b" } })).toEqual(["init", "-input=false", "-no-color", "-backend=false"]);
     expect(initArgs({ upgrade: true })).toEqual(["init", "-input=false", "-no-color", "-upgrade"]);
+    // The sandbox's backend: taken as configured now (its endpoint moves when it is reset), never migrated.
+    expect(initArgs({ backendConfig: { bucket: "b" }, reconfigure: true })).toEqual([
+      "init",
+      "-input=false",
+      "-no-color",
+      "-backend-config=bucket=b",
+      "-reconfigure",
+    ]);
+    expect(initArgs({ backend: false, reconfigure: true })).toEqual(["init", "-input=false", "-no-color", "-backend=false"]);
+    // It is no part of the backend's fingerprint: the same backend, reconfigured or not, is one init.
+    expect(backendArgs({ backendConfig: { bucket: "b" }, reconfigure: true })).toEqual(["-backend-config=bucket=b"]);
     expect(backendArgs({})).toEqual([]);
   });
 
