@@ -58,6 +58,8 @@ export class HumanReporter implements Reporter {
   private spinner: Spinner | null = null;
   /** The step that runs now: its text (without the elapsed time), since when, and its ticker. */
   private running: { text: string; started: number; ticker: NodeJS.Timeout } | null = null;
+  /** Resources being applied, oldest first (a Map keeps insertion order): the progress names the oldest. */
+  private readonly inFlight = new Map<string, string>();
   private readonly timing: Timing;
 
   constructor(
@@ -76,6 +78,7 @@ export class HumanReporter implements Reporter {
       case "run.started":
         return;
       case "step.started":
+        this.inFlight.clear();
         this.startStep(`${event.step}${event.detail ? c.dim(` ${event.detail}`) : ""}`);
         return;
       case "step.finished": {
@@ -119,9 +122,11 @@ export class HumanReporter implements Reporter {
         if (event.allowed && event.confirmation === "flag") this.line(c.dim("confirmed by --yes"));
         return;
       case "resource.progress":
-        if (event.phase === "start") this.setSpinnerText(`apply ${event.action} ${event.address}`);
-        else if (event.phase === "error") this.line(c.red(`✖ ${event.address}: ${event.action} failed`));
-        else if (this.verbose) this.line(c.dim(`✓ ${event.address} ${event.action}`));
+        if (event.phase === "start") this.inFlight.set(event.address, event.action);
+        else this.inFlight.delete(event.address);
+        if (event.phase === "error") this.line(c.red(`✖ ${event.address}: ${event.action} failed`));
+        else if (event.phase === "complete" && this.verbose) this.line(c.dim(`✓ ${event.address} ${event.action}`));
+        this.setSpinnerText(this.applyText());
         return;
       case "diagnostic": {
         const head = event.severity === "error" ? c.red(`Error: ${event.summary}`) : c.yellow(`Warning: ${event.summary}`);
@@ -235,6 +240,18 @@ export class HumanReporter implements Reporter {
     } else {
       this.err(`${symbol} ${safe}\n`);
     }
+  }
+
+  /**
+   * What an apply is waiting for: the resource in flight the longest (a database creating while
+   * quicker ones come and go), not the last one started, which may be long done.
+   */
+  private applyText(): string {
+    const oldest = this.inFlight.entries().next();
+    if (oldest.done === true) return "apply";
+    const [address, action] = oldest.value;
+    const more = this.inFlight.size - 1;
+    return `apply: ${action} ${address}${more > 0 ? ` (+${more} more)` : ""}`;
   }
 
   private setSpinnerText(text: string): void {

@@ -71,3 +71,46 @@ describe("Redactor", () => {
     expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ schemaVersion: 1, time: "1970-01-01T00:00:00.000Z", type: "diagnostic" });
   });
 });
+
+describe("the human reporter's apply progress", () => {
+  it("names the resource in flight the longest, not the last one started, and clears as they complete", () => {
+    const texts: string[] = [];
+    const spinner = { text: "", stopAndPersist: () => undefined, stop: () => undefined };
+    const human = new HumanReporter(
+      new Redactor(),
+      {
+        colors: plainColors,
+        spinner: (text) => {
+          spinner.text = text;
+          return new Proxy(spinner, {
+            set: (target, key, value: string) => {
+              if (key === "text") texts.push(value);
+              return Reflect.set(target, key, value);
+            },
+          });
+        },
+        timing: { spinnerTickMs: 3_600_000, now: () => 0 },
+      },
+      () => undefined,
+      () => undefined,
+    );
+    const progress = (address: string, phase: "start" | "complete") =>
+      human.handle({ type: "resource.progress", address, action: "create", phase });
+    human.handle({ type: "step.started", step: "apply" });
+    progress("rdb_instance.this", "start");
+    progress("secret.a", "start");
+    progress("secret.a", "complete");
+    progress("data.secret_version.a", "start");
+    progress("data.secret_version.a", "complete");
+    progress("rdb_instance.this", "complete");
+    human.close();
+    expect(texts.map((t) => t.replace(/ \S+$/, ""))).toEqual([
+      "apply: create rdb_instance.this",
+      "apply: create rdb_instance.this (+1 more)",
+      "apply: create rdb_instance.this",
+      "apply: create rdb_instance.this (+1 more)",
+      "apply: create rdb_instance.this",
+      "apply",
+    ]);
+  });
+});
