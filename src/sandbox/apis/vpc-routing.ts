@@ -1,8 +1,9 @@
-import { isUuid, newId, timestamp } from "../clock.js";
+import { newId, timestamp } from "../clock.js";
 import { checkRegion, type SandboxContext } from "../context.js";
 import { invalidArgument, notFound, ScwError } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { findInRegion } from "../lookup.js";
+import { ordersBy, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 
 /**
@@ -93,25 +94,17 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
       ? "active"
       : "orphan",
   });
-  const findConnector = (region: string | undefined, id: string | undefined): VpcConnector => {
-    const r = checkRegion(region);
-    const c = id && isUuid(id) ? connectors().get(id) : undefined;
-    if (!c || c.region !== r) throw notFound("vpc_connector", id ?? "");
-    return c;
-  };
-  const findRoute = (region: string | undefined, id: string | undefined): Route => {
-    const r = checkRegion(region);
-    const route = id && isUuid(id) ? routes().get(id) : undefined;
-    if (!route || route.region !== r) throw unknownNotFound();
-    return route;
-  };
-  const findIngress = (region: string | undefined, id: string | undefined): IngressRule => {
-    const r = checkRegion(region);
-    const rule = id && isUuid(id) ? ingress().get(id) : undefined;
-    if (!rule || rule.region !== r) throw unknownNotFound();
-    return rule;
-  };
-  const created = <T extends { created_at: string }>() => byField<T>((x) => x.created_at);
+  const findConnector = (region: string | undefined, id: string | undefined): VpcConnector =>
+    findInRegion(
+      (i) => connectors().get(i),
+      region,
+      id,
+      () => notFound("vpc_connector", id ?? ""),
+    );
+  const findRoute = (region: string | undefined, id: string | undefined): Route =>
+    findInRegion((i) => routes().get(i), region, id, unknownNotFound);
+  const findIngress = (region: string | undefined, id: string | undefined): IngressRule =>
+    findInRegion((i) => ingress().get(i), region, id, unknownNotFound);
 
   // VPC connectors.
   router.add("POST", `${base}/vpc-connectors`, async (req) => {
@@ -157,14 +150,7 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
       .filter((c) => tags.every((t) => c.tags.includes(t)))
       .map(connectorWire)
       .filter((c) => !q.get("status") || q.get("status") === "unknown_vpc_connector_status" || c.status === q.get("status"));
-    const name = byField<VpcConnector>((c) => c.name);
-    const order = created<VpcConnector>();
-    const page = paginate(
-      q,
-      matches,
-      { created_at_asc: order.asc, created_at_desc: order.desc, name_asc: name.asc, name_desc: name.desc },
-      "created_at_asc",
-    );
+    const page = paginate(q, matches, ordersBy<VpcConnector>({ created_at: (x) => x.created_at, name: (c) => c.name }), "created_at_asc");
     return { body: { total_count: page.total, vpc_connectors: page.items } };
   });
 
@@ -304,12 +290,10 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
       .filter((r) => !q.get("contains") || r.destination === q.get("contains"))
       .filter((r) => isIpv6 === null || r.destination.includes(":") === (isIpv6 === "true"))
       .filter((r) => tags.every((t) => r.tags.includes(t)));
-    const order = created<Route>();
-    const dest = byField<Route>((r) => r.destination);
     const page = paginate(
       q,
       matches,
-      { created_at_asc: order.asc, created_at_desc: order.desc, destination_asc: dest.asc, destination_desc: dest.desc },
+      ordersBy<Route>({ created_at: (x) => x.created_at, destination: (r) => r.destination }),
       "created_at_asc",
     );
     const items = page.items.map((route) => ({
@@ -370,8 +354,7 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
       .filter((r) => !q.get("source") || r.source === q.get("source"))
       .filter((r) => isIpv6 === null || r.is_ipv6 === (isIpv6 === "true"))
       .filter((r) => tags.every((t) => r.tags.includes(t)));
-    const order = created<IngressRule>();
-    const page = paginate(q, matches, { created_at_asc: order.asc, created_at_desc: order.desc }, "created_at_asc");
+    const page = paginate(q, matches, ordersBy<IngressRule>({ created_at: (x) => x.created_at }), "created_at_asc");
     return { body: { rules: page.items, total_count: page.total } };
   });
 

@@ -3,6 +3,7 @@ import { formatIpv4, overlaps, parseIpv4Cidr, isIpv6Cidr, randomIpv6Prefix48, ra
 import { checkRegion, type SandboxContext } from "../context.js";
 import { invalidArgument, notFound, preconditionFailed, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
+import { findInRegion } from "../lookup.js";
 import { byField, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
@@ -130,12 +131,13 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
     transitivity_enabled: v.transitivity_enabled,
     updated_at: v.updated_at,
   });
-  const findVpc = (region: string | undefined, id: string | undefined): StoredVpc => {
-    const r = checkRegion(region);
-    const v = id && isUuid(id) ? vpcs().get(id) : undefined;
-    if (!v || v.region !== r) throw notFound("vpc", id ?? "");
-    return v;
-  };
+  const findVpc = (region: string | undefined, id: string | undefined): StoredVpc =>
+    findInRegion(
+      (i) => vpcs().get(i),
+      region,
+      id,
+      () => notFound("vpc", id ?? ""),
+    );
   const findPn = (region: string | undefined, id: string | undefined): PrivateNetwork => {
     const r = checkRegion(region);
     const pn = id && isUuid(id) ? findPrivateNetwork(ctx, r, id) : undefined;
