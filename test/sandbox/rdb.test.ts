@@ -5,7 +5,8 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { freePort, PgCluster } from "../../src/sandbox/postgres/cluster.js";
+import { PgCluster } from "../../src/sandbox/postgres/cluster.js";
+import { freePort } from "../../src/sandbox/ports.js";
 import { postgresPidsUnder } from "./postgres-procs.js";
 
 /**

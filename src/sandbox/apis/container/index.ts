@@ -12,7 +12,8 @@ import { parseImageRef, resolveImage } from "../registry.js";
 import { findPrivateNetwork } from "../vpc.js";
 import { argon2idHash } from "./argon2.js";
 import { expireDeleted, forgetLater } from "./expire.js";
-import { ContainerRuntime, freePort, type Outcome } from "./runtime.js";
+import { freePort } from "../../ports.js";
+import { ContainerRuntime, type Outcome } from "./runtime.js";
 
 /**
  * Serverless Containers v1 (`/containers/v1/regions/{region}/`): namespaces and containers, field for
