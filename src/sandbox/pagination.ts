@@ -62,3 +62,11 @@ export function ordersBy<T>(fields: Record<string, (t: T) => string>): Record<st
     }),
   );
 }
+
+/**
+ * A List call's equality filters: an item passes when, for each field the query gives, its value is
+ * the query's (`?project_id=...&name=...`); a field the query leaves out filters nothing.
+ */
+export function sameAsQuery<T>(query: URLSearchParams, ...fields: (keyof T & string)[]): (item: T) => boolean {
+  return (item) => fields.every((f) => !query.get(f) || item[f] === query.get(f));
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { statusAfter, timestamp } from "../../src/sandbox/clock.js";
 import { ScwError, transientState, tooManyRequests } from "../../src/sandbox/errors.js";
 import { findById, findInRegion } from "../../src/sandbox/lookup.js";
-import { ordersBy } from "../../src/sandbox/pagination.js";
+import { ordersBy, sameAsQuery } from "../../src/sandbox/pagination.js";
 import { Router } from "../../src/sandbox/router.js";
 
 /** The sandbox's pure pieces: routing, timestamps, status transitions, error shapes. */
@@ -117,5 +117,21 @@ describe("findById and findInRegion", () => {
     expect(findInRegion(get, "fr-par", ID, missing).id).toBe(ID);
     expect(status(() => findInRegion(get, "nl-ams", ID, missing))).toBe(404);
     expect(status(() => findInRegion(get, "xx-nope", "not-a-uuid", missing))).toBe(400);
+  });
+});
+
+describe("sameAsQuery", () => {
+  it("keeps the items equal to every field the query gives, and ignores the fields it leaves out", () => {
+    const items = [
+      { project_id: "p1", name: "a" },
+      { project_id: "p1", name: "b" },
+      { project_id: "p2", name: "a" },
+    ];
+    const pass = (query: string) => items.filter(sameAsQuery(new URLSearchParams(query), "project_id", "name"));
+    expect(pass("")).toEqual(items);
+    expect(pass("project_id=p1")).toEqual(items.slice(0, 2));
+    expect(pass("project_id=p1&name=a")).toEqual([items[0]]);
+    expect(pass("name=a&other=x")).toEqual([items[0], items[2]]);
+    expect(pass("project_id=p3")).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import type { SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, ScwError, notFound, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
 import { findById } from "../lookup.js";
-import { ordersBy, paginate } from "../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import { organizationOf } from "./vpc.js";
 
@@ -177,7 +177,7 @@ export function iamOrgRoutes(router: Router, ctx: SandboxContext, findApp: (id: 
     const type = q.get("type");
     const matches = users()
       .all()
-      .filter((u) => !q.get("organization_id") || u.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((u) => ids.length === 0 || ids.includes(u.id))
       .filter((u) => mfa === undefined || u.mfa === mfa)
       .filter((u) => !type || type === "unknown_type" || u.type === type)
@@ -284,7 +284,7 @@ export function iamOrgRoutes(router: Router, ctx: SandboxContext, findApp: (id: 
     const appIds = q.getAll("application_ids");
     const matches = groups()
       .all()
-      .filter((g) => !q.get("organization_id") || g.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((g) => !q.get("name") || g.name.includes(q.get("name") ?? ""))
       .filter((g) => ids.length === 0 || ids.includes(g.id))
       .filter((g) => userIds.length === 0 || userIds.some((u) => g.user_ids.includes(u)))
@@ -410,8 +410,7 @@ export function iamOrgRoutes(router: Router, ctx: SandboxContext, findApp: (id: 
     const disabled = q.get("disabled");
     const matches = sshKeys()
       .all()
-      .filter((k) => !q.get("organization_id") || k.organization_id === q.get("organization_id"))
-      .filter((k) => !q.get("project_id") || k.project_id === q.get("project_id"))
+      .filter(sameAsQuery(q, "organization_id", "project_id"))
       .filter((k) => !q.get("name") || k.name.includes(q.get("name") ?? ""))
       .filter((k) => disabled === null || k.disabled === (disabled === "true"));
     const page = paginate(

@@ -4,7 +4,7 @@ import type { SandboxContext } from "../context.js";
 import { invalidArgument, invalidArguments, notFound, type ArgumentDetail, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
 import { findById } from "../lookup.js";
-import { ordersBy, paginate } from "../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
 import { GROUPS, iamOrgRoutes, type Group } from "./iam-org.js";
@@ -227,7 +227,7 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
     const editable = q.get("editable");
     const matches = apps()
       .all()
-      .filter((a) => !q.get("organization_id") || a.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((a) => !q.get("name") || a.name.includes(q.get("name") ?? ""))
       .filter((a) => ids.length === 0 || ids.includes(a.id))
       .filter((a) => editable === null || a.editable === (editable === "true"))
@@ -324,7 +324,7 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
       .filter((k) => editable === null || k.editable === (editable === "true"))
       .filter((k) => expired === null || isExpired(k) === (expired === "true"))
       .filter((k) => !q.get("description") || k.description.includes(q.get("description") ?? ""))
-      .filter((k) => !q.get("access_key") || k.access_key === q.get("access_key"))
+      .filter(sameAsQuery(q, "access_key"))
       .filter((k) => accessKeys.length === 0 || accessKeys.includes(k.access_key));
     const page = paginate(
       q,
@@ -409,7 +409,7 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
     const matches = policies()
       .all()
       .map(counted)
-      .filter((p) => !q.get("organization_id") || p.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((p) => !q.get("policy_name") || p.name.includes(q.get("policy_name") ?? ""))
       .filter((p) => editable === null || p.editable === (editable === "true"))
       .filter((p) => noPrincipal === null || "no_principal" in p === (noPrincipal === "true"))

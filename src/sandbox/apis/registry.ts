@@ -4,7 +4,7 @@ import { checkRegion, REGIONS, type SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, ScwError } from "../errors.js";
 import { Fields } from "../fields.js";
 import { findById } from "../lookup.js";
-import { ordersBy, paginate } from "../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import type { Collection } from "../store.js";
 import { PROJECTS, type Project } from "./account.js";
@@ -254,8 +254,7 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     const q = req.query;
     const matches = liveAll(namespaces.all())
       .filter((n) => n._region === region)
-      .filter((n) => !q.get("project_id") || n.project_id === q.get("project_id"))
-      .filter((n) => !q.get("organization_id") || n.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id"))
       .filter((n) => !q.get("name") || n.name === q.get("name"));
     const page = paginate(
       q,
@@ -299,8 +298,7 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     const projectOf = (i: RegistryImage) => namespaces.get(i.namespace_id)?.project_id;
     const matches = liveAll(images.all())
       .filter((i) => i._region === region)
-      .filter((i) => !q.get("namespace_id") || i.namespace_id === q.get("namespace_id"))
-      .filter((i) => !q.get("name") || i.name === q.get("name"))
+      .filter(sameAsQuery(q, "namespace_id", "name"))
       .filter((i) => !q.get("project_id") || projectOf(i) === q.get("project_id"));
     const page = paginate(
       q,

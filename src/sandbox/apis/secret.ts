@@ -3,7 +3,7 @@ import { checkRegion, type SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, notFound, preconditionFailed } from "../errors.js";
 import { Fields } from "../fields.js";
 import { findInRegion } from "../lookup.js";
-import { ordersBy, paginate } from "../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
 
@@ -187,11 +187,10 @@ export function secretRoutes(router: Router, ctx: SandboxContext): void {
     const matches = (q.get("scheduled_for_deletion") === "true" ? scheduled() : secrets())
       .all()
       .filter((s) => s.region === region)
-      .filter((s) => !q.get("project_id") || s.project_id === q.get("project_id"))
+      .filter(sameAsQuery(q, "project_id"))
       // Secrets do not carry their organization: known projects say which one they belong to.
       .filter((s) => !org || (orgOf(s.project_id) ?? org) === org)
-      .filter((s) => !q.get("name") || s.name === q.get("name"))
-      .filter((s) => !q.get("path") || s.path === q.get("path"))
+      .filter(sameAsQuery(q, "name", "path"))
       .filter((s) => tags.every((t) => s.tags.includes(t)))
       .filter((s) => !type || type === "unknown_type" || s.type === type)
       .filter((s) => ephemeral === null || (s.ephemeral_policy !== null) === (ephemeral === "true"));

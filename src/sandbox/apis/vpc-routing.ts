@@ -3,7 +3,7 @@ import { checkRegion, type SandboxContext } from "../context.js";
 import { invalidArgument, notFound, ScwError } from "../errors.js";
 import { Fields } from "../fields.js";
 import { findInRegion } from "../lookup.js";
-import { ordersBy, paginate } from "../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 
 /**
@@ -143,10 +143,7 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
       .all()
       .filter((c) => c.region === region)
       .filter((c) => !q.get("name") || c.name.includes(q.get("name") ?? ""))
-      .filter((c) => !q.get("project_id") || c.project_id === q.get("project_id"))
-      .filter((c) => !q.get("organization_id") || c.organization_id === q.get("organization_id"))
-      .filter((c) => !q.get("vpc_id") || c.vpc_id === q.get("vpc_id"))
-      .filter((c) => !q.get("target_vpc_id") || c.target_vpc_id === q.get("target_vpc_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id", "vpc_id", "target_vpc_id"))
       .filter((c) => tags.every((t) => c.tags.includes(t)))
       .map(connectorWire)
       .filter((c) => !q.get("status") || q.get("status") === "unknown_vpc_connector_status" || c.status === q.get("status"));
@@ -284,9 +281,7 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
     const matches = [...subnetRoutes, ...routes().all()]
       .filter((r) => r.region === region)
       .filter((r) => !vpcId || r.vpc_id === vpcId)
-      .filter((r) => !q.get("nexthop_private_network_id") || r.nexthop_private_network_id === q.get("nexthop_private_network_id"))
-      .filter((r) => !q.get("nexthop_resource_id") || r.nexthop_resource_id === q.get("nexthop_resource_id"))
-      .filter((r) => !q.get("nexthop_vpc_connector_id") || r.nexthop_vpc_connector_id === q.get("nexthop_vpc_connector_id"))
+      .filter(sameAsQuery(q, "nexthop_private_network_id", "nexthop_resource_id", "nexthop_vpc_connector_id"))
       .filter((r) => !q.get("contains") || r.destination === q.get("contains"))
       .filter((r) => isIpv6 === null || r.destination.includes(":") === (isIpv6 === "true"))
       .filter((r) => tags.every((t) => r.tags.includes(t)));
@@ -346,12 +341,7 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
     const matches = ingress()
       .all()
       .filter((r) => r.region === region)
-      .filter((r) => !q.get("vpc_id") || r.vpc_id === q.get("vpc_id"))
-      .filter((r) => !q.get("nexthop_private_network_id") || r.nexthop_private_network_id === q.get("nexthop_private_network_id"))
-      .filter((r) => !q.get("nexthop_resource_ip") || r.nexthop_resource_ip === q.get("nexthop_resource_ip"))
-      .filter((r) => !q.get("project_id") || r.project_id === q.get("project_id"))
-      .filter((r) => !q.get("organization_id") || r.organization_id === q.get("organization_id"))
-      .filter((r) => !q.get("source") || r.source === q.get("source"))
+      .filter(sameAsQuery(q, "vpc_id", "nexthop_private_network_id", "nexthop_resource_ip", "project_id", "organization_id", "source"))
       .filter((r) => isIpv6 === null || r.is_ipv6 === (isIpv6 === "true"))
       .filter((r) => tags.every((t) => r.tags.includes(t)));
     const page = paginate(q, matches, ordersBy<IngressRule>({ created_at: (x) => x.created_at }), "created_at_asc");

@@ -4,7 +4,7 @@ import { checkRegion, type SandboxContext } from "../context.js";
 import { invalidArgument, notFound, preconditionFailed, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
 import { findInRegion } from "../lookup.js";
-import { byField, paginate } from "../pagination.js";
+import { byField, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
 import { vpcRoutingRoutes } from "./vpc-routing.js";
@@ -221,7 +221,7 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
       .filter((v) => v.region === region)
       .filter((v) => !q.get("name") || v.name.includes(q.get("name") ?? ""))
       .filter((v) => !projectId || v.project_id === projectId)
-      .filter((v) => !q.get("organization_id") || v.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((v) => tags.every((t) => v.tags.includes(t)))
       .filter((v) => isDefault === undefined || v.is_default === isDefault)
       .filter((v) => routing === undefined || v.routing_enabled === routing);
@@ -347,9 +347,7 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
       .all()
       .filter((p) => p.region === region)
       .filter((p) => !q.get("name") || p.name.includes(q.get("name") ?? ""))
-      .filter((p) => !q.get("project_id") || p.project_id === q.get("project_id"))
-      .filter((p) => !q.get("organization_id") || p.organization_id === q.get("organization_id"))
-      .filter((p) => !q.get("vpc_id") || p.vpc_id === q.get("vpc_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id", "vpc_id"))
       .filter((p) => ids.length === 0 || ids.includes(p.id))
       .filter((p) => tags.every((t) => p.tags.includes(t)))
       .filter((p) => dhcp === null || p.dhcp_enabled === (dhcp === "true"));

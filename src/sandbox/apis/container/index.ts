@@ -5,7 +5,7 @@ import { checkRegion, type SandboxContext } from "../../context.js";
 import { alreadyExists, invalidArgument, notFound, type JsonObject } from "../../errors.js";
 import { Fields } from "../../fields.js";
 import { findInRegion } from "../../lookup.js";
-import { ordersBy, paginate } from "../../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { PROJECTS, type Project } from "../account.js";
 import { parseImageRef, resolveImage } from "../registry.js";
@@ -382,8 +382,7 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     const matches = namespaces()
       .all()
       .filter((n) => n.region === region && !gone(n._deleted_at))
-      .filter((n) => !q.get("project_id") || n.project_id === q.get("project_id"))
-      .filter((n) => !q.get("organization_id") || n.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id"))
       .filter((n) => !q.get("name") || n.name === q.get("name"));
     const page = paginate(
       q,
@@ -528,8 +527,7 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     const matches = containers()
       .all()
       .filter((c) => c.region === region && !gone(c._deleted_at))
-      .filter((c) => !q.get("namespace_id") || c.namespace_id === q.get("namespace_id"))
-      .filter((c) => !q.get("name") || c.name === q.get("name"))
+      .filter(sameAsQuery(q, "namespace_id", "name"))
       .filter((c) => !q.get("project_id") || nsOf(c)?.project_id === q.get("project_id"))
       .filter((c) => !q.get("organization_id") || nsOf(c)?.organization_id === q.get("organization_id"));
     const page = paginate(

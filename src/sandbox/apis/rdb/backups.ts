@@ -5,7 +5,7 @@ import { isUuid, newId, timestamp } from "../../clock.js";
 import { checkRegion, type SandboxContext } from "../../context.js";
 import { notFound, transientState } from "../../errors.js";
 import { Fields } from "../../fields.js";
-import { ordersBy, paginate } from "../../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { clusterOf, createDatabase } from "./clusters.js";
 import { base } from "./instances.js";
@@ -95,7 +95,7 @@ export function backupRoutes(router: Router, ctx: SandboxContext): void {
       .all()
       .filter((b) => b.region === region)
       .filter((b) => !q.get("name") || b.name.includes(q.get("name") ?? ""))
-      .filter((b) => !q.get("instance_id") || b.instance_id === q.get("instance_id"))
+      .filter(sameAsQuery(q, "instance_id"))
       .filter((b) => !q.get("project_id") || projectOf(b) === q.get("project_id"))
       .filter((b) => !q.get("organization_id") || orgOf(b) === q.get("organization_id"));
     const page = paginate(

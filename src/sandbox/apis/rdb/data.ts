@@ -2,7 +2,7 @@ import { timestamp } from "../../clock.js";
 import type { SandboxContext } from "../../context.js";
 import { alreadyExists, invalidArgument, notFound } from "../../errors.js";
 import { Fields } from "../../fields.js";
-import { byField, ordersBy, paginate } from "../../pagination.js";
+import { byField, ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { clusterOf, alterRole, createDatabase, createRole, databaseSize, dropDatabase, dropRole, setPermission } from "./clusters.js";
 import { base } from "./instances.js";
@@ -152,7 +152,7 @@ export function dataRoutes(router: Router, ctx: SandboxContext): void {
     const matches = privileges(ctx)
       .all()
       .filter((p) => p.instance_id === i.id)
-      .filter((p) => !q.get("database_name") || p.database_name === q.get("database_name"))
+      .filter(sameAsQuery(q, "database_name"))
       .filter((p) => !q.get("user_name") || p.user_name === q.get("user_name"));
     const page = paginate(
       q,
