@@ -1,8 +1,9 @@
 import { cp } from "node:fs/promises";
 import path from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES, REPO } from "../helpers/project.js";
+import { runSql } from "./pg-run.js";
 import { postgresPidsUnder } from "./postgres-procs.js";
 import { providerHarness } from "./provider-harness.js";
 
@@ -37,21 +38,16 @@ describe("the real provider applies infra's managed-postgresql module on the san
     const { connection } = (await outputs()) as { connection: { postgres_url: string; db_name: string } };
     const url = new URL(`${connection.postgres_url.replace(/^postgresql\+psycopg2:/, "postgresql:")}/${connection.db_name}`);
     expect(url.hostname).toBe("127.0.0.1");
-    const client = new pg.Client({
-      host: url.hostname,
-      port: Number(url.port),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: url.pathname.slice(1),
-    });
-    await client.connect();
-    try {
-      let rows: pg.QueryResultRow[] = [];
-      for (const s of sql) rows = (await client.query(s)).rows;
-      return rows;
-    } finally {
-      await client.end();
-    }
+    return runSql(
+      {
+        host: url.hostname,
+        port: Number(url.port),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        database: url.pathname.slice(1),
+      },
+      sql,
+    );
   };
 
   it("applies with a public endpoint, connects for real, survives a restart without drift, and destroys to nothing", async () => {
