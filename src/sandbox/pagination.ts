@@ -46,3 +46,27 @@ export function byField<T>(field: (t: T) => string): { asc: (a: T, b: T) => numb
   const asc = (a: T, b: T) => (field(a) < field(b) ? -1 : field(a) > field(b) ? 1 : 0);
   return { asc, desc: (a, b) => -asc(a, b) };
 }
+
+/**
+ * The `<field>_asc`/`<field>_desc` orders of a list, in the given fields' order (the order an
+ * unknown `order_by` error lists them in): what most List calls accept.
+ */
+export function ordersBy<T>(fields: Record<string, (t: T) => string>): Record<string, (a: T, b: T) => number> {
+  return Object.fromEntries(
+    Object.entries(fields).flatMap(([name, field]) => {
+      const { asc, desc } = byField(field);
+      return [
+        [`${name}_asc`, asc],
+        [`${name}_desc`, desc],
+      ];
+    }),
+  );
+}
+
+/**
+ * A List call's equality filters: an item passes when, for each field the query gives, its value is
+ * the query's (`?project_id=...&name=...`); a field the query leaves out filters nothing.
+ */
+export function sameAsQuery<T>(query: URLSearchParams, ...fields: (keyof T & string)[]): (item: T) => boolean {
+  return (item) => fields.every((f) => !query.get(f) || item[f] === query.get(f));
+}

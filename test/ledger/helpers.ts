@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { freePort } from "../../src/sandbox/ports.js";
 import type { NewRelease } from "../../src/ledger/index.js";
 import { createObjectStore, type S3ObjectStore } from "../../src/objectstore/index.js";
 import type { RetryPolicy } from "../../src/retry/index.js";
@@ -26,17 +26,7 @@ export function storeFor(s3: S3Server, opts: { retry?: RetryPolicy; endpoint?: s
 }
 
 /** A port of 127.0.0.1 where nothing listens (it was free a moment ago). */
-export async function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export const unusedPort = (): Promise<number> => freePort();
 
 export function fields(overrides: Partial<NewRelease> = {}): NewRelease {
   return {

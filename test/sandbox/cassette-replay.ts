@@ -18,7 +18,16 @@
 // - A status code that differs is reported alone: the bodies are then of different kinds (an error's, an object's).
 // - Answers with no JSON body (204) compare their status code only.
 import { compareShape, parseJson, type JsonValue } from "./fidelity-compare.js";
-import { answerId, createdId, loadCassettes, SERVED_PATHS, skipReason, type Cassette, type Interaction } from "./cassettes.js";
+import {
+  answerId,
+  createdId,
+  loadCassettes,
+  SERVED_PATHS,
+  servedPathsOf,
+  skipReason,
+  type Cassette,
+  type Interaction,
+} from "./cassettes.js";
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
@@ -139,7 +148,7 @@ export async function replayFidelity(options: FidelityOptions): Promise<Fidelity
   if (unknown.length > 0)
     throw new Error(`no served API paths for ${unknown.join(", ")}: add them to SERVED_PATHS in test/sandbox/cassettes.ts`);
   const cassettes = loadCassettes(options.services, options.servicesDir);
-  const servedPaths = options.servedPaths ?? options.services.flatMap((s) => SERVED_PATHS[s] ?? []);
+  const servedPaths = options.servedPaths ?? servedPathsOf(...options.services);
   const report = await replayCassettes(cassettes, { ...options, servedPaths });
   report.services = [...options.services];
   return report;

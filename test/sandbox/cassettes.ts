@@ -56,6 +56,11 @@ export const SERVED_PATHS: Record<string, RegExp[]> = {
   ],
 };
 
+/** The paths the sandbox serves for these services: what a replay that touches other APIs too declares served. */
+export function servedPathsOf(...services: string[]): RegExp[] {
+  return services.flatMap((s) => SERVED_PATHS[s] ?? []);
+}
+
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 export class CassettesMissingError extends Error {}

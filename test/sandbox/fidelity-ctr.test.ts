@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { describe, it } from "vitest";
-import { startSandbox } from "../../src/sandbox/index.js";
-import { assertFaithful, formatReport, replayFidelity, type OutOfBandStep } from "./cassette-replay.js";
-import { SERVED_PATHS } from "./cassettes.js";
+import { type OutOfBandStep } from "./cassette-replay.js";
+import { servedPathsOf } from "./cassettes.js";
+import { replayOnSandbox } from "./fidelity-run.js";
 
 /**
  * Serverless Containers v1 and Container Registry v1 against Scaleway's recorded real traffic: every
@@ -36,24 +33,12 @@ const PUSH_ALPINE: OutOfBandStep = {
 
 describe("sandbox fidelity: containers and registry", () => {
   it("answers every replayed request of the container and registry cassettes with the recorded shape", async () => {
-    const token = "11111111-2222-4333-8444-555555555555";
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), "evalap-fidelity-ctr-"));
-    const sandbox = await startSandbox({ dataDir, token, readyDelayMs: 50 });
-    try {
+    await replayOnSandbox({
+      name: "evalap-fidelity-ctr-",
+      services: ["container", "registry"],
       // The private-network cassette makes its VPC and private networks first: the VPC API (i9-net) is served too.
-      const servedPaths = ["container", "registry", "vpc"].flatMap((s) => SERVED_PATHS[s] ?? []);
-      const report = await replayFidelity({
-        baseUrl: sandbox.url,
-        token,
-        services: ["container", "registry"],
-        servedPaths,
-        outOfBand: { "registry/data-source-image-tag-basic": [PUSH_ALPINE] },
-      });
-      console.log(formatReport(report));
-      assertFaithful(report);
-    } finally {
-      await sandbox.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    }
+      servedPaths: servedPathsOf("container", "registry", "vpc"),
+      outOfBand: { "registry/data-source-image-tag-basic": [PUSH_ALPINE] },
+    });
   }, 300_000);
 });

@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { describe, it } from "vitest";
-import { startSandbox } from "../../src/sandbox/index.js";
-import { assertFaithful, formatReport, replayFidelity } from "./cassette-replay.js";
 import { SERVED_PATHS } from "./cassettes.js";
+import { FIDELITY_TOKEN, replayOnSandbox } from "./fidelity-run.js";
 
 /**
  * The VPC, IPAM and IAM emulation against Scaleway's recorded real traffic: every cassette of the
@@ -14,43 +10,32 @@ import { SERVED_PATHS } from "./cassettes.js";
  */
 describe("sandbox fidelity: VPC, IPAM and IAM recorded traffic", () => {
   it("answers every replayed request of the vpc, ipam and iam cassettes with the recorded shape", async () => {
-    const token = "11111111-2222-4333-8444-555555555555";
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), "evalap-fidelity-net-"));
     // The recordings' organization, whose id is also its default project's (as the recorded answers show).
     const recordedOrg = "564aa517-68b0-4fd7-8c8c-d21c4bcdcbd5";
-    const sandbox = await startSandbox({
-      dataDir,
-      token,
-      readyDelayMs: 50,
-      account: { organizationId: recordedOrg, defaultProjectId: recordedOrg },
+    await replayOnSandbox({
+      name: "evalap-fidelity-net-",
+      sandbox: { account: { organizationId: recordedOrg, defaultProjectId: recordedOrg } },
+      prepare: async (sandbox) => {
+        // data-source-vpc-default reads the account's default VPC, which existed before the recording: ours stands for it.
+        const defaults = await fetch(`${sandbox.url}/vpc/v2/regions/fr-par/vpcs?is_default=true&project_id=${recordedOrg}`, {
+          headers: { "X-Auth-Token": FIDELITY_TOKEN },
+        });
+        const defaultVpc = ((await defaults.json()) as { vpcs: { id: string }[] }).vpcs[0]?.id ?? "";
+        return {
+          foreignIds: {
+            "086a5171-f7ab-4667-a231-840a81203f19": defaultVpc,
+            // The recordings' IAM organization, read by path (SAML, SCIM): an organization is no resource to create.
+            "105bdce1-64c0-48ab-899d-868455867ecf": "105bdce1-64c0-48ab-899d-868455867ecf",
+          },
+        };
+      },
+      skip: {
+        "iam/group-membership-basic":
+          "records a race of the real API: remove-member answered 409 transient_state (group still updating after add-member) then 200 on the provider's retry; an emulator that is never mid-update answers 200 at once",
+      },
+      services: ["vpc", "ipam", "iam"],
+      // Everything the sandbox serves: these cassettes also create projects and secrets around the resources.
+      servedPaths: Object.values(SERVED_PATHS).flat(),
     });
-    try {
-      // data-source-vpc-default reads the account's default VPC, which existed before the recording: ours stands for it.
-      const defaults = await fetch(`${sandbox.url}/vpc/v2/regions/fr-par/vpcs?is_default=true&project_id=${recordedOrg}`, {
-        headers: { "X-Auth-Token": token },
-      });
-      const defaultVpc = ((await defaults.json()) as { vpcs: { id: string }[] }).vpcs[0]?.id ?? "";
-      const report = await replayFidelity({
-        foreignIds: {
-          "086a5171-f7ab-4667-a231-840a81203f19": defaultVpc,
-          // The recordings' IAM organization, read by path (SAML, SCIM): an organization is no resource to create.
-          "105bdce1-64c0-48ab-899d-868455867ecf": "105bdce1-64c0-48ab-899d-868455867ecf",
-        },
-        skip: {
-          "iam/group-membership-basic":
-            "records a race of the real API: remove-member answered 409 transient_state (group still updating after add-member) then 200 on the provider's retry; an emulator that is never mid-update answers 200 at once",
-        },
-        baseUrl: sandbox.url,
-        token,
-        services: ["vpc", "ipam", "iam"],
-        // Everything the sandbox serves: these cassettes also create projects and secrets around the resources.
-        servedPaths: Object.values(SERVED_PATHS).flat(),
-      });
-      console.log(formatReport(report));
-      assertFaithful(report);
-    } finally {
-      await sandbox.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    }
   }, 300_000);
 });

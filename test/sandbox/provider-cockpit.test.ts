@@ -1,10 +1,11 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { cp } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PRECONFIGURED_RULES } from "../../src/sandbox/apis/cockpit/catalogue.js";
-import { startSandbox, type RequestLogEntry, type Sandbox } from "../../src/sandbox/index.js";
-import { FIXTURES, REPO, tofuIn } from "../helpers/project.js";
+import { FIXTURES, REPO } from "../helpers/project.js";
+import { PROJECT, providerHarness } from "./provider-harness.js";
+
+const REGIONAL = "/cockpit/v1/regions/fr-par";
 
 /**
  * The real gate for Cockpit: OpenTofu and the real Scaleway provider 2.81.0 apply
@@ -12,66 +13,29 @@ import { FIXTURES, REPO, tofuIn } from "../helpers/project.js";
  * find no drift (even after a restart), change the contact emails, then destroy leaves no data
  * source, no token, no contact point, and the alert manager disabled.
  */
-const TOKEN = "5b7e2c1d-3a4f-4e6b-8c9d-0e1f2a3b4c5d";
-const ORG = "9c8b7a6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
-const PROJECT = "2f3e4d5c-6b7a-4c8d-9e0f-1a2b3c4d5e6f";
-const REGIONAL = "/cockpit/v1/regions/fr-par";
-
 describe("the real provider on the sandbox: infra/modules/cockpit-monitoring", () => {
-  let sandbox: Sandbox | undefined;
-  let work: string;
-  let dataDir: string;
-  const env: Record<string, string> = {
-    SCW_ACCESS_KEY: "SCWSANDBOX0000000000",
-    SCW_SECRET_KEY: TOKEN,
-    SCW_DEFAULT_ORGANIZATION_ID: ORG,
-    SCW_DEFAULT_PROJECT_ID: PROJECT,
-    SCW_DEFAULT_REGION: "fr-par",
-    SCW_DEFAULT_ZONE: "fr-par-1",
-  };
-  const calls: RequestLogEntry[] = [];
-  const boot = async () => {
-    sandbox = await startSandbox({
-      dataDir,
-      token: TOKEN,
-      account: { organizationId: ORG, defaultProjectId: PROJECT },
-      // Preconfigured rules go `enabling` → `enabled` after this: the provider's waiter really waits.
-      readyDelayMs: 1500,
-      onRequest: (entry) => calls.push(entry),
-    });
-    env.SCW_API_URL = sandbox.url;
-  };
+  // Preconfigured rules go `enabling` → `enabled` after this: the provider's waiter really waits.
+  const h = providerHarness({ prefix: "evalap-sandbox-cockpit-", readyDelayMs: 1500 });
+  const root = h.root();
+  const { tofu, outputs, noDrift } = root;
+  const counts = () => h.counts();
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(os.tmpdir(), "evalap-sandbox-cockpit-"));
-    dataDir = path.join(work, "data");
-    await boot();
+    await h.start();
     // The fixture root calls the module at ../modules/cockpit-monitoring: the module as infra/ has it.
-    await cp(path.join(FIXTURES, "sandbox-cockpit"), path.join(work, "root"), { recursive: true });
-    await cp(path.join(REPO, "infra", "modules", "cockpit-monitoring"), path.join(work, "modules", "cockpit-monitoring"), {
+    await cp(path.join(FIXTURES, "sandbox-cockpit"), root.dir, { recursive: true });
+    await cp(path.join(REPO, "infra", "modules", "cockpit-monitoring"), path.join(h.work, "modules", "cockpit-monitoring"), {
       recursive: true,
     });
   });
 
-  afterAll(async () => {
-    await sandbox?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => h.cleanup());
 
-  const tofu = async (...args: string[]) => {
-    const r = await tofuIn(path.join(work, "root"), [...args, "-no-color"], env);
-    return { ...r, output: `tofu ${args.join(" ")} exited ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
-  };
-  const outputs = async (): Promise<Record<string, unknown>> => {
-    const r = await tofuIn(path.join(work, "root"), ["output", "-json"], env);
-    return Object.fromEntries(Object.entries(JSON.parse(r.stdout) as Record<string, { value: unknown }>).map(([k, v]) => [k, v.value]));
-  };
   const api = async <T>(pathAndQuery: string): Promise<T> => {
-    const res = await fetch(`${sandbox?.url}${pathAndQuery}`, { headers: { "X-Auth-Token": TOKEN } });
+    const res = await h.fetch(pathAndQuery);
     expect(res.status, `GET ${pathAndQuery}`).toBe(200);
     return (await res.json()) as T;
   };
-  const counts = async () => (await api<{ counts: Record<string, number> }>("/_sandbox/resources")).counts;
   const contactEmails = async () =>
     (
       await api<{ contact_points: { email: { to: string } }[] }>(`${REGIONAL}/alert-manager/contact-points?project_id=${PROJECT}`)
@@ -86,10 +50,6 @@ describe("the real provider on the sandbox: infra/modules/cockpit-monitoring", (
         )
       ).alerts.map((a) => [a.preconfigured_data.preconfigured_rule_id, a.rule_status]),
     );
-  const noDrift = async (...args: string[]) => {
-    const plan = await tofu("plan", "-detailed-exitcode", "-input=false", ...args);
-    expect(plan.exitCode, plan.output).toBe(0);
-  };
 
   it("applies the module, survives a restart without drift, changes the contacts, and destroys to nothing", async () => {
     const init = await tofu("init", "-input=false");
@@ -130,8 +90,7 @@ describe("the real provider on the sandbox: infra/modules/cockpit-monitoring", (
     await noDrift();
 
     // The state is on disk: a new sandbox on the same folder answers the same.
-    await sandbox?.stop();
-    await boot();
+    await h.restart();
     await noDrift();
 
     // New contact emails: the provider deletes the one gone and creates the new one.
@@ -153,10 +112,6 @@ describe("the real provider on the sandbox: infra/modules/cockpit-monitoring", (
     for (const id of postgres) expect(["disabling", "disabled"]).toContain(after[id]);
 
     // Every call the provider made was one the sandbox serves, and none failed on its side.
-    const endpoints = [
-      ...new Set(calls.map((c) => `${c.method} ${c.url.replace(/[0-9a-f-]{36}/g, "{id}").replace(/\?.*/, "")} ${c.status}`)),
-    ];
-    console.log(`provider calls: ${calls.length}\n  ${endpoints.sort().join("\n  ")}`);
-    expect(calls.filter((c) => c.error === "route" || c.status >= 500)).toEqual([]);
+    h.expectAllServed();
   });
 });

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { cp, mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { cp, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type RequestLogEntry, type Sandbox } from "../../src/sandbox/index.js";
-import { FIXTURES, REPO, tofuIn } from "../helpers/project.js";
+import { FIXTURES, REPO } from "../helpers/project.js";
+import { providerHarness } from "./provider-harness.js";
 
 /**
  * The real tofu + provider apply infra/modules/container-registry and serverless-container on the
@@ -12,10 +11,6 @@ import { FIXTURES, REPO, tofuIn } from "../helpers/project.js";
  * answers, no drift (also after a restart), an env change redeploys it, an image never pushed ends
  * in `error` (tofu warns with Scaleway's message), and destroy kills the stand-in. Needs `npm run build`.
  */
-const TOKEN = "3f0a4c47-0b5e-4a6e-9d36-6f1a9e3b2c11";
-const ORG = "1b6c1e64-5b0e-4f93-8a1d-2f6e7c0d9a45";
-const PROJECT = "7d2f8c3a-6e41-4b9a-b0c5-9e8d7f6a5b43";
-
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -26,60 +21,28 @@ const alive = (pid: number): boolean => {
 };
 
 describe("the real provider on the sandbox (registry + serverless containers, EvalAP stand-in)", () => {
-  let sandbox: Sandbox | undefined;
-  let work: string;
-  let dataDir: string;
-  const env: Record<string, string> = {
-    SCW_ACCESS_KEY: "SCWSANDBOX0000000000",
-    SCW_SECRET_KEY: TOKEN,
-    SCW_DEFAULT_ORGANIZATION_ID: ORG,
-    SCW_DEFAULT_PROJECT_ID: PROJECT,
-    SCW_DEFAULT_REGION: "fr-par",
-    SCW_DEFAULT_ZONE: "fr-par-1",
-  };
-  const calls: RequestLogEntry[] = [];
-  const boot = async () => {
-    sandbox = await startSandbox({
-      dataDir,
-      token: TOKEN,
-      account: { organizationId: ORG, defaultProjectId: PROJECT },
-      onRequest: (e) => calls.push(e),
-    });
-    env.SCW_API_URL = sandbox.url;
-  };
+  const h = providerHarness({ prefix: "evalap-sandbox-ctr-" });
+  const root = h.root();
+  const { tofu, outputs, noDrift } = root;
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(os.tmpdir(), "evalap-sandbox-ctr-"));
-    dataDir = path.join(work, "data");
-    await boot();
-    const root = path.join(work, "root");
-    await cp(path.join(FIXTURES, "sandbox-ctr"), root, { recursive: true });
-    await mkdir(path.join(root, "modules"));
+    await h.start();
+    await cp(path.join(FIXTURES, "sandbox-ctr"), root.dir, { recursive: true });
+    await mkdir(path.join(root.dir, "modules"));
     for (const m of ["container-registry", "serverless-container"]) {
-      await cp(path.join(REPO, "infra", "modules", m), path.join(root, "modules", m), {
+      await cp(path.join(REPO, "infra", "modules", m), path.join(root.dir, "modules", m), {
         recursive: true,
         filter: (src) => !src.includes(`${path.sep}tests`),
       });
     }
   });
 
-  afterAll(async () => {
-    await sandbox?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => h.cleanup());
 
-  const tofu = async (...args: string[]) => {
-    const r = await tofuIn(path.join(work, "root"), [...args, "-no-color"], env);
-    return { ...r, output: `tofu ${args.join(" ")} exited ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
-  };
-  const outputs = async (): Promise<Record<string, unknown>> => {
-    const r = await tofuIn(path.join(work, "root"), ["output", "-json"], env);
-    return Object.fromEntries(Object.entries(JSON.parse(r.stdout) as Record<string, { value: unknown }>).map(([k, v]) => [k, v.value]));
-  };
   const api = async (method: string, p: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
-    const res = await fetch(`${sandbox?.url}${p}`, {
+    const res = await h.fetch(p, {
       method,
-      headers: { "X-Auth-Token": TOKEN, "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -104,10 +67,6 @@ describe("the real provider on the sandbox (registry + serverless containers, Ev
     };
   };
   const sha256 = (v: string) => createHash("sha256").update(v).digest("hex");
-  const noDrift = async (...vars: string[]) => {
-    const plan = await tofu("plan", "-detailed-exitcode", "-input=false", ...vars);
-    expect(plan.exitCode, plan.output).toBe(0);
-  };
 
   it("deploys a pushed image as a running stand-in, redeploys on change, reports an unpushed image, destroys", async () => {
     expect((await tofu("init", "-input=false")).exitCode).toBe(0);
@@ -170,9 +129,9 @@ describe("the real provider on the sandbox (registry + serverless containers, Ev
     await noDrift(...changed);
 
     // A restart of the sandbox: the stand-in is back on the same port, and nothing drifts.
-    await sandbox?.stop();
+    await h.stop();
     expect(alive(pid2)).toBe(false);
-    await boot();
+    await h.boot();
     expect((await fetch(`${svc.url}/openapi.json`)).status).toBe(200);
     await noDrift(...changed);
 
@@ -204,10 +163,6 @@ describe("the real provider on the sandbox (registry + serverless containers, Ev
       expect(left[c] ?? 0, c).toBe(0);
     }
 
-    const endpoints = [
-      ...new Set(calls.map((c) => `${c.method} ${c.url.replace(/[0-9a-f-]{36}/g, "{id}").replace(/\?.*/, "")} ${c.status}`)),
-    ];
-    console.log(`provider calls: ${calls.length}\n  ${endpoints.sort().join("\n  ")}`);
-    expect(calls.filter((c) => c.error === "route" || c.status >= 500)).toEqual([]);
+    h.expectAllServed();
   }, 600_000);
 });

@@ -1,70 +1,26 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { cp } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type RequestLogEntry, type Sandbox } from "../../src/sandbox/index.js";
-import { FIXTURES, tofuIn } from "../helpers/project.js";
+import { FIXTURES } from "../helpers/project.js";
+import { PROJECT, providerHarness } from "./provider-harness.js";
 
 /**
  * The real gate: OpenTofu and the real Scaleway provider 2.81.0 apply a root on the sandbox, change
  * it, find no drift (even after a restart of the sandbox), then destroy leaves only the account's
  * default project.
  */
-const TOKEN = "3f0a4c47-0b5e-4a6e-9d36-6f1a9e3b2c11";
-const ORG = "1b6c1e64-5b0e-4f93-8a1d-2f6e7c0d9a45";
-const DEFAULT_PROJECT = "7d2f8c3a-6e41-4b9a-b0c5-9e8d7f6a5b43";
-
 describe("the real provider on the sandbox (scaleway_account_project, scaleway_secret, scaleway_secret_version)", () => {
-  let sandbox: Sandbox | undefined;
-  let work: string;
-  let dataDir: string;
-  const env: Record<string, string> = {
-    SCW_ACCESS_KEY: "SCWSANDBOX0000000000",
-    SCW_SECRET_KEY: TOKEN,
-    SCW_DEFAULT_ORGANIZATION_ID: ORG,
-    SCW_DEFAULT_PROJECT_ID: DEFAULT_PROJECT,
-    SCW_DEFAULT_REGION: "fr-par",
-    SCW_DEFAULT_ZONE: "fr-par-1",
-  };
-  const calls: RequestLogEntry[] = [];
-  const boot = async () => {
-    sandbox = await startSandbox({
-      dataDir,
-      token: TOKEN,
-      account: { organizationId: ORG, defaultProjectId: DEFAULT_PROJECT },
-      onRequest: (entry) => calls.push(entry),
-    });
-    env.SCW_API_URL = sandbox.url;
-  };
+  const h = providerHarness({ prefix: "evalap-sandbox-provider-" });
+  const root = h.root();
+  const { tofu, outputs, noDrift } = root;
+  const counts = () => h.counts();
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(os.tmpdir(), "evalap-sandbox-provider-"));
-    dataDir = path.join(work, "data");
-    await boot();
-    await cp(path.join(FIXTURES, "sandbox-secrets"), path.join(work, "root"), { recursive: true });
+    await h.start();
+    await cp(path.join(FIXTURES, "sandbox-secrets"), root.dir, { recursive: true });
   });
 
-  afterAll(async () => {
-    await sandbox?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
-
-  const tofu = async (...args: string[]) => {
-    const r = await tofuIn(path.join(work, "root"), [...args, "-no-color"], env);
-    return { ...r, output: `tofu ${args.join(" ")} exited ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
-  };
-  const outputs = async (): Promise<Record<string, unknown>> => {
-    const r = await tofuIn(path.join(work, "root"), ["output", "-json"], env);
-    return Object.fromEntries(Object.entries(JSON.parse(r.stdout) as Record<string, { value: unknown }>).map(([k, v]) => [k, v.value]));
-  };
-  const counts = async (): Promise<Record<string, number>> => {
-    const res = await fetch(`${sandbox?.url}/_sandbox/resources`, { headers: { "X-Auth-Token": TOKEN } });
-    return ((await res.json()) as { counts: Record<string, number> }).counts;
-  };
-  const noDrift = async () => {
-    const plan = await tofu("plan", "-detailed-exitcode", "-input=false");
-    expect(plan.exitCode, plan.output).toBe(0);
-  };
+  afterAll(() => h.cleanup());
 
   it("applies, changes, survives a restart without drift, and destroys to nothing", async () => {
     const init = await tofu("init", "-input=false");
@@ -75,7 +31,7 @@ describe("the real provider on the sandbox (scaleway_account_project, scaleway_s
     const first = await outputs();
     expect(first).toMatchObject({ revision: "1", read_back_matches: true, by_name_matches: true });
     expect(first.found_project_id).toBe(first.project_id);
-    expect(first.current_project_id).toBe(DEFAULT_PROJECT);
+    expect(first.current_project_id).toBe(PROJECT);
     expect(await counts()).toMatchObject({ "account.projects": 2, "secret.secrets": 1, "secret.versions": 1 });
     await noDrift();
 
@@ -87,8 +43,7 @@ describe("the real provider on the sandbox (scaleway_account_project, scaleway_s
     expect(await counts()).toMatchObject({ "secret.secrets": 1, "secret.versions": 1 });
 
     // The state is on disk: a new sandbox on the same folder answers the same.
-    await sandbox?.stop();
-    await boot();
+    await h.restart();
     const after = await tofu("plan", "-detailed-exitcode", "-input=false", ...rotated);
     expect(after.exitCode, after.output).toBe(0);
 
@@ -113,10 +68,6 @@ describe("the real provider on the sandbox (scaleway_account_project, scaleway_s
     expect(left["secret.versions"] ?? 0).toBe(0);
 
     // Every call the provider made was one the sandbox serves, and none failed on its side.
-    const endpoints = [
-      ...new Set(calls.map((c) => `${c.method} ${c.url.replace(/[0-9a-f-]{36}/g, "{id}").replace(/\?.*/, "")} ${c.status}`)),
-    ];
-    console.log(`provider calls: ${calls.length}\n  ${endpoints.sort().join("\n  ")}`);
-    expect(calls.filter((c) => c.error === "route" || c.status >= 500)).toEqual([]);
+    h.expectAllServed();
   });
 });

@@ -2,10 +2,12 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { freePort, PgCluster } from "../../src/sandbox/postgres/cluster.js";
+import { PgCluster } from "../../src/sandbox/postgres/cluster.js";
+import { freePort } from "../../src/sandbox/ports.js";
+import { runSql } from "./pg-run.js";
 import { postgresPidsUnder } from "./postgres-procs.js";
 
 /**
@@ -55,15 +57,7 @@ describe("RDB instances are real PostgreSQL servers", () => {
   /** Runs SQL as a login over TCP, with its password, as a client of the instance would. */
   const asUser = async (user: { name: string; password: string }, database: string, sql: string[]): Promise<pg.QueryResultRow[]> => {
     const e = await endpoint();
-    const client = new pg.Client({ host: e.ip, port: e.port, user: user.name, password: user.password, database });
-    await client.connect();
-    try {
-      let rows: pg.QueryResultRow[] = [];
-      for (const s of sql) rows = (await client.query(s)).rows;
-      return rows;
-    } finally {
-      await client.end();
-    }
+    return runSql({ host: e.ip, port: e.port, user: user.name, password: user.password, database }, sql);
   };
   const waitReady = async (p: string): Promise<Record<string, unknown>> => {
     for (let n = 0; n < 100; n++) {

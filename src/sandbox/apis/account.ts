@@ -2,7 +2,7 @@ import { timestamp, newId, isUuid } from "../clock.js";
 import type { SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, notFound } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { ordersBy, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 
 /** account/v3 Project, as the API answers it (recorded in account/testdata/*.cassette.yaml). */
@@ -88,14 +88,7 @@ export function accountRoutes(router: Router, ctx: SandboxContext): void {
       // The name filter is a substring match, as the console's search.
       .filter((p) => (name ? p.name.includes(name) : true))
       .filter((p) => (ids.length > 0 ? ids.includes(p.id) : true));
-    const created = byField<Project>((p) => p.created_at);
-    const named = byField<Project>((p) => p.name);
-    const page = paginate(
-      q,
-      matches,
-      { created_at_asc: created.asc, created_at_desc: created.desc, name_asc: named.asc, name_desc: named.desc },
-      "created_at_asc",
-    );
+    const page = paginate(q, matches, ordersBy<Project>({ created_at: (p) => p.created_at, name: (p) => p.name }), "created_at_asc");
     return { body: { total_count: page.total, projects: page.items.map(qualified) } };
   });
 

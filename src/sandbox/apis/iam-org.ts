@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { isUuid, newId, timestamp } from "../clock.js";
+import { newId, timestamp } from "../clock.js";
 import type { SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, ScwError, notFound, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { findById } from "../lookup.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import { organizationOf } from "./vpc.js";
 
@@ -110,13 +111,12 @@ export function iamOrgRoutes(router: Router, ctx: SandboxContext, findApp: (id: 
     await ctx.store.flush();
     return { body };
   };
-  const find = <T>(collection: () => { get(id: string): T | undefined }, resource: string, id: string | undefined): T => {
-    const found = id && isUuid(id) ? collection().get(id) : undefined;
-    if (!found) throw notFound(resource, id ?? "");
-    return found;
-  };
-  const created = <T extends { created_at: string }>() => byField<T>((x) => x.created_at);
-  const updatedOrder = <T extends { updated_at: string }>() => byField<T>((x) => x.updated_at);
+  const find = <T>(collection: () => { get(id: string): T | undefined }, resource: string, id: string | undefined): T =>
+    findById(
+      (i) => collection().get(i),
+      id,
+      () => notFound(resource, id ?? ""),
+    );
 
   // Users (members of the organization).
   router.add("POST", `${base}/users`, async (req) => {
@@ -177,29 +177,22 @@ export function iamOrgRoutes(router: Router, ctx: SandboxContext, findApp: (id: 
     const type = q.get("type");
     const matches = users()
       .all()
-      .filter((u) => !q.get("organization_id") || u.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((u) => ids.length === 0 || ids.includes(u.id))
       .filter((u) => mfa === undefined || u.mfa === mfa)
       .filter((u) => !type || type === "unknown_type" || u.type === type)
       .filter((u) => !q.get("tag") || u.tags.includes(q.get("tag") ?? ""));
-    const c = created<User>();
-    const u = updatedOrder<User>();
-    const email = byField<User>((x) => x.email);
     const page = paginate(
       q,
       matches,
-      {
-        created_at_asc: c.asc,
-        created_at_desc: c.desc,
-        updated_at_asc: u.asc,
-        updated_at_desc: u.desc,
-        email_asc: email.asc,
-        email_desc: email.desc,
-        last_login_asc: c.asc,
-        last_login_desc: c.desc,
-        username_asc: byField<User>((x) => x.username).asc,
-        username_desc: byField<User>((x) => x.username).desc,
-      },
+      ordersBy<User>({
+        created_at: (x) => x.created_at,
+        updated_at: (x) => x.updated_at,
+        email: (x) => x.email,
+        // No login happens on the sandbox (last_login_at stays null): creation order stands for it.
+        last_login: (x) => x.created_at,
+        username: (x) => x.username,
+      }),
       "created_at_asc",
     );
     return { body: { users: page.items, total_count: page.total } };
@@ -291,26 +284,16 @@ export function iamOrgRoutes(router: Router, ctx: SandboxContext, findApp: (id: 
     const appIds = q.getAll("application_ids");
     const matches = groups()
       .all()
-      .filter((g) => !q.get("organization_id") || g.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((g) => !q.get("name") || g.name.includes(q.get("name") ?? ""))
       .filter((g) => ids.length === 0 || ids.includes(g.id))
       .filter((g) => userIds.length === 0 || userIds.some((u) => g.user_ids.includes(u)))
       .filter((g) => appIds.length === 0 || appIds.some((a) => g.application_ids.includes(a)))
       .filter((g) => !q.get("tag") || g.tags.includes(q.get("tag") ?? ""));
-    const c = created<Group>();
-    const u = updatedOrder<Group>();
-    const named = byField<Group>((g) => g.name);
     const page = paginate(
       q,
       matches,
-      {
-        created_at_asc: c.asc,
-        created_at_desc: c.desc,
-        updated_at_asc: u.asc,
-        updated_at_desc: u.desc,
-        name_asc: named.asc,
-        name_desc: named.desc,
-      },
+      ordersBy<Group>({ created_at: (x) => x.created_at, updated_at: (x) => x.updated_at, name: (g) => g.name }),
       "created_at_asc",
     );
     return { body: { groups: page.items, total_count: page.total } };
@@ -358,21 +341,16 @@ export function iamOrgRoutes(router: Router, ctx: SandboxContext, findApp: (id: 
   };
   const union = (a: string[], b: string[]) => [...a, ...b.filter((x) => !a.includes(x))];
 
-  router.add("POST", `${base}/groups/{id}/add-member`, async (req) => {
-    const group = find(groups, "group", req.params.id);
-    const m = members(req.body);
-    const updated: Group = { ...group, user_ids: union(group.user_ids, m.users), application_ids: union(group.application_ids, m.apps) };
-    groups().put(group.id, updated);
-    return save(updated);
-  });
-
-  router.add("POST", `${base}/groups/{id}/add-members`, async (req) => {
-    const group = find(groups, "group", req.params.id);
-    const m = members(req.body);
-    const updated: Group = { ...group, user_ids: union(group.user_ids, m.users), application_ids: union(group.application_ids, m.apps) };
-    groups().put(group.id, updated);
-    return save(updated);
-  });
+  // AddGroupMember and AddGroupMembers: one member or lists of them, both read by members().
+  for (const action of ["add-member", "add-members"]) {
+    router.add("POST", `${base}/groups/{id}/${action}`, async (req) => {
+      const group = find(groups, "group", req.params.id);
+      const m = members(req.body);
+      const updated: Group = { ...group, user_ids: union(group.user_ids, m.users), application_ids: union(group.application_ids, m.apps) };
+      groups().put(group.id, updated);
+      return save(updated);
+    });
+  }
 
   router.add("POST", `${base}/groups/{id}/remove-member`, async (req) => {
     const group = find(groups, "group", req.params.id);
@@ -432,24 +410,13 @@ export function iamOrgRoutes(router: Router, ctx: SandboxContext, findApp: (id: 
     const disabled = q.get("disabled");
     const matches = sshKeys()
       .all()
-      .filter((k) => !q.get("organization_id") || k.organization_id === q.get("organization_id"))
-      .filter((k) => !q.get("project_id") || k.project_id === q.get("project_id"))
+      .filter(sameAsQuery(q, "organization_id", "project_id"))
       .filter((k) => !q.get("name") || k.name.includes(q.get("name") ?? ""))
       .filter((k) => disabled === null || k.disabled === (disabled === "true"));
-    const c = created<SshKey>();
-    const u = updatedOrder<SshKey>();
-    const named = byField<SshKey>((k) => k.name);
     const page = paginate(
       q,
       matches,
-      {
-        created_at_asc: c.asc,
-        created_at_desc: c.desc,
-        updated_at_asc: u.asc,
-        updated_at_desc: u.desc,
-        name_asc: named.asc,
-        name_desc: named.desc,
-      },
+      ordersBy<SshKey>({ created_at: (x) => x.created_at, updated_at: (x) => x.updated_at, name: (k) => k.name }),
       "created_at_asc",
     );
     return { body: { ssh_keys: page.items, total_count: page.total } };

@@ -3,7 +3,8 @@ import { isUuid, newId, nowMs, timestamp } from "../clock.js";
 import type { SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, notFound } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { findById } from "../lookup.js";
+import { ordersBy, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 
 /** IAM v1alpha1 single sign-on of an organization: its SAML configuration and certificates, its SCIM endpoint and tokens. */
@@ -89,16 +90,18 @@ export function iamSsoRoutes(router: Router, ctx: SandboxContext): void {
     entity_id: s.entity_id,
     single_sign_on_url: s.single_sign_on_url,
   });
-  const findSaml = (id: string | undefined): StoredSaml => {
-    const s = id && isUuid(id) ? samls().get(id) : undefined;
-    if (!s) throw notFound("saml", id ?? "");
-    return s;
-  };
-  const findScim = (id: string | undefined): StoredScim => {
-    const s = id && isUuid(id) ? scims().get(id) : undefined;
-    if (!s) throw notFound("scim", id ?? "");
-    return s;
-  };
+  const findSaml = (id: string | undefined): StoredSaml =>
+    findById(
+      (i) => samls().get(i),
+      id,
+      () => notFound("saml", id ?? ""),
+    );
+  const findScim = (id: string | undefined): StoredScim =>
+    findById(
+      (i) => scims().get(i),
+      id,
+      () => notFound("scim", id ?? ""),
+    );
   const certWire = ({ saml_id: _s, ...c }: StoredCertificate): SamlCertificate => c;
 
   // SAML.
@@ -229,8 +232,7 @@ export function iamSsoRoutes(router: Router, ctx: SandboxContext): void {
     const mine = tokens()
       .all()
       .filter((t) => t.scim_id === scim.id);
-    const created = byField<ScimToken>((t) => t.created_at);
-    const page = paginate(req.query, mine, { created_at_asc: created.asc, created_at_desc: created.desc }, "created_at_asc");
+    const page = paginate(req.query, mine, ordersBy<ScimToken>({ created_at: (t) => t.created_at }), "created_at_asc");
     return { body: { scim_tokens: page.items, total_count: page.total } };
   });
 

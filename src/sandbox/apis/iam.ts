@@ -3,7 +3,8 @@ import { isUuid, newId, timestamp } from "../clock.js";
 import type { SandboxContext } from "../context.js";
 import { invalidArgument, invalidArguments, notFound, type ArgumentDetail, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { findById } from "../lookup.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
 import { GROUPS, iamOrgRoutes, type Group } from "./iam-org.js";
@@ -166,16 +167,18 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
       .collection<Project>(PROJECTS)
       .all()
       .find((p) => p.organization_id === organizationId && p.name === "default")?.id ?? organizationId;
-  const findApp = (id: string | undefined): Application => {
-    const app = id && isUuid(id) ? apps().get(id) : undefined;
-    if (!app) throw notFound("application", id ?? "");
-    return app;
-  };
-  const findPolicy = (id: string | undefined): StoredPolicy => {
-    const p = id && isUuid(id) ? policies().get(id) : undefined;
-    if (!p) throw notFound("policy", id ?? "");
-    return p;
-  };
+  const findApp = (id: string | undefined): Application =>
+    findById(
+      (i) => apps().get(i),
+      id,
+      () => notFound("application", id ?? ""),
+    );
+  const findPolicy = (id: string | undefined): StoredPolicy =>
+    findById(
+      (i) => policies().get(i),
+      id,
+      () => notFound("policy", id ?? ""),
+    );
   /** The counters are computed on read (the creation answer has them at 0, as recorded). */
   const counted = ({ policy, principal, rules }: StoredPolicy): Policy => {
     const scopes = new Set(rules.map((r) => ("organization_id" in r ? `o:${r.organization_id}` : `p:${r.project_ids.join(",")}`)));
@@ -224,25 +227,15 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
     const editable = q.get("editable");
     const matches = apps()
       .all()
-      .filter((a) => !q.get("organization_id") || a.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((a) => !q.get("name") || a.name.includes(q.get("name") ?? ""))
       .filter((a) => ids.length === 0 || ids.includes(a.id))
       .filter((a) => editable === null || a.editable === (editable === "true"))
       .filter((a) => !q.get("tag") || a.tags.includes(q.get("tag") ?? ""));
-    const created = byField<Application>((a) => a.created_at);
-    const updated = byField<Application>((a) => a.updated_at);
-    const named = byField<Application>((a) => a.name);
     const page = paginate(
       q,
       matches,
-      {
-        created_at_asc: created.asc,
-        created_at_desc: created.desc,
-        updated_at_asc: updated.asc,
-        updated_at_desc: updated.desc,
-        name_asc: named.asc,
-        name_desc: named.desc,
-      },
+      ordersBy<Application>({ created_at: (a) => a.created_at, updated_at: (a) => a.updated_at, name: (a) => a.name }),
       "created_at_asc",
     );
     return { body: { applications: page.items.map(appWire), total_count: page.total } };
@@ -331,25 +324,17 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
       .filter((k) => editable === null || k.editable === (editable === "true"))
       .filter((k) => expired === null || isExpired(k) === (expired === "true"))
       .filter((k) => !q.get("description") || k.description.includes(q.get("description") ?? ""))
-      .filter((k) => !q.get("access_key") || k.access_key === q.get("access_key"))
+      .filter(sameAsQuery(q, "access_key"))
       .filter((k) => accessKeys.length === 0 || accessKeys.includes(k.access_key));
-    const created = byField<ApiKey>((k) => k.created_at);
-    const updated = byField<ApiKey>((k) => k.updated_at);
-    const expires = byField<ApiKey>((k) => k.expires_at ?? "");
-    const access = byField<ApiKey>((k) => k.access_key);
     const page = paginate(
       q,
       matches,
-      {
-        created_at_asc: created.asc,
-        created_at_desc: created.desc,
-        updated_at_asc: updated.asc,
-        updated_at_desc: updated.desc,
-        expires_at_asc: expires.asc,
-        expires_at_desc: expires.desc,
-        access_key_asc: access.asc,
-        access_key_desc: access.desc,
-      },
+      ordersBy<ApiKey>({
+        created_at: (k) => k.created_at,
+        updated_at: (k) => k.updated_at,
+        expires_at: (k) => k.expires_at ?? "",
+        access_key: (k) => k.access_key,
+      }),
       "created_at_asc",
     );
     return { body: { api_keys: page.items, total_count: page.total } };
@@ -424,7 +409,7 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
     const matches = policies()
       .all()
       .map(counted)
-      .filter((p) => !q.get("organization_id") || p.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((p) => !q.get("policy_name") || p.name.includes(q.get("policy_name") ?? ""))
       .filter((p) => editable === null || p.editable === (editable === "true"))
       .filter((p) => noPrincipal === null || "no_principal" in p === (noPrincipal === "true"))
@@ -433,14 +418,7 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
       .filter((p) => appIds.length === 0 || ("application_id" in p && appIds.includes(p.application_id)))
       .filter((p) => policyIds.length === 0 || policyIds.includes(p.id))
       .filter((p) => !q.get("tag") || p.tags.includes(q.get("tag") ?? ""));
-    const created = byField<Policy>((p) => p.created_at);
-    const named = byField<Policy>((p) => p.name);
-    const page = paginate(
-      q,
-      matches,
-      { policy_name_asc: named.asc, policy_name_desc: named.desc, created_at_asc: created.asc, created_at_desc: created.desc },
-      "policy_name_asc",
-    );
+    const page = paginate(q, matches, ordersBy<Policy>({ policy_name: (p) => p.name, created_at: (p) => p.created_at }), "policy_name_asc");
     return { body: { policies: page.items, total_count: page.total } };
   });
 
@@ -502,11 +480,11 @@ export function iamRoutes(router: Router, ctx: SandboxContext): void {
       ...ORGANIZATION_SETS.map((name) => ({ name, scope_type: "organization" })),
       ...[...PROJECT_SETS].map((name) => ({ name, scope_type: "projects" })),
     ].map(({ name, scope_type }) => ({ id: permissionSetId(name), name, scope_type, description: "", categories: [] as string[] }));
-    const named = byField<(typeof all)[number]>((p) => p.name);
     const page = paginate(
       req.query,
       all,
-      { name_asc: named.asc, name_desc: named.desc, created_at_asc: named.asc, created_at_desc: named.desc },
+      // The catalogue has no creation time: `created_at` orders by name.
+      ordersBy<(typeof all)[number]>({ name: (p) => p.name, created_at: (p) => p.name }),
       "created_at_asc",
     );
     return { body: { permission_sets: page.items, total_count: page.total } };

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { isUuid, newId, timestamp } from "../clock.js";
+import { newId, timestamp } from "../clock.js";
 import { contains, formatIpv4, parseIpv4, randomMac } from "../cidr.js";
 import { checkRegion, type SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, notFound, preconditionFailed, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
+import { findInRegion } from "../lookup.js";
 import { byField, paginate } from "../pagination.js";
 import type { Router } from "../router.js";
 import { findPrivateNetwork, IPAM_IPS, ipv4SubnetOf, organizationOf, PRIVATE_NETWORKS, type PrivateNetwork } from "./vpc.js";
@@ -142,12 +143,13 @@ function randomIpv6In(subnet: string): string {
 
 export function ipamRoutes(router: Router, ctx: SandboxContext): void {
   const base = "/ipam/v1/regions/{region}/ips";
-  const find = (region: string | undefined, id: string | undefined): StoredIp => {
-    const r = checkRegion(region);
-    const ip = id && isUuid(id) ? ips(ctx).get(id) : undefined;
-    if (!ip || ip.region !== r) throw notFound("ip", id ?? "");
-    return ip;
-  };
+  const find = (region: string | undefined, id: string | undefined): StoredIp =>
+    findInRegion(
+      (i) => ips(ctx).get(i),
+      region,
+      id,
+      () => notFound("ip", id ?? ""),
+    );
   const save = async (ip: StoredIp): Promise<{ body: IpamIp }> => {
     ips(ctx).put(ip.id, ip);
     await ctx.store.flush();

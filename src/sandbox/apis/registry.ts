@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import { timestamp, newId, isUuid, nowMs } from "../clock.js";
+import { timestamp, newId, nowMs } from "../clock.js";
 import { checkRegion, REGIONS, type SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, ScwError } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { findById } from "../lookup.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
+import type { Collection } from "../store.js";
 import { PROJECTS, type Project } from "./account.js";
 import { expireDeleted, forgetLater } from "./container/expire.js";
 
@@ -188,24 +190,24 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     const held = images.all().filter((i) => i._deleted_at === undefined && i.namespace_id === n.id);
     return strip({ ...n, image_count: held.length, size: held.reduce((s, i) => s + i.size, 0) });
   };
-  const findNs = (region: string | undefined, id: string | undefined): Stored<RegistryNamespace> => {
+  /** A live record of the region (records keep their region as `_region`: the wire's `region` is not stored). */
+  const findLive = <T extends { status: string }>(
+    collection: Collection<Stored<T>>,
+    region: string | undefined,
+    id: string | undefined,
+    kind: Parameters<typeof registryNotFound>[0],
+  ): Stored<T> => {
     const r = checkRegion(region);
-    const n = id && isUuid(id) ? live(ctx, namespaces.get(id)) : undefined;
-    if (!n || n._region !== r) throw registryNotFound("Namespace");
-    return n;
+    return findById(
+      (i) => live(ctx, collection.get(i)),
+      id,
+      () => registryNotFound(kind),
+      (x) => x._region === r,
+    );
   };
-  const findImage = (region: string | undefined, id: string | undefined): Stored<RegistryImage> => {
-    const r = checkRegion(region);
-    const i = id && isUuid(id) ? live(ctx, images.get(id)) : undefined;
-    if (!i || i._region !== r) throw registryNotFound("Image");
-    return i;
-  };
-  const findTag = (region: string | undefined, id: string | undefined): Stored<RegistryTag> => {
-    const r = checkRegion(region);
-    const t = id && isUuid(id) ? live(ctx, tags.get(id)) : undefined;
-    if (!t || t._region !== r) throw registryNotFound("Tag");
-    return t;
-  };
+  const findNs = (region: string | undefined, id: string | undefined) => findLive(namespaces, region, id, "Namespace");
+  const findImage = (region: string | undefined, id: string | undefined) => findLive(images, region, id, "Image");
+  const findTag = (region: string | undefined, id: string | undefined) => findLive(tags, region, id, "Tag");
   const liveAll = <T extends { status: string }>(all: Stored<T>[]) => all.map((x) => live(ctx, x)).filter((x): x is Stored<T> => !!x);
   const save = async <T>(body: T): Promise<{ body: T }> => {
     await ctx.store.flush();
@@ -252,15 +254,12 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     const q = req.query;
     const matches = liveAll(namespaces.all())
       .filter((n) => n._region === region)
-      .filter((n) => !q.get("project_id") || n.project_id === q.get("project_id"))
-      .filter((n) => !q.get("organization_id") || n.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id"))
       .filter((n) => !q.get("name") || n.name === q.get("name"));
-    const created = byField<Stored<RegistryNamespace>>((n) => n.created_at);
-    const name = byField<Stored<RegistryNamespace>>((n) => n.name);
     const page = paginate(
       q,
       matches,
-      { created_at_asc: created.asc, created_at_desc: created.desc, name_asc: name.asc, name_desc: name.desc },
+      ordersBy<Stored<RegistryNamespace>>({ created_at: (n) => n.created_at, name: (n) => n.name }),
       "created_at_asc",
     );
     return { body: { namespaces: page.items.map(nsWire), total_count: page.total } };
@@ -299,15 +298,12 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     const projectOf = (i: RegistryImage) => namespaces.get(i.namespace_id)?.project_id;
     const matches = liveAll(images.all())
       .filter((i) => i._region === region)
-      .filter((i) => !q.get("namespace_id") || i.namespace_id === q.get("namespace_id"))
-      .filter((i) => !q.get("name") || i.name === q.get("name"))
+      .filter(sameAsQuery(q, "namespace_id", "name"))
       .filter((i) => !q.get("project_id") || projectOf(i) === q.get("project_id"));
-    const created = byField<Stored<RegistryImage>>((i) => i.created_at);
-    const name = byField<Stored<RegistryImage>>((i) => i.name);
     const page = paginate(
       q,
       matches,
-      { created_at_asc: created.asc, created_at_desc: created.desc, name_asc: name.asc, name_desc: name.desc },
+      ordersBy<Stored<RegistryImage>>({ created_at: (i) => i.created_at, name: (i) => i.name }),
       "created_at_asc",
     );
     return { body: { images: page.items.map(strip), total_count: page.total } };
@@ -331,12 +327,10 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     const matches = liveAll(tags.all())
       .filter((t) => t.image_id === image.id)
       .filter((t) => !q.get("name") || t.name === q.get("name"));
-    const created = byField<Stored<RegistryTag>>((t) => t.created_at);
-    const name = byField<Stored<RegistryTag>>((t) => t.name);
     const page = paginate(
       q,
       matches,
-      { created_at_asc: created.asc, created_at_desc: created.desc, name_asc: name.asc, name_desc: name.desc },
+      ordersBy<Stored<RegistryTag>>({ created_at: (t) => t.created_at, name: (t) => t.name }),
       "created_at_asc",
     );
     return { body: { tags: page.items.map(strip), total_count: page.total } };

@@ -1,8 +1,9 @@
-import { timestamp, newId, isUuid } from "../clock.js";
+import { timestamp, newId } from "../clock.js";
 import { checkRegion, type SandboxContext } from "../context.js";
 import { alreadyExists, invalidArgument, notFound, preconditionFailed } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { findInRegion } from "../lookup.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
 
@@ -81,19 +82,21 @@ export function secretRoutes(router: Router, ctx: SandboxContext): void {
   const scheduled = () => ctx.store.collection<Secret>(SCHEDULED_SECRETS);
   const base = "/secret-manager/v1beta1/regions/{region}/secrets";
 
-  const findSecret = (region: string | undefined, id: string | undefined): Secret => {
-    const r = checkRegion(region);
-    const s = id && isUuid(id) ? secrets().get(id) : undefined;
-    if (!s || s.region !== r) throw notFound("secret", id ?? "");
-    return s;
-  };
+  const findSecret = (region: string | undefined, id: string | undefined): Secret =>
+    findInRegion(
+      (i) => secrets().get(i),
+      region,
+      id,
+      () => notFound("secret", id ?? ""),
+    );
   /** A live secret, or one scheduled for deletion: what a GET by id answers. */
-  const findAnySecret = (region: string | undefined, id: string | undefined): Secret => {
-    const r = checkRegion(region);
-    const s = id && isUuid(id) ? (secrets().get(id) ?? scheduled().get(id)) : undefined;
-    if (!s || s.region !== r) throw notFound("secret", id ?? "");
-    return s;
-  };
+  const findAnySecret = (region: string | undefined, id: string | undefined): Secret =>
+    findInRegion(
+      (i) => secrets().get(i) ?? scheduled().get(i),
+      region,
+      id,
+      () => notFound("secret", id ?? ""),
+    );
   const versionsOf = (secretId: string): StoredVersion[] =>
     versions()
       .all()
@@ -184,28 +187,17 @@ export function secretRoutes(router: Router, ctx: SandboxContext): void {
     const matches = (q.get("scheduled_for_deletion") === "true" ? scheduled() : secrets())
       .all()
       .filter((s) => s.region === region)
-      .filter((s) => !q.get("project_id") || s.project_id === q.get("project_id"))
+      .filter(sameAsQuery(q, "project_id"))
       // Secrets do not carry their organization: known projects say which one they belong to.
       .filter((s) => !org || (orgOf(s.project_id) ?? org) === org)
-      .filter((s) => !q.get("name") || s.name === q.get("name"))
-      .filter((s) => !q.get("path") || s.path === q.get("path"))
+      .filter(sameAsQuery(q, "name", "path"))
       .filter((s) => tags.every((t) => s.tags.includes(t)))
       .filter((s) => !type || type === "unknown_type" || s.type === type)
       .filter((s) => ephemeral === null || (s.ephemeral_policy !== null) === (ephemeral === "true"));
-    const name = byField<Secret>((s) => s.name);
-    const created = byField<Secret>((s) => s.created_at);
-    const updated = byField<Secret>((s) => s.updated_at);
     const page = paginate(
       q,
       matches,
-      {
-        name_asc: name.asc,
-        name_desc: name.desc,
-        created_at_asc: created.asc,
-        created_at_desc: created.desc,
-        updated_at_asc: updated.asc,
-        updated_at_desc: updated.desc,
-      },
+      ordersBy<Secret>({ name: (s) => s.name, created_at: (s) => s.created_at, updated_at: (s) => s.updated_at }),
       "name_asc",
     );
     return { body: { secrets: page.items.map(secretWire), total_count: page.total } };

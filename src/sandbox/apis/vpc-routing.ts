@@ -1,8 +1,9 @@
-import { isUuid, newId, timestamp } from "../clock.js";
+import { newId, timestamp } from "../clock.js";
 import { checkRegion, type SandboxContext } from "../context.js";
 import { invalidArgument, notFound, ScwError } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { findInRegion } from "../lookup.js";
+import { ordersBy, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 
 /**
@@ -93,25 +94,17 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
       ? "active"
       : "orphan",
   });
-  const findConnector = (region: string | undefined, id: string | undefined): VpcConnector => {
-    const r = checkRegion(region);
-    const c = id && isUuid(id) ? connectors().get(id) : undefined;
-    if (!c || c.region !== r) throw notFound("vpc_connector", id ?? "");
-    return c;
-  };
-  const findRoute = (region: string | undefined, id: string | undefined): Route => {
-    const r = checkRegion(region);
-    const route = id && isUuid(id) ? routes().get(id) : undefined;
-    if (!route || route.region !== r) throw unknownNotFound();
-    return route;
-  };
-  const findIngress = (region: string | undefined, id: string | undefined): IngressRule => {
-    const r = checkRegion(region);
-    const rule = id && isUuid(id) ? ingress().get(id) : undefined;
-    if (!rule || rule.region !== r) throw unknownNotFound();
-    return rule;
-  };
-  const created = <T extends { created_at: string }>() => byField<T>((x) => x.created_at);
+  const findConnector = (region: string | undefined, id: string | undefined): VpcConnector =>
+    findInRegion(
+      (i) => connectors().get(i),
+      region,
+      id,
+      () => notFound("vpc_connector", id ?? ""),
+    );
+  const findRoute = (region: string | undefined, id: string | undefined): Route =>
+    findInRegion((i) => routes().get(i), region, id, unknownNotFound);
+  const findIngress = (region: string | undefined, id: string | undefined): IngressRule =>
+    findInRegion((i) => ingress().get(i), region, id, unknownNotFound);
 
   // VPC connectors.
   router.add("POST", `${base}/vpc-connectors`, async (req) => {
@@ -150,21 +143,11 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
       .all()
       .filter((c) => c.region === region)
       .filter((c) => !q.get("name") || c.name.includes(q.get("name") ?? ""))
-      .filter((c) => !q.get("project_id") || c.project_id === q.get("project_id"))
-      .filter((c) => !q.get("organization_id") || c.organization_id === q.get("organization_id"))
-      .filter((c) => !q.get("vpc_id") || c.vpc_id === q.get("vpc_id"))
-      .filter((c) => !q.get("target_vpc_id") || c.target_vpc_id === q.get("target_vpc_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id", "vpc_id", "target_vpc_id"))
       .filter((c) => tags.every((t) => c.tags.includes(t)))
       .map(connectorWire)
       .filter((c) => !q.get("status") || q.get("status") === "unknown_vpc_connector_status" || c.status === q.get("status"));
-    const name = byField<VpcConnector>((c) => c.name);
-    const order = created<VpcConnector>();
-    const page = paginate(
-      q,
-      matches,
-      { created_at_asc: order.asc, created_at_desc: order.desc, name_asc: name.asc, name_desc: name.desc },
-      "created_at_asc",
-    );
+    const page = paginate(q, matches, ordersBy<VpcConnector>({ created_at: (x) => x.created_at, name: (c) => c.name }), "created_at_asc");
     return { body: { total_count: page.total, vpc_connectors: page.items } };
   });
 
@@ -298,18 +281,14 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
     const matches = [...subnetRoutes, ...routes().all()]
       .filter((r) => r.region === region)
       .filter((r) => !vpcId || r.vpc_id === vpcId)
-      .filter((r) => !q.get("nexthop_private_network_id") || r.nexthop_private_network_id === q.get("nexthop_private_network_id"))
-      .filter((r) => !q.get("nexthop_resource_id") || r.nexthop_resource_id === q.get("nexthop_resource_id"))
-      .filter((r) => !q.get("nexthop_vpc_connector_id") || r.nexthop_vpc_connector_id === q.get("nexthop_vpc_connector_id"))
+      .filter(sameAsQuery(q, "nexthop_private_network_id", "nexthop_resource_id", "nexthop_vpc_connector_id"))
       .filter((r) => !q.get("contains") || r.destination === q.get("contains"))
       .filter((r) => isIpv6 === null || r.destination.includes(":") === (isIpv6 === "true"))
       .filter((r) => tags.every((t) => r.tags.includes(t)));
-    const order = created<Route>();
-    const dest = byField<Route>((r) => r.destination);
     const page = paginate(
       q,
       matches,
-      { created_at_asc: order.asc, created_at_desc: order.desc, destination_asc: dest.asc, destination_desc: dest.desc },
+      ordersBy<Route>({ created_at: (x) => x.created_at, destination: (r) => r.destination }),
       "created_at_asc",
     );
     const items = page.items.map((route) => ({
@@ -362,16 +341,10 @@ export function vpcRoutingRoutes(router: Router, ctx: SandboxContext, vpcs: Rout
     const matches = ingress()
       .all()
       .filter((r) => r.region === region)
-      .filter((r) => !q.get("vpc_id") || r.vpc_id === q.get("vpc_id"))
-      .filter((r) => !q.get("nexthop_private_network_id") || r.nexthop_private_network_id === q.get("nexthop_private_network_id"))
-      .filter((r) => !q.get("nexthop_resource_ip") || r.nexthop_resource_ip === q.get("nexthop_resource_ip"))
-      .filter((r) => !q.get("project_id") || r.project_id === q.get("project_id"))
-      .filter((r) => !q.get("organization_id") || r.organization_id === q.get("organization_id"))
-      .filter((r) => !q.get("source") || r.source === q.get("source"))
+      .filter(sameAsQuery(q, "vpc_id", "nexthop_private_network_id", "nexthop_resource_ip", "project_id", "organization_id", "source"))
       .filter((r) => isIpv6 === null || r.is_ipv6 === (isIpv6 === "true"))
       .filter((r) => tags.every((t) => r.tags.includes(t)));
-    const order = created<IngressRule>();
-    const page = paginate(q, matches, { created_at_asc: order.asc, created_at_desc: order.desc }, "created_at_asc");
+    const page = paginate(q, matches, ordersBy<IngressRule>({ created_at: (x) => x.created_at }), "created_at_asc");
     return { body: { rules: page.items, total_count: page.total } };
   });
 

@@ -3,7 +3,8 @@ import { formatIpv4, overlaps, parseIpv4Cidr, isIpv6Cidr, randomIpv6Prefix48, ra
 import { checkRegion, type SandboxContext } from "../context.js";
 import { invalidArgument, notFound, preconditionFailed, type JsonObject } from "../errors.js";
 import { Fields } from "../fields.js";
-import { byField, paginate } from "../pagination.js";
+import { findInRegion } from "../lookup.js";
+import { byField, paginate, sameAsQuery } from "../pagination.js";
 import type { Router } from "../router.js";
 import { PROJECTS, type Project } from "./account.js";
 import { vpcRoutingRoutes } from "./vpc-routing.js";
@@ -130,12 +131,13 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
     transitivity_enabled: v.transitivity_enabled,
     updated_at: v.updated_at,
   });
-  const findVpc = (region: string | undefined, id: string | undefined): StoredVpc => {
-    const r = checkRegion(region);
-    const v = id && isUuid(id) ? vpcs().get(id) : undefined;
-    if (!v || v.region !== r) throw notFound("vpc", id ?? "");
-    return v;
-  };
+  const findVpc = (region: string | undefined, id: string | undefined): StoredVpc =>
+    findInRegion(
+      (i) => vpcs().get(i),
+      region,
+      id,
+      () => notFound("vpc", id ?? ""),
+    );
   const findPn = (region: string | undefined, id: string | undefined): PrivateNetwork => {
     const r = checkRegion(region);
     const pn = id && isUuid(id) ? findPrivateNetwork(ctx, r, id) : undefined;
@@ -219,7 +221,7 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
       .filter((v) => v.region === region)
       .filter((v) => !q.get("name") || v.name.includes(q.get("name") ?? ""))
       .filter((v) => !projectId || v.project_id === projectId)
-      .filter((v) => !q.get("organization_id") || v.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "organization_id"))
       .filter((v) => tags.every((t) => v.tags.includes(t)))
       .filter((v) => isDefault === undefined || v.is_default === isDefault)
       .filter((v) => routing === undefined || v.routing_enabled === routing);
@@ -345,9 +347,7 @@ export function vpcRoutes(router: Router, ctx: SandboxContext): void {
       .all()
       .filter((p) => p.region === region)
       .filter((p) => !q.get("name") || p.name.includes(q.get("name") ?? ""))
-      .filter((p) => !q.get("project_id") || p.project_id === q.get("project_id"))
-      .filter((p) => !q.get("organization_id") || p.organization_id === q.get("organization_id"))
-      .filter((p) => !q.get("vpc_id") || p.vpc_id === q.get("vpc_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id", "vpc_id"))
       .filter((p) => ids.length === 0 || ids.includes(p.id))
       .filter((p) => tags.every((t) => p.tags.includes(t)))
       .filter((p) => dhcp === null || p.dhcp_enabled === (dhcp === "true"));

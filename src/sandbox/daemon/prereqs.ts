@@ -90,19 +90,6 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port of 127.0.0.1 free now (the system's choice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error("no free port on 127.0.0.1"))));
-    });
-  });
-}
-
 export function portInUse(port: number): EvalapError {
   return new EvalapError("sandbox_port_in_use", `port ${port} of 127.0.0.1 is taken by another process`, {
     exitCode: ExitCode.PortInUse,

@@ -8,7 +8,8 @@ import { startSandbox, type Sandbox } from "../server.js";
 import { loadOrCreateCredentials, saveCredentials } from "./credentials.js";
 import { daemonFiles, writePrivateFile } from "./files.js";
 import { clearDeadPidFile } from "./processes.js";
-import { findPostgresBinDir, findVersitygw, freePort, portInUse, portIsFree } from "./prereqs.js";
+import { freePort } from "../ports.js";
+import { findPostgresBinDir, findVersitygw, portInUse, portIsFree } from "./prereqs.js";
 import { ensureStateBucket, startS3, stopOrphanS3, type RunningS3 } from "./s3.js";
 import { DEFAULT_IMAGES, ensureNamespace, imageExists, pushImage, standinDigest } from "./seed.js";
 

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { freePort } from "../ports.js";
 import { findPgBinaries, type PgBinaries } from "./binaries.js";
 
 /** The cluster's bootstrap superuser, named as Scaleway's (databases it creates are owned by `_rdb_superadmin`). */
@@ -53,19 +54,6 @@ function run(file: string, args: string[], opts: { as?: RunAs; timeoutMs?: numbe
         else resolve(stdout);
       },
     );
-  });
-}
-
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released for postgres to take). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

@@ -3,7 +3,8 @@ import { isUuid, newId, statusAfter, timestamp } from "../../clock.js";
 import { checkRegion, type SandboxContext } from "../../context.js";
 import { alreadyExists, invalidArgument, notFound, ScwError } from "../../errors.js";
 import { Fields } from "../../fields.js";
-import { byField, paginate } from "../../pagination.js";
+import { findById } from "../../lookup.js";
+import { ordersBy, paginate } from "../../pagination.js";
 import type { ApiRequest, Router } from "../../router.js";
 import { PROJECTS, type Project } from "../account.js";
 import { PLANS, PRECONFIGURED_RULES, PRODUCTS, RETENTION_CONFIG, type PreconfiguredRule } from "./catalogue.js";
@@ -224,20 +225,10 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
       .filter((s) => origin === "unknown_origin" || s.origin === origin)
       .filter((s) => types.length === 0 || types.includes(s.type))
       .filter((s) => !q.get("name") || s.name === q.get("name"));
-    const created = byField<DataSource>((s) => s.created_at);
-    const name = byField<DataSource>((s) => s.name);
-    const type = byField<DataSource>((s) => s.type);
     const page = paginate(
       q,
       matches,
-      {
-        created_at_asc: created.asc,
-        created_at_desc: created.desc,
-        name_asc: name.asc,
-        name_desc: name.desc,
-        type_asc: type.asc,
-        type_desc: type.desc,
-      },
+      ordersBy<DataSource>({ created_at: (s) => s.created_at, name: (s) => s.name, type: (s) => s.type }),
       "created_at_asc",
     );
     return { body: { data_sources: page.items.map((s) => sourceWire(s)), total_count: page.total } };
@@ -270,11 +261,13 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
 
   // --- Tokens ------------------------------------------------------------------------------------
 
-  const findToken = (region: string, id: string | undefined): Token => {
-    const t = id && isUuid(id) ? tokens().get(id) : undefined;
-    if (!t || t.region !== region) throw notFound("token", id ?? "");
-    return t;
-  };
+  const findToken = (region: string, id: string | undefined): Token =>
+    findById(
+      (i) => tokens().get(i),
+      id,
+      () => notFound("token", id ?? ""),
+      (t) => t.region === region,
+    );
 
   router.add("POST", `${regional}/tokens`, async (req) => {
     const region = checkRegion(req.params.region);
@@ -302,14 +295,7 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
       .all()
       .filter((t) => t.region === region && (!projectId || t.project_id === projectId))
       .filter((t) => scopes.every((s) => t.scopes.includes(s)));
-    const created = byField<Token>((t) => t.created_at);
-    const name = byField<Token>((t) => t.name);
-    const page = paginate(
-      q,
-      matches,
-      { created_at_asc: created.asc, created_at_desc: created.desc, name_asc: name.asc, name_desc: name.desc },
-      "created_at_asc",
-    );
+    const page = paginate(q, matches, ordersBy<Token>({ created_at: (t) => t.created_at, name: (t) => t.name }), "created_at_asc");
     return { body: { tokens: page.items.map(tokenWire), total_count: page.total } };
   });
 
@@ -517,12 +503,10 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
 
   router.add("GET", `${regional}/products`, (req) => {
     checkRegion(req.params.region);
-    const display = byField<(typeof PRODUCTS)[number]>((p) => p.display_name.toLowerCase());
-    const name = byField<(typeof PRODUCTS)[number]>((p) => p.name);
     const page = paginate(
       req.query,
       [...PRODUCTS],
-      { display_name_asc: display.asc, display_name_desc: display.desc, name_asc: name.asc, name_desc: name.desc },
+      ordersBy<(typeof PRODUCTS)[number]>({ display_name: (p) => p.display_name.toLowerCase(), name: (p) => p.name }),
       "display_name_asc",
     );
     return { body: { products_list: page.items, total_count: page.total } };
@@ -571,13 +555,12 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
 
   router.add("GET", "/cockpit/v1/grafana/users", (req) => {
     const projectId = projectOf(req, "query");
-    const login = byField<GrafanaUser>((u) => u.login);
     const page = paginate(
       req.query,
       grafanaUsers()
         .all()
         .filter((u) => u.project_id === projectId),
-      { login_asc: login.asc, login_desc: login.desc },
+      ordersBy<GrafanaUser>({ login: (u) => u.login }),
       "login_asc",
     );
     return {
@@ -598,8 +581,7 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
   });
 
   router.add("GET", "/cockpit/v1/plans", (req) => {
-    const name = byField<(typeof PLANS)[number]>((p) => p.name);
-    const page = paginate(req.query, [...PLANS], { name_asc: name.asc, name_desc: name.desc }, "name_asc");
+    const page = paginate(req.query, [...PLANS], ordersBy<(typeof PLANS)[number]>({ name: (p) => p.name }), "name_asc");
     return { body: { plans: page.items, total_count: page.total } };
   });
 

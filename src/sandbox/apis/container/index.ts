@@ -4,14 +4,16 @@ import { timestamp, newId, isUuid, nowMs } from "../../clock.js";
 import { checkRegion, type SandboxContext } from "../../context.js";
 import { alreadyExists, invalidArgument, notFound, type JsonObject } from "../../errors.js";
 import { Fields } from "../../fields.js";
-import { byField, paginate } from "../../pagination.js";
+import { findInRegion } from "../../lookup.js";
+import { ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { PROJECTS, type Project } from "../account.js";
 import { parseImageRef, resolveImage } from "../registry.js";
 import { findPrivateNetwork } from "../vpc.js";
 import { argon2idHash } from "./argon2.js";
 import { expireDeleted, forgetLater } from "./expire.js";
-import { ContainerRuntime, freePort, type Outcome } from "./runtime.js";
+import { freePort } from "../../ports.js";
+import { ContainerRuntime, type Outcome } from "./runtime.js";
 
 /**
  * Serverless Containers v1 (`/containers/v1/regions/{region}/`): namespaces and containers, field for
@@ -242,12 +244,14 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     updated_at: n.updated_at,
     region: n.region,
   });
-  const findNs = (region: string | undefined, id: string | undefined): StoredNamespace => {
-    const r = checkRegion(region);
-    const n = id && isUuid(id) ? namespaces().get(id) : undefined;
-    if (!n || n.region !== r || gone(n._deleted_at)) throw notFound("namespace", id ?? "");
-    return n;
-  };
+  const findNs = (region: string | undefined, id: string | undefined): StoredNamespace =>
+    findInRegion(
+      (i) => namespaces().get(i),
+      region,
+      id,
+      () => notFound("namespace", id ?? ""),
+      (n) => !gone(n._deleted_at),
+    );
 
   const status = (c: StoredContainer): { status: string; error_message?: string } => {
     if (c._deleted_at) return { status: "deleting" };
@@ -294,12 +298,14 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
       region: c.region,
     };
   };
-  const findContainer = (region: string | undefined, id: string | undefined): StoredContainer => {
-    const r = checkRegion(region);
-    const c = id && isUuid(id) ? containers().get(id) : undefined;
-    if (!c || c.region !== r || gone(c._deleted_at)) throw notFound("container", id ?? "");
-    return c;
-  };
+  const findContainer = (region: string | undefined, id: string | undefined): StoredContainer =>
+    findInRegion(
+      (i) => containers().get(i),
+      region,
+      id,
+      () => notFound("container", id ?? ""),
+      (c) => !gone(c._deleted_at),
+    );
 
   /** A container joins a private network of its region that exists (VPC v2). */
   const checkPrivateNetwork = (region: string, id: string | undefined): void => {
@@ -376,15 +382,12 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     const matches = namespaces()
       .all()
       .filter((n) => n.region === region && !gone(n._deleted_at))
-      .filter((n) => !q.get("project_id") || n.project_id === q.get("project_id"))
-      .filter((n) => !q.get("organization_id") || n.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id"))
       .filter((n) => !q.get("name") || n.name === q.get("name"));
-    const created = byField<StoredNamespace>((n) => n.created_at);
-    const name = byField<StoredNamespace>((n) => n.name);
     const page = paginate(
       q,
       matches,
-      { created_at_asc: created.asc, created_at_desc: created.desc, name_asc: name.asc, name_desc: name.desc },
+      ordersBy<StoredNamespace>({ created_at: (n) => n.created_at, name: (n) => n.name }),
       "created_at_asc",
     );
     return { body: { namespaces: page.items.map(nsWire), total_count: page.total } };
@@ -524,16 +527,13 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     const matches = containers()
       .all()
       .filter((c) => c.region === region && !gone(c._deleted_at))
-      .filter((c) => !q.get("namespace_id") || c.namespace_id === q.get("namespace_id"))
-      .filter((c) => !q.get("name") || c.name === q.get("name"))
+      .filter(sameAsQuery(q, "namespace_id", "name"))
       .filter((c) => !q.get("project_id") || nsOf(c)?.project_id === q.get("project_id"))
       .filter((c) => !q.get("organization_id") || nsOf(c)?.organization_id === q.get("organization_id"));
-    const created = byField<StoredContainer>((c) => c.created_at);
-    const name = byField<StoredContainer>((c) => c.name);
     const page = paginate(
       q,
       matches,
-      { created_at_asc: created.asc, created_at_desc: created.desc, name_asc: name.asc, name_desc: name.desc },
+      ordersBy<StoredContainer>({ created_at: (c) => c.created_at, name: (c) => c.name }),
       "created_at_asc",
     );
     return { body: { containers: page.items.map(wire), total_count: page.total } };

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -51,27 +50,6 @@ export function standinPath(): string {
     dir = parent;
   }
   throw new Error("the EvalAP stand-in (dist/standin/main.js) is not built: run `npm run build` (or set EVALAP_SANDBOX_STANDIN)");
-}
-
-/** A free TCP port on 127.0.0.1, or `preferred` when it is free. */
-export async function freePort(preferred?: number): Promise<number> {
-  const tryListen = (port: number) =>
-    new Promise<number | undefined>((resolve) => {
-      const srv = createServer();
-      srv.once("error", () => resolve(undefined));
-      srv.listen(port, "127.0.0.1", () => {
-        const addr = srv.address();
-        const got = typeof addr === "object" && addr ? addr.port : undefined;
-        srv.close(() => resolve(got));
-      });
-    });
-  if (preferred) {
-    const p = await tryListen(preferred);
-    if (p !== undefined) return p;
-  }
-  const p = await tryListen(0);
-  if (p === undefined) throw new Error("no free port on 127.0.0.1");
-  return p;
 }
 
 /**

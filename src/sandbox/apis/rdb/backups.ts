@@ -5,7 +5,7 @@ import { isUuid, newId, timestamp } from "../../clock.js";
 import { checkRegion, type SandboxContext } from "../../context.js";
 import { notFound, transientState } from "../../errors.js";
 import { Fields } from "../../fields.js";
-import { byField, paginate } from "../../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { clusterOf, createDatabase } from "./clusters.js";
 import { base } from "./instances.js";
@@ -95,23 +95,13 @@ export function backupRoutes(router: Router, ctx: SandboxContext): void {
       .all()
       .filter((b) => b.region === region)
       .filter((b) => !q.get("name") || b.name.includes(q.get("name") ?? ""))
-      .filter((b) => !q.get("instance_id") || b.instance_id === q.get("instance_id"))
+      .filter(sameAsQuery(q, "instance_id"))
       .filter((b) => !q.get("project_id") || projectOf(b) === q.get("project_id"))
       .filter((b) => !q.get("organization_id") || orgOf(b) === q.get("organization_id"));
-    const created = byField<StoredBackup>((b) => b.created_at);
-    const named = byField<StoredBackup>((b) => b.name);
-    const status = byField<StoredBackup>((b) => backupStatus(ctx, b));
     const page = paginate(
       q,
       matches,
-      {
-        created_at_asc: created.asc,
-        created_at_desc: created.desc,
-        name_asc: named.asc,
-        name_desc: named.desc,
-        status_asc: status.asc,
-        status_desc: status.desc,
-      },
+      ordersBy<StoredBackup>({ created_at: (b) => b.created_at, name: (b) => b.name, status: (b) => backupStatus(ctx, b) }),
       "created_at_asc",
     );
     return { body: { database_backups: page.items.map((b) => backupWire(ctx, b)), total_count: page.total } };

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { SandboxContext } from "../../context.js";
-import { PgCluster, SUPERUSER, freePort, ident, literal } from "../../postgres/cluster.js";
+import { PgCluster, SUPERUSER, ident, literal } from "../../postgres/cluster.js";
+import { freePort } from "../../ports.js";
 import { databases, instances, type Permission, type StoredInstance, users } from "./model.js";
 
 /**

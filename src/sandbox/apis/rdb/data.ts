@@ -2,7 +2,7 @@ import { timestamp } from "../../clock.js";
 import type { SandboxContext } from "../../context.js";
 import { alreadyExists, invalidArgument, notFound } from "../../errors.js";
 import { Fields } from "../../fields.js";
-import { byField, paginate } from "../../pagination.js";
+import { byField, ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { clusterOf, alterRole, createDatabase, createRole, databaseSize, dropDatabase, dropRole, setPermission } from "./clusters.js";
 import { base } from "./instances.js";
@@ -108,8 +108,8 @@ export function dataRoutes(router: Router, ctx: SandboxContext): void {
             .all()
             .filter((d) => d.instance_id === i.id)
             .filter((d) => !q.get("name") || d.name === q.get("name"));
-    const by = byField<StoredDatabase>((d) => d.name);
-    const page = paginate(q, matches, { name_asc: by.asc, name_desc: by.desc, size_asc: by.asc, size_desc: by.desc }, "name_asc");
+    // Sizes are not tracked: `size` orders by name.
+    const page = paginate(q, matches, ordersBy<StoredDatabase>({ name: (d) => d.name, size: (d) => d.name }), "name_asc");
     const cluster = await clusterOf(ctx, i);
     const out = [];
     for (const d of page.items)
@@ -152,14 +152,12 @@ export function dataRoutes(router: Router, ctx: SandboxContext): void {
     const matches = privileges(ctx)
       .all()
       .filter((p) => p.instance_id === i.id)
-      .filter((p) => !q.get("database_name") || p.database_name === q.get("database_name"))
+      .filter(sameAsQuery(q, "database_name"))
       .filter((p) => !q.get("user_name") || p.user_name === q.get("user_name"));
-    const byUser = byField<StoredPrivilege>((p) => p.user_name);
-    const byDb = byField<StoredPrivilege>((p) => p.database_name);
     const page = paginate(
       q,
       matches,
-      { user_name_asc: byUser.asc, user_name_desc: byUser.desc, database_name_asc: byDb.asc, database_name_desc: byDb.desc },
+      ordersBy<StoredPrivilege>({ user_name: (p) => p.user_name, database_name: (p) => p.database_name }),
       "user_name_asc",
     );
     return { body: { privileges: page.items.map(privilegeWire), total_count: page.total } };

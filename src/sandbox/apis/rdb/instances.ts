@@ -2,7 +2,7 @@ import { newId, timestamp } from "../../clock.js";
 import { checkRegion, type SandboxContext } from "../../context.js";
 import { invalidArgument, notFound, type JsonObject } from "../../errors.js";
 import { Fields } from "../../fields.js";
-import { byField, paginate } from "../../pagination.js";
+import { byField, ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { PROJECTS, type Project } from "../account.js";
 import { clusterOf, createCluster, createRole, removeCluster } from "./clusters.js";
@@ -162,17 +162,9 @@ export function instanceRoutes(router: Router, ctx: SandboxContext): void {
       .all()
       .filter((i) => i.region === region)
       .filter((i) => !q.get("name") || i.name.includes(q.get("name") ?? ""))
-      .filter((i) => !q.get("project_id") || i.project_id === q.get("project_id"))
-      .filter((i) => !q.get("organization_id") || i.organization_id === q.get("organization_id"))
+      .filter(sameAsQuery(q, "project_id", "organization_id"))
       .filter((i) => tags.every((t) => i.tags.includes(t)));
-    const created = byField<StoredInstance>((i) => i.created_at);
-    const named = byField<StoredInstance>((i) => i.name);
-    const page = paginate(
-      q,
-      matches,
-      { created_at_asc: created.asc, created_at_desc: created.desc, name_asc: named.asc, name_desc: named.desc },
-      "created_at_asc",
-    );
+    const page = paginate(q, matches, ordersBy<StoredInstance>({ created_at: (i) => i.created_at, name: (i) => i.name }), "created_at_asc");
     return { body: { instances: page.items.map((i) => instanceWire(ctx, i)), total_count: page.total } };
   });
 
