@@ -251,7 +251,7 @@ export class HumanReporter implements Reporter {
     if (oldest.done === true) return "apply";
     const [address, action] = oldest.value;
     const more = this.inFlight.size - 1;
-    return `apply: ${action} ${address}${more > 0 ? ` (+${more} more)` : ""}`;
+    return `apply ${action} ${address}${more > 0 ? ` (+${more} more)` : ""}`;
   }
 
   private setSpinnerText(text: string): void {

@@ -105,11 +105,11 @@ describe("the human reporter's apply progress", () => {
     progress("rdb_instance.this", "complete");
     human.close();
     expect(texts.map((t) => t.replace(/ \S+$/, ""))).toEqual([
-      "apply: create rdb_instance.this",
-      "apply: create rdb_instance.this (+1 more)",
-      "apply: create rdb_instance.this",
-      "apply: create rdb_instance.this (+1 more)",
-      "apply: create rdb_instance.this",
+      "apply create rdb_instance.this",
+      "apply create rdb_instance.this (+1 more)",
+      "apply create rdb_instance.this",
+      "apply create rdb_instance.this (+1 more)",
+      "apply create rdb_instance.this",
       "apply",
     ]);
   });
