@@ -3,7 +3,7 @@
 # Here: the production defaults and the production-specific validations. The validations that
 # hold for every environment (images, app_secrets keys, memory >= 2 GiB, 0 <= min_scale <=
 # max_scale, log_level, retention ranges...) are in ../modules/evalap-platform/variables.tf.
-# Production only (enforced below): min_scale >= 2, HA, not db-dev-*, encrypted at rest,
+# Production only (enforced below): USER_API_KEYS set, min_scale >= 2 (the API; the UI runs one replica), HA, not db-dev-*, encrypted at rest,
 # 30 to 365 days of backups, no public database endpoint.
 
 # ---------------------------------------------------------------------------------------------
@@ -30,6 +30,13 @@ variable "app_secrets" {
   type        = map(string)
   description = "EvalAP secrets keyed by environment variable name (ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, USER_API_KEYS, HF_TOKEN, OPENAI_API_KEY...). Set TF_VAR_app_secrets (JSON) from CI secrets; stored in Secret Manager and injected as secret environment variables."
   sensitive   = true
+
+  # Without USER_API_KEYS EvalAP accepts any bearer token: a public production API would let anyone
+  # run evaluations on the LLM keys. Only the check's result is revealed, never a value.
+  validation {
+    condition     = nonsensitive(length(trimspace(lookup(var.app_secrets, "USER_API_KEYS", ""))) > 0)
+    error_message = "Production needs app_secrets.USER_API_KEYS (non-empty): without it EvalAP's API accepts any bearer token."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------

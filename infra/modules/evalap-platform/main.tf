@@ -42,6 +42,7 @@ locals {
       health_path   = "/openapi.json"
       expect        = { json = true, contains = "\"openapi\"" }
       startup_probe = { failure_threshold = 60, interval = "10s", timeout = "5s" }
+      max_replicas  = null
     }
     evalap-ui = {
       description   = "EvalAP Streamlit UI with its co-located API + runner - ${local.environment}"
@@ -49,6 +50,9 @@ locals {
       health_path   = "/_stcore/health"
       expect        = { json = false, contains = "ok" }
       startup_probe = { failure_threshold = 60, interval = "10s", timeout = "5s" }
+      # One replica: Streamlit keeps each session (and its uploads) in the process that served it,
+      # and Serverless Containers has no session affinity, so a second replica breaks sessions.
+      max_replicas = 1
     }
   }
 
@@ -64,8 +68,8 @@ locals {
       description                   = s.description
       cpu_limit                     = var.container.cpu_limit
       memory_limit_bytes            = var.container.memory_limit_bytes
-      min_scale                     = var.container.min_scale
-      max_scale                     = var.container.max_scale
+      min_scale                     = s.max_replicas == null ? var.container.min_scale : min(var.container.min_scale, s.max_replicas)
+      max_scale                     = s.max_replicas == null ? var.container.max_scale : min(var.container.max_scale, s.max_replicas)
       concurrent_requests_threshold = var.container.concurrent_requests_threshold
       timeout                       = 300
       privacy                       = "public"

@@ -53,6 +53,7 @@ variables {
   app_secrets = {
     ADMIN_TOKEN           = "mock-admin-token"
     EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+    USER_API_KEYS         = "mock-user-api-keys"
     OPENAI_API_KEY        = "mock-openai-key"
   }
 }
@@ -76,8 +77,13 @@ run "production_invariants" {
   }
 
   assert {
-    condition     = alltrue([for c in module.platform.internals.containers : c.min_scale >= 2])
-    error_message = "Production runs at least 2 instances of every service (FR-002)."
+    condition     = module.platform.internals.containers["evalap"].min_scale >= 2
+    error_message = "Production runs at least 2 instances of the API (FR-002)."
+  }
+
+  assert {
+    condition     = module.platform.internals.containers["evalap-ui"].min_scale == 1 && module.platform.internals.containers["evalap-ui"].max_scale == 1
+    error_message = "The Streamlit UI is the exception: exactly one replica, since Serverless Containers has no session affinity and a session's uploads live in one process."
   }
 
   assert {
@@ -242,4 +248,32 @@ run "short_passphrase_is_rejected" {
   }
 
   expect_failures = [var.state_passphrase]
+}
+
+run "open_api_is_rejected" {
+  command = plan
+
+  variables {
+    app_secrets = {
+      ADMIN_TOKEN           = "mock-admin-token"
+      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+      OPENAI_API_KEY        = "mock-openai-key"
+    }
+  }
+
+  expect_failures = [var.app_secrets]
+}
+
+run "blank_user_api_keys_are_rejected" {
+  command = plan
+
+  variables {
+    app_secrets = {
+      ADMIN_TOKEN           = "mock-admin-token"
+      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
+      USER_API_KEYS         = "  "
+    }
+  }
+
+  expect_failures = [var.app_secrets]
 }

@@ -156,8 +156,13 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.cpu_limit == 2240 && c.memory_limit_bytes == 4096000000 && c.min_scale == 0 && c.max_scale == 2])
+    condition     = alltrue([for c in module.containers.containers : c.cpu_limit == 2240 && c.memory_limit_bytes == 4096000000 && c.min_scale == 0]) && module.containers.containers["evalap"].max_scale == 2
     error_message = "var.container reaches every container."
+  }
+
+  assert {
+    condition     = module.containers.containers["evalap-ui"].max_scale == 1
+    error_message = "The Streamlit UI runs one replica (sessions and uploads live in one process; no session affinity)."
   }
 
   assert {
@@ -230,8 +235,13 @@ run "production_inputs_reach_the_resources" {
   }
 
   assert {
-    condition     = alltrue([for c in module.containers.containers : c.min_scale == 2 && c.max_scale == 5 && c.environment["LOG_LEVEL"] == "WARNING"])
-    error_message = "Production scaling and log level reach every container."
+    condition     = module.containers.containers["evalap"].min_scale == 2 && module.containers.containers["evalap"].max_scale == 5 && alltrue([for c in module.containers.containers : c.environment["LOG_LEVEL"] == "WARNING"])
+    error_message = "Production scaling and log level reach the API."
+  }
+
+  assert {
+    condition     = module.containers.containers["evalap-ui"].min_scale == 1 && module.containers.containers["evalap-ui"].max_scale == 1
+    error_message = "The UI keeps its one replica in production too (min_scale capped at 1)."
   }
 
   assert {
