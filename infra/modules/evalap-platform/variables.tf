@@ -101,6 +101,18 @@ variable "container" {
     condition     = var.container.min_scale >= 0 && var.container.min_scale <= var.container.max_scale
     error_message = "container.min_scale must be between 0 and max_scale."
   }
+
+  # Serverless Containers' limits (Scaleway's containers-limitations page): at most 80 concurrent
+  # requests per instance and 50 instances per container; the API refuses more at apply time.
+  validation {
+    condition     = var.container.concurrent_requests_threshold >= 1 && var.container.concurrent_requests_threshold <= 80
+    error_message = "container.concurrent_requests_threshold must be between 1 and 80 (Serverless Containers' per-instance concurrency limit)."
+  }
+
+  validation {
+    condition     = var.container.max_scale <= 50
+    error_message = "container.max_scale must be at most 50 (Serverless Containers' instance limit per container)."
+  }
 }
 
 variable "enable_ui" {

@@ -404,6 +404,52 @@ run "min_scale_above_max_scale_is_rejected" {
   expect_failures = [var.container]
 }
 
+run "concurrency_above_scaleway_limit_is_rejected" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 4096000000
+      min_scale                     = 0
+      max_scale                     = 2
+      concurrent_requests_threshold = 81
+    }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "max_scale_above_scaleway_limit_is_rejected" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 4096000000
+      min_scale                     = 0
+      max_scale                     = 51
+      concurrent_requests_threshold = 50
+    }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "scaleway_limits_themselves_are_accepted" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 4096000000
+      min_scale                     = 0
+      max_scale                     = 50
+      concurrent_requests_threshold = 80
+    }
+  }
+}
+
 run "missing_required_secret_is_rejected" {
   command = plan
 
