@@ -254,8 +254,7 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     const q = req.query;
     const matches = liveAll(namespaces.all())
       .filter((n) => n._region === region)
-      .filter(sameAsQuery(q, "project_id", "organization_id"))
-      .filter((n) => !q.get("name") || n.name === q.get("name"));
+      .filter(sameAsQuery(q, "project_id", "organization_id", "name"));
     const page = paginate(
       q,
       matches,
@@ -326,7 +325,7 @@ export function registryRoutes(router: Router, ctx: SandboxContext): void {
     const q = req.query;
     const matches = liveAll(tags.all())
       .filter((t) => t.image_id === image.id)
-      .filter((t) => !q.get("name") || t.name === q.get("name"));
+      .filter(sameAsQuery(q, "name"));
     const page = paginate(
       q,
       matches,

@@ -4,7 +4,7 @@ import { checkRegion, type SandboxContext } from "../../context.js";
 import { alreadyExists, invalidArgument, notFound, ScwError } from "../../errors.js";
 import { Fields } from "../../fields.js";
 import { findById } from "../../lookup.js";
-import { ordersBy, paginate } from "../../pagination.js";
+import { ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { ApiRequest, Router } from "../../router.js";
 import { PROJECTS, type Project } from "../account.js";
 import { PLANS, PRECONFIGURED_RULES, PRODUCTS, RETENTION_CONFIG, type PreconfiguredRule } from "./catalogue.js";
@@ -224,7 +224,7 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
       .filter((s) => !projectId || s.project_id === projectId)
       .filter((s) => origin === "unknown_origin" || s.origin === origin)
       .filter((s) => types.length === 0 || types.includes(s.type))
-      .filter((s) => !q.get("name") || s.name === q.get("name"));
+      .filter(sameAsQuery(q, "name"));
     const page = paginate(
       q,
       matches,

@@ -382,8 +382,7 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     const matches = namespaces()
       .all()
       .filter((n) => n.region === region && !gone(n._deleted_at))
-      .filter(sameAsQuery(q, "project_id", "organization_id"))
-      .filter((n) => !q.get("name") || n.name === q.get("name"));
+      .filter(sameAsQuery(q, "project_id", "organization_id", "name"));
     const page = paginate(
       q,
       matches,

@@ -107,7 +107,7 @@ export function dataRoutes(router: Router, ctx: SandboxContext): void {
         : databases(ctx)
             .all()
             .filter((d) => d.instance_id === i.id)
-            .filter((d) => !q.get("name") || d.name === q.get("name"));
+            .filter(sameAsQuery(q, "name"));
     // Sizes are not tracked: `size` orders by name.
     const page = paginate(q, matches, ordersBy<StoredDatabase>({ name: (d) => d.name, size: (d) => d.name }), "name_asc");
     const cluster = await clusterOf(ctx, i);
