@@ -2,6 +2,7 @@ import { execa } from "execa";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { resourceCounts } from "../../src/sandbox/daemon/seed.js";
 import { readDescriptor, sandboxEnv, type SandboxDescriptor } from "../../src/sandbox/descriptor.js";
 import { CLI, REPO } from "./project.js";
 
@@ -55,10 +56,7 @@ export async function sandboxProject(opts: { readyDelay?: string } = {}): Promis
     descriptor,
     env,
     cli,
-    counts: async () => {
-      const res = await fetch(`${descriptor.apiUrl}/_sandbox/resources`, { headers: { "X-Auth-Token": descriptor.scaleway.secretKey } });
-      return ((await res.json()) as { counts: Record<string, number> }).counts;
-    },
+    counts: () => resourceCounts({ url: descriptor.apiUrl, token: descriptor.scaleway.secretKey }),
     cleanup,
   };
 }

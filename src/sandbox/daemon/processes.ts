@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
 import { processIsGone } from "../../lock/holder.js";
 import { sleep } from "../../core/sleep.js";
 
@@ -16,7 +15,7 @@ export function processMatches(pid: number, marks: readonly string[]): boolean {
   } catch {
     return true;
   }
-  // A zombie (dead, not yet reaped by its parent) has an empty command line: it runs nothing.
+  // processIsGone already counts a zombie as gone; an empty command line (a kernel thread) runs none of ours.
   return cmdline !== "" && marks.every((m) => cmdline.includes(m));
 }
 
@@ -36,13 +35,4 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
   }
-}
-
-/**
- * Removes a pid file whose process is gone or a zombie (see processMatches). The data-folder locks count a zombie (a
- * killed daemon its init has not reaped yet) as alive: it would hold the folder forever.
- */
-export async function clearDeadPidFile(file: string): Promise<void> {
-  const pid = Number((await readFile(file, "utf8").catch(() => "")).trim());
-  if (Number.isInteger(pid) && pid > 0 && !processMatches(pid, [])) await rm(file, { force: true });
 }

@@ -1,5 +1,4 @@
 import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
 import { EvalapError, errorMessage, isEvalapError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import { lockDataDir } from "../datalock.js";
@@ -7,7 +6,6 @@ import { SandboxDescriptorSchema, type SandboxDescriptor } from "../descriptor.j
 import { startSandbox, type Sandbox } from "../server.js";
 import { loadOrCreateCredentials, saveCredentials } from "./credentials.js";
 import { daemonFiles, writePrivateFile } from "./files.js";
-import { clearDeadPidFile } from "./processes.js";
 import { freePort } from "../ports.js";
 import { findPostgresBinDir, findVersitygw, portInUse, portIsFree } from "./prereqs.js";
 import { ensureStateBucket, startS3, stopOrphanS3, type RunningS3 } from "./s3.js";
@@ -19,7 +17,6 @@ export const ZONE = "fr-par-1";
 export const STATE_BUCKET = "evalap-tfstate-staging";
 /** What the daemon's command line contains (`evalap-infra sandbox serve …`): how a pid is recognised as one. */
 /** The pid file datalock.ts keeps in a locked folder. */
-const LOCK_FILE = "sandbox.pid";
 export const DAEMON_MARKS = ["sandbox", "serve"] as const;
 
 export interface DaemonOptions {
@@ -64,8 +61,6 @@ export async function runDaemon(opts: DaemonOptions, log: DaemonLog): Promise<nu
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     await rm(files.failure, { force: true });
     await mkdir(files.lockDir, { recursive: true, mode: 0o700 });
-    await clearDeadPidFile(path.join(files.lockDir, LOCK_FILE));
-    await clearDeadPidFile(path.join(opts.dataDir, LOCK_FILE));
     const unlock = await lockDataDir(files.lockDir).catch((err: unknown) => {
       if (!/in use by process/.test(errorMessage(err))) throw err;
       throw new EvalapError("sandbox_running", `a sandbox already runs on ${opts.dataDir} (${errorMessage(err)})`, {
