@@ -20,7 +20,7 @@ const remote = z.strictObject({
   prefix: z.string().optional().describe('Key prefix of the tool\'s objects (default "evalap-infra/<environment>")'),
 });
 
-const environment = z.strictObject({
+export const environmentSchema = z.strictObject({
   root: z.string().min(1).describe("OpenTofu root module of this environment, relative to the config file (e.g. infra/staging)"),
   protection: z
     .enum(["standard", "protected"])
@@ -60,7 +60,7 @@ export const configSchema = z
     environments: z
       .record(
         z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "environment names are lower-case letters, digits and dashes" }),
-        environment,
+        environmentSchema,
       )
       .refine((envs) => Object.keys(envs).length > 0, { message: "declare at least one environment" })
       .describe("Deployable environments, each mapped to an OpenTofu root module"),

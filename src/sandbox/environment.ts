@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { ProjectConfig } from "../config/load.js";
-import type { EnvironmentConfig } from "../config/schema.js";
+import { environmentSchema, type EnvironmentConfig } from "../config/schema.js";
 import { ConfigError } from "../core/errors.js";
 import { sandboxDataDir, sandboxEnv, type SandboxDescriptor } from "./descriptor.js";
 
@@ -53,15 +53,8 @@ export async function attachSandbox(config: ProjectConfig, name: string, env: No
 
 /** The declared settings, or the built-in ones, with the sandbox's bucket and images filled in. */
 export function sandboxEnvironment(declared: EnvironmentConfig | undefined, d: SandboxDescriptor): EnvironmentConfig {
-  const base: EnvironmentConfig = declared ?? {
-    root: SANDBOX_DEFAULT_ROOT,
-    protection: "standard",
-    vars: {},
-    varFiles: [],
-    backendConfig: {},
-    images: {},
-    sandbox: true,
-  };
+  // The schema's own defaults, so the built-in environment is exactly what declaring it would give.
+  const base: EnvironmentConfig = declared ?? environmentSchema.parse({ root: SANDBOX_DEFAULT_ROOT, sandbox: true });
   return {
     ...base,
     // The root's backend names Scaleway's endpoint; tofu init is pointed at the sandbox's instead.
