@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import { hasExited, procStat } from "../core/proc.js";
 import type { LockHolder } from "../core/types.js";
 
 export type { LockHolder };
@@ -28,13 +28,7 @@ export function processIsGone(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ESRCH";
   }
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return false; // no /proc: signal 0 is all we know
-  }
-  // The command name (field 2) may hold spaces and parentheses: the state follows its last ")".
-  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  return state === "Z" || state === "X";
+  const stat = procStat(pid);
+  // No /proc: signal 0 is all we know.
+  return stat !== null && hasExited(stat);
 }

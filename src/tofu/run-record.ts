@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { hasExited, procStat } from "../core/proc.js";
 
 /**
  * What the tool knows about one tofu process it started, kept on disk while the process runs and
@@ -42,15 +43,10 @@ export function currentUser(): string {
 
 /** Field 22 of /proc/<pid>/stat, or null when the process does not exist (or there is no /proc). */
 export async function procStartTime(pid: number): Promise<number | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
-  if (stat === null) return null;
-  // The command name (field 2) may hold spaces and parentheses: count fields after its last ")".
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // A zombie (Z) or dead (X) process has exited: it holds nothing and writes nothing, even if its
-  // parent never reaps it (a container without an init). It counts as gone.
-  if (fields[0] === "Z" || fields[0] === "X") return null;
-  const value = Number(fields[22 - 3]);
-  return Number.isFinite(value) ? value : null;
+  const stat = procStat(pid);
+  // A zombie or dead process has exited: it holds nothing and writes nothing, even if its parent
+  // never reaps it (a container without an init). It counts as gone.
+  return stat === null || hasExited(stat) ? null : stat.startTime;
 }
 
 /** The local time with its offset, as an operator reads it next to `date`. */
