@@ -16,7 +16,6 @@ import {
 import { daemonFiles } from "../../sandbox/daemon/files.js";
 import { findPostgresBinDir, findVersitygw, portInUse, portIsFree } from "../../sandbox/daemon/prereqs.js";
 import { pushImage, SandboxApiError } from "../../sandbox/daemon/seed.js";
-import { runDaemon } from "../../sandbox/daemon/serve.js";
 import { makeConfirm, runCommand, type GlobalOptions } from "../run.js";
 
 export interface SandboxFlags {
@@ -261,5 +260,7 @@ export async function sandboxServeCommand(opts: SandboxUpFlags, globals: GlobalO
   } catch (err) {
     return runCommand("sandbox serve", undefined, globals, () => Promise.reject(err instanceof Error ? err : new Error(String(err))));
   }
+  // Only the daemon loads the emulator (every API, pg, the stand-in runner); the other subcommands never need it.
+  const { runDaemon } = await import("../../sandbox/daemon/serve.js");
   return runDaemon({ dataDir, readyDelayMs, ...(opts.port !== undefined ? { port: opts.port } : {}) }, log);
 }

@@ -5,12 +5,12 @@ import path from "node:path";
 import { EvalapError } from "../../core/errors.js";
 import { ExitCode, type ExitCodeValue } from "../../core/exit-codes.js";
 import { sleep } from "../../core/sleep.js";
-import { readDescriptor, type SandboxDescriptor } from "../descriptor.js";
-import { daemonFiles } from "./files.js";
+import { DATA_LOCK_FILE } from "../datalock.js";
+import { DESCRIPTOR_FILE, readDescriptor, type SandboxDescriptor } from "../descriptor.js";
+import { DAEMON_MARKS, daemonFiles, type StartFailure } from "./files.js";
 import { processMatches, signal, waitGone } from "./processes.js";
 import { stopOrphanS3 } from "./s3.js";
 import { resourceCounts } from "./seed.js";
-import { DAEMON_MARKS, type StartFailure } from "./serve.js";
 
 /** What a data folder holds: a sandbox answering, one starting or stuck, one that died, or none. */
 export type SandboxState =
@@ -23,7 +23,7 @@ export type SandboxState =
 const isDaemon = (pid: number): boolean => processMatches(pid, DAEMON_MARKS);
 
 async function lockHolder(dataDir: string): Promise<number | undefined> {
-  const pid = Number((await readFile(path.join(daemonFiles(dataDir).lockDir, "sandbox.pid"), "utf8").catch(() => "")).trim());
+  const pid = Number((await readFile(path.join(daemonFiles(dataDir).lockDir, DATA_LOCK_FILE), "utf8").catch(() => "")).trim());
   return isDaemon(pid) ? pid : undefined;
 }
 
@@ -205,14 +205,14 @@ async function stopDaemonPid(dataDir: string, pid: number, graceMs: number, log:
 
 /** Files and folders a sandbox data folder holds: `reset` removes only a folder made of these. */
 const SANDBOX_ENTRIES = new Set([
-  "sandbox.json",
+  DESCRIPTOR_FILE,
   "credentials.json",
   "sandbox.log",
   "sandbox.failed.json",
   "daemon",
   "s3",
   "state.json",
-  "sandbox.pid",
+  DATA_LOCK_FILE,
 ]);
 
 /**

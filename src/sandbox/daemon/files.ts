@@ -2,6 +2,17 @@ import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DESCRIPTOR_FILE } from "../descriptor.js";
 
+/** What the daemon's command line contains (`evalap-infra sandbox serve …`): how a pid is recognised as one. */
+export const DAEMON_MARKS = ["sandbox", "serve"] as const;
+
+/** What a failed start leaves for `sandbox up` in `sandbox.failed.json`. */
+export interface StartFailure {
+  code: string;
+  message: string;
+  hint?: string;
+  exitCode: number;
+}
+
 /** The daemon's files in the sandbox's data folder (beside the emulator's `state.json`). */
 export function daemonFiles(dataDir: string) {
   return {

@@ -5,7 +5,7 @@ import { lockDataDir } from "../datalock.js";
 import { SandboxDescriptorSchema, type SandboxDescriptor } from "../descriptor.js";
 import { startSandbox, type Sandbox } from "../server.js";
 import { loadOrCreateCredentials, saveCredentials } from "./credentials.js";
-import { daemonFiles, writePrivateFile } from "./files.js";
+import { daemonFiles, writePrivateFile, type StartFailure } from "./files.js";
 import { freePort } from "../ports.js";
 import { findPostgresBinDir, findVersitygw, portInUse, portIsFree } from "./prereqs.js";
 import { ensureStateBucket, startS3, stopOrphanS3, type RunningS3 } from "./s3.js";
@@ -15,9 +15,6 @@ export const REGION = "fr-par";
 export const ZONE = "fr-par-1";
 /** The staging root's state bucket, as infra/bootstrap names it. */
 export const STATE_BUCKET = "evalap-tfstate-staging";
-/** What the daemon's command line contains (`evalap-infra sandbox serve …`): how a pid is recognised as one. */
-/** The pid file datalock.ts keeps in a locked folder. */
-export const DAEMON_MARKS = ["sandbox", "serve"] as const;
 
 export interface DaemonOptions {
   /** Absolute. */
@@ -28,14 +25,6 @@ export interface DaemonOptions {
 }
 
 export type DaemonLog = (line: string) => void;
-
-/** What a failed start leaves for `sandbox up` in `sandbox.failed.json`. */
-export interface StartFailure {
-  code: string;
-  message: string;
-  hint?: string;
-  exitCode: number;
-}
 
 /**
  * The sandbox daemon (`evalap-infra sandbox serve`): the S3 server, the emulator, what
