@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { sleep } from "../../core/sleep.js";
 import { processMatches, signal, waitGone } from "./processes.js";
 
@@ -106,6 +105,8 @@ export async function ensureStateBucket(
   s3: { endpoint: string; region: string; accessKey: string; secretKey: string },
   bucket: string,
 ): Promise<"created" | "existed"> {
+  // Loaded here only: `sandbox status`, `down` and `deploy sandbox` reach this module for stopOrphanS3.
+  const { CreateBucketCommand, S3Client } = await import("@aws-sdk/client-s3");
   const client = new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,
