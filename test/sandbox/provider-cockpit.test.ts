@@ -10,8 +10,8 @@ const REGIONAL = "/cockpit/v1/regions/fr-par";
 /**
  * The real gate for Cockpit: OpenTofu and the real Scaleway provider 2.81.0 apply
  * infra/modules/cockpit-monitoring itself (through test/fixtures/sandbox-cockpit) on the sandbox,
- * find no drift (even after a restart), change the contact emails, then destroy leaves no data
- * source, no token, no contact point, and the alert manager disabled.
+ * find no drift (even after a restart), refuse a product the catalogue does not list, change the contact
+ * emails, then destroy leaves no contact point, the rules disabled and the alert manager disabled.
  */
 describe("the real provider on the sandbox: infra/modules/cockpit-monitoring", () => {
   // Preconfigured rules go `enabling` → `enabled` after this: the provider's waiter really waits.
@@ -59,30 +59,18 @@ describe("the real provider on the sandbox: infra/modules/cockpit-monitoring", (
     expect(apply.exitCode, apply.output).toBe(0);
     const out = await outputs();
 
-    // What the module selects today with evalap-platform's filter ["container", "postgres", "rdb"] on
-    // the recorded catalogue: no preconfigured alert's product_name contains "container" or "rdb"
-    // (Serverless Containers have none; RDB's are named "PostgreSQL"/"MySQL"), so only the three
-    // PostgreSQL rules. The app's containers get no alert: infra's filter is fixed by another issue.
+    // evalap-platform's filter, ["PostgreSQL"], compared exactly with the product names the recorded
+    // catalogue holds: the three PostgreSQL rules, nothing of MySQL or Serverless SQL ("SQL Databases").
     const postgres = PRECONFIGURED_RULES.filter((r) => r.product_name === "PostgreSQL").map((r) => r.rule_id);
     expect(postgres).toHaveLength(3);
-    expect(PRECONFIGURED_RULES.some((r) => /container|rdb/i.test(r.product_name))).toBe(false);
     expect([...(out.enabled_preconfigured_alerts as string[])].sort()).toEqual([...postgres].sort());
     expect(out.catalogue).toHaveLength(PRECONFIGURED_RULES.length);
-
-    const metricsId = out.metrics_source_id as string;
-    expect(metricsId).toMatch(/^fr-par\/[0-9a-f-]{36}$/);
-    const bareId = metricsId.slice("fr-par/".length);
-    expect(out).toMatchObject({
-      metrics_url: `https://${bareId}.metrics.cockpit.fr-par.scw.cloud`,
-      metrics_push_url: `https://${bareId}.metrics.cockpit.fr-par.scw.cloud/api/v1/push`,
-      grafana_url: `https://${PROJECT}.dashboard.cockpit.scaleway.com`,
-      push_token_given: true,
-      rules_token_given: true,
-    });
-    expect(out.logs_push_url).toMatch(/^https:\/\/[0-9a-f-]{36}\.logs\.cockpit\.fr-par\.scw\.cloud\/loki\/api\/v1\/push$/);
+    expect(out).toMatchObject({ grafana_url: `https://${PROJECT}.dashboard.cockpit.scaleway.com` });
     expect(out.alert_manager_url).toMatch(/^https:\/\/[0-9a-f-]{36}\.alertmanager\.cockpit\.fr-par\.scw\.cloud$/);
-    expect(await counts()).toMatchObject({ "cockpit.data_sources": 2, "cockpit.tokens": 2 });
-    expect(await contactEmails()).toEqual(["ops@example.org", "oncall@example.org"]);
+    // Nothing pushes metrics or logs: no custom data source, no token (issue 10, item 8).
+    expect((await counts())["cockpit.data_sources"] ?? 0).toBe(0);
+    expect((await counts())["cockpit.tokens"] ?? 0).toBe(0);
+    expect(await contactEmails()).toEqual(["oncall@evalap.beta.gouv.fr", "ops@evalap.beta.gouv.fr"]);
     // The provider waited for them: enabled, not enabling.
     const statuses = await ruleStatuses();
     for (const id of postgres) expect(statuses[id]).toBe("enabled");
@@ -93,18 +81,24 @@ describe("the real provider on the sandbox: infra/modules/cockpit-monitoring", (
     await h.restart();
     await noDrift();
 
+    // The old filter's words are not product names: the plan stops, naming what the catalogue lists,
+    // instead of enabling nothing for them.
+    const typo = await tofu("plan", "-input=false", "-var", 'preconfigured_alert_products=["container","postgres","rdb"]');
+    expect(typo.exitCode, typo.output).toBe(1);
+    // tofu wraps diagnostics in a box: read them as one line.
+    const said = typo.output.replace(/[│╷╵]/g, " ").replace(/\s+/g, " ");
+    expect(said).toContain("does not list: container, postgres, rdb");
+    expect(said).toMatch(/It lists: .*PostgreSQL/);
+
     // New contact emails: the provider deletes the one gone and creates the new one.
-    const emails = ["-var", 'contact_emails=["ops@example.org","pager@example.org"]'];
+    const emails = ["-var", 'contact_emails=["oncall@evalap.beta.gouv.fr","pager@evalap.beta.gouv.fr"]'];
     const change = await tofu("apply", "-auto-approve", "-input=false", ...emails);
     expect(change.exitCode, change.output).toBe(0);
-    expect(await contactEmails()).toEqual(["ops@example.org", "pager@example.org"]);
+    expect(await contactEmails()).toEqual(["oncall@evalap.beta.gouv.fr", "pager@evalap.beta.gouv.fr"]);
     await noDrift(...emails);
 
     const destroy = await tofu("destroy", "-auto-approve", "-input=false", ...emails);
     expect(destroy.exitCode, destroy.output).toBe(0);
-    const left = await counts();
-    expect(left["cockpit.data_sources"] ?? 0).toBe(0);
-    expect(left["cockpit.tokens"] ?? 0).toBe(0);
     expect(await contactEmails()).toEqual([]);
     expect(await alertManager()).toMatchObject({ alert_manager_enabled: false, alert_manager_url: null });
     // Destroy asked to disable the rules it had enabled (they settle to `disabled` after the delay).

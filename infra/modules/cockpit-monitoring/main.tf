@@ -1,25 +1,15 @@
-# Cockpit for one environment: custom metrics and logs data sources with their retention, the
-# alert manager with email contact points and the preconfigured alerts, and a token that can push
-# metrics and logs. Scaleway products (Serverless Containers, RDB) already report to Cockpit's
-# managed data sources; the custom sources are for what the application or CI pushes.
+# Cockpit alerting for one environment: the project's alert manager, its email contact points and the
+# preconfigured alert rules of the products the environment uses.
 #
-# The provider has no resource for custom alert rules: see README.md.
-
-resource "scaleway_cockpit_source" "metrics" {
-  name           = "${var.name_prefix}-metrics"
-  type           = "metrics"
-  retention_days = var.metrics_retention_days
-  project_id     = var.project_id
-  region         = var.region
-}
-
-resource "scaleway_cockpit_source" "logs" {
-  name           = "${var.name_prefix}-logs"
-  type           = "logs"
-  retention_days = var.logs_retention_days
-  project_id     = var.project_id
-  region         = var.region
-}
+# The alert manager is one per Scaleway project and region: whoever manages it owns every contact point
+# of the project, and destroying it disables alerting for the whole project (the provider's delete
+# removes all contact points, internal/services/cockpit/alert_manager.go). So each environment lives in
+# its own project (infra/bootstrap creates them) and this module is applied once per project.
+#
+# No custom data source and no push token: nothing in EvalAP pushes metrics or logs, and Serverless
+# Containers and Managed Databases report to the project's Scaleway-managed sources by themselves.
+# Custom alert rules on those sources are files in infra/alerts, pushed by `evalap-infra alerts sync`:
+# the provider has no resource for them (README.md).
 
 data "scaleway_cockpit_preconfigured_alert" "all" {
   project_id = var.project_id
@@ -27,9 +17,20 @@ data "scaleway_cockpit_preconfigured_alert" "all" {
 }
 
 locals {
+  catalogue = data.scaleway_cockpit_preconfigured_alert.all.alerts
+
+  # Product names as the API spells them ("PostgreSQL", "Kubernetes", "LB"...), compared exactly
+  # (case aside): a substring match once turned "postgres" and "container" into rules of other products.
+  wanted_products = [for p in var.preconfigured_alert_products : lower(p)]
+  listed_products = distinct([for a in local.catalogue : a.product_name])
+  unknown_products = [
+    for p in var.preconfigured_alert_products : p
+    if !contains([for l in local.listed_products : lower(l)], lower(p))
+  ]
+
   selected_alerts = [
-    for a in data.scaleway_cockpit_preconfigured_alert.all.alerts : a.preconfigured_rule_id
-    if length(var.preconfigured_alert_products) == 0 || anytrue([for p in var.preconfigured_alert_products : strcontains(lower(a.product_name), lower(p))])
+    for a in local.catalogue : a.preconfigured_rule_id
+    if length(var.preconfigured_alert_products) == 0 || contains(local.wanted_products, lower(a.product_name))
   ]
 }
 
@@ -44,36 +45,14 @@ resource "scaleway_cockpit_alert_manager" "this" {
       email = contact_points.value
     }
   }
-}
 
-resource "scaleway_cockpit_token" "push" {
-  name       = "${var.name_prefix}-push"
-  project_id = var.project_id
-  region     = var.region
-
-  scopes {
-    write_metrics = true
-    write_logs    = true
-    query_metrics = false
-    query_logs    = false
-  }
-}
-
-resource "scaleway_cockpit_token" "rules" {
-  count = var.create_rules_token ? 1 : 0
-
-  name       = "${var.name_prefix}-rules"
-  project_id = var.project_id
-  region     = var.region
-
-  scopes {
-    query_metrics       = true
-    query_logs          = true
-    setup_metrics_rules = true
-    setup_logs_rules    = true
-    setup_alerts        = true
-    write_metrics       = false
-    write_logs          = false
+  lifecycle {
+    # A product the catalogue does not list would enable nothing, silently: refuse it, naming what the
+    # API does list, so a renamed product or a typo is seen at plan time.
+    precondition {
+      condition     = length(local.unknown_products) == 0
+      error_message = "preconfigured_alert_products names products the preconfigured-alert catalogue does not list: ${join(", ", local.unknown_products)}. It lists: ${join(", ", local.listed_products)}."
+    }
   }
 }
 

@@ -1,13 +1,3 @@
-variable "name_prefix" {
-  type        = string
-  description = "Prefix of the data sources and token, e.g. evalap-production."
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
-    error_message = "name_prefix must be 3-42 lowercase letters, digits or dashes, starting with a letter."
-  }
-}
-
 variable "project_id" {
   type        = string
   description = "Project ID. Null uses the provider default (SCW_DEFAULT_PROJECT_ID)."
@@ -30,27 +20,7 @@ variable "region" {
   }
 }
 
-variable "metrics_retention_days" {
-  type        = number
-  description = "Retention of the custom metrics data source, in days."
-  default     = 31
 
-  validation {
-    condition     = var.metrics_retention_days >= 1 && var.metrics_retention_days <= 365
-    error_message = "metrics_retention_days must be between 1 and 365."
-  }
-}
-
-variable "logs_retention_days" {
-  type        = number
-  description = "Retention of the custom logs data source, in days."
-  default     = 7
-
-  validation {
-    condition     = var.logs_retention_days >= 1 && var.logs_retention_days <= 365
-    error_message = "logs_retention_days must be between 1 and 365."
-  }
-}
 
 variable "contact_emails" {
   type        = list(string)
@@ -65,16 +35,18 @@ variable "contact_emails" {
     condition     = alltrue([for e in var.contact_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", e))])
     error_message = "contact_emails must be email addresses."
   }
+
+  # Reserved names (RFC 2606, RFC 6761) never receive mail: a placeholder left in a tfvars file would make
+  # every alert go nowhere.
+  validation {
+    condition     = alltrue([for e in var.contact_emails : !can(regex("@(.+\\.)?(example\\.(com|net|org)|example|invalid|localhost|test)$", lower(e)))])
+    error_message = "contact_emails holds a placeholder address (example.com/.net/.org, .example, .invalid, .localhost, .test): set the real addresses of the people on call."
+  }
 }
 
 variable "preconfigured_alert_products" {
   type        = list(string)
-  description = "Enable the preconfigured alerts whose product_name matches one of these (case-insensitive substring), e.g. [\"container\", \"postgres\"]. Empty enables every preconfigured alert."
+  description = "Enable the preconfigured alerts of these products, named as the catalogue names them (data scaleway_cockpit_preconfigured_alert: \"PostgreSQL\", \"Kubernetes\", \"LB\"...; case-insensitive, exact). A name the catalogue does not list is refused. Empty enables every preconfigured alert."
   default     = []
 }
 
-variable "create_rules_token" {
-  type        = bool
-  description = "Also create a token with the setup_*_rules and setup_alerts scopes, used to ship custom alert rules to the Mimir/Loki ruler."
-  default     = false
-}

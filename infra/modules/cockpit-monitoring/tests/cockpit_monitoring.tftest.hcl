@@ -1,50 +1,62 @@
+# The catalogue below uses the product names the real API answers (the provider's cockpit cassettes, kept
+# in src/sandbox/apis/cockpit/catalogue.ts): "PostgreSQL", "Kubernetes", "Cockpit". An earlier mock invented
+# "rdb-postgresql" and "serverless-containers", which is how a filter that matched nothing passed here.
 mock_provider "scaleway" {
-  mock_resource "scaleway_cockpit_source" {
-    defaults = {
-      push_url = "https://mock.metrics.cockpit.fr-par.scw.cloud"
-    }
-  }
   mock_data "scaleway_cockpit_preconfigured_alert" {
     defaults = {
       alerts = [
         {
           annotations           = {}
-          data_source_id        = "ds-1"
-          display_description   = "Container restarts"
-          display_name          = "ContainerRestarts"
+          data_source_id        = "11111111-1111-4111-8111-111111111111"
+          display_description   = "PostgreSQLHighStorageUsage"
+          display_name          = "PostgreSQLHighStorageUsage"
           duration              = "5m"
-          name                  = "ServerlessContainerRestarting"
-          preconfigured_rule_id = "rule-container-1"
-          product_family        = "serverless"
-          product_name          = "serverless-containers"
+          name                  = "PostgreSQLHighStorageUsage"
+          preconfigured_rule_id = "rule-pg-1"
+          product_family        = "Managed Databases"
+          product_name          = "PostgreSQL"
           rule                  = "mock"
           rule_status           = "disabled"
           state                 = "inactive"
         },
         {
           annotations           = {}
-          data_source_id        = "ds-1"
-          display_description   = "Database CPU high"
-          display_name          = "RdbCpuHigh"
+          data_source_id        = "11111111-1111-4111-8111-111111111111"
+          display_description   = "PostgreSQLInstanceNotReady"
+          display_name          = "PostgreSQLInstanceNotReady"
           duration              = "5m"
-          name                  = "RdbPostgresqlCpuHigh"
-          preconfigured_rule_id = "rule-rdb-1"
-          product_family        = "databases"
-          product_name          = "rdb-postgresql"
+          name                  = "PostgreSQLInstanceNotReady"
+          preconfigured_rule_id = "rule-pg-2"
+          product_family        = "Managed Databases"
+          product_name          = "PostgreSQL"
           rule                  = "mock"
           rule_status           = "disabled"
           state                 = "inactive"
         },
         {
           annotations           = {}
-          data_source_id        = "ds-1"
-          display_description   = "Instance down"
-          display_name          = "InstanceDown"
+          data_source_id        = "11111111-1111-4111-8111-111111111111"
+          display_description   = "KubernetesNodeNotReady"
+          display_name          = "KubernetesNodeNotReady"
           duration              = "5m"
-          name                  = "InstanceDown"
-          preconfigured_rule_id = "rule-instance-1"
-          product_family        = "compute"
-          product_name          = "instance"
+          name                  = "KubernetesNodeNotReady"
+          preconfigured_rule_id = "rule-k8s-1"
+          product_family        = "Containers"
+          product_name          = "Kubernetes"
+          rule                  = "mock"
+          rule_status           = "disabled"
+          state                 = "inactive"
+        },
+        {
+          annotations           = {}
+          data_source_id        = "11111111-1111-4111-8111-111111111111"
+          display_description   = "CockpitIngestionDecrease"
+          display_name          = "CockpitIngestionDecrease"
+          duration              = "5m"
+          name                  = "CockpitIngestionDecrease"
+          preconfigured_rule_id = "rule-cockpit-1"
+          product_family        = "Observability"
+          product_name          = "Cockpit"
           rule                  = "mock"
           rule_status           = "disabled"
           state                 = "inactive"
@@ -55,63 +67,67 @@ mock_provider "scaleway" {
 }
 
 variables {
-  name_prefix                  = "evalap-production"
-  contact_emails               = ["ops@example.org"]
-  metrics_retention_days       = 31
-  logs_retention_days          = 14
-  preconfigured_alert_products = ["container", "postgres"]
+  contact_emails               = ["oncall@evalap.beta.gouv.fr"]
+  preconfigured_alert_products = ["PostgreSQL"]
 }
 
-run "sources_alerts_and_token" {
+run "postgresql_alerts_reach_the_contacts" {
   command = apply
 
   assert {
-    condition     = scaleway_cockpit_source.metrics.type == "metrics" && scaleway_cockpit_source.metrics.retention_days == 31
-    error_message = "Custom metrics source with its retention."
+    condition     = toset(scaleway_cockpit_alert_manager.this.preconfigured_alert_ids) == toset(["rule-pg-1", "rule-pg-2"])
+    error_message = "Exactly the PostgreSQL rules are enabled."
   }
 
   assert {
-    condition     = scaleway_cockpit_source.logs.type == "logs" && scaleway_cockpit_source.logs.retention_days == 14
-    error_message = "Custom logs source with its retention."
-  }
-
-  assert {
-    condition     = toset(scaleway_cockpit_alert_manager.this.preconfigured_alert_ids) == toset(["rule-container-1", "rule-rdb-1"])
-    error_message = "Only the preconfigured alerts of the selected products are enabled."
-  }
-
-  assert {
-    condition     = scaleway_cockpit_alert_manager.this.contact_points[0].email == "ops@example.org"
+    condition     = scaleway_cockpit_alert_manager.this.contact_points[0].email == "oncall@evalap.beta.gouv.fr"
     error_message = "Alerts go to the contact points."
-  }
-
-  assert {
-    condition     = scaleway_cockpit_token.push.scopes[0].write_metrics && !scaleway_cockpit_token.push.scopes[0].query_metrics
-    error_message = "The push token writes metrics and cannot query."
-  }
-
-  assert {
-    condition     = length(scaleway_cockpit_token.rules) == 0
-    error_message = "No rules token unless asked for."
   }
 }
 
-run "all_alerts_and_rules_token" {
+run "product_names_ignore_case" {
+  command = apply
+
+  variables {
+    preconfigured_alert_products = ["postgresql", "KUBERNETES"]
+  }
+
+  assert {
+    condition     = toset(scaleway_cockpit_alert_manager.this.preconfigured_alert_ids) == toset(["rule-pg-1", "rule-pg-2", "rule-k8s-1"])
+    error_message = "Product names compare without case."
+  }
+}
+
+run "a_substring_is_not_a_product" {
+  command = plan
+
+  variables {
+    preconfigured_alert_products = ["postgres", "rdb"]
+  }
+
+  expect_failures = [scaleway_cockpit_alert_manager.this]
+}
+
+run "serverless_containers_are_not_in_the_catalogue" {
+  command = plan
+
+  variables {
+    preconfigured_alert_products = ["PostgreSQL", "container"]
+  }
+
+  expect_failures = [scaleway_cockpit_alert_manager.this]
+}
+
+run "an_empty_filter_enables_every_rule" {
   command = apply
 
   variables {
     preconfigured_alert_products = []
-    create_rules_token           = true
   }
 
   assert {
-    condition     = length(scaleway_cockpit_alert_manager.this.preconfigured_alert_ids) == 3
+    condition     = length(scaleway_cockpit_alert_manager.this.preconfigured_alert_ids) == 4
     error_message = "An empty product filter enables every preconfigured alert."
-  }
-
-  assert {
-    condition     = scaleway_cockpit_token.rules[0].scopes[0].setup_metrics_rules && scaleway_cockpit_token.rules[0].scopes[0].setup_alerts
-    error_message = "The rules token can set up rules and alerts."
   }
 }
 
@@ -135,12 +151,22 @@ run "bad_email_is_rejected" {
   expect_failures = [var.contact_emails]
 }
 
-run "retention_out_of_range_is_rejected" {
+run "placeholder_domains_are_rejected" {
   command = plan
 
   variables {
-    metrics_retention_days = 400
+    contact_emails = ["oncall@evalap.beta.gouv.fr", "evalap-ops@example.org"]
   }
 
-  expect_failures = [var.metrics_retention_days]
+  expect_failures = [var.contact_emails]
+}
+
+run "reserved_tlds_are_rejected" {
+  command = plan
+
+  variables {
+    contact_emails = ["ops@evalap.test"]
+  }
+
+  expect_failures = [var.contact_emails]
 }
