@@ -12,3 +12,26 @@ output "registry_namespace_id" {
   description = "ID of the shared registry namespace."
   value       = module.registry.id
 }
+
+output "environment_settings" {
+  description = "Per environment, what goes into infra/<env>/terraform.tfvars (project_id, project_name, registry_project_id, state_bucket)."
+  value = {
+    for env, p in scaleway_account_project.environment : env => {
+      project_id          = p.id
+      project_name        = p.name
+      registry_project_id = data.scaleway_account_project.bootstrap.id
+      state_bucket        = module.state_backend[env].bucket_name
+    }
+  }
+}
+
+output "applications" {
+  description = "Per environment, the IAM application IDs to create API keys for (out of band): deployer (deploy workflows), planner (pull requests, drift), secrets_reader."
+  value = {
+    for env, _ in var.project_names : env => {
+      deployer       = scaleway_iam_application.deployer[env].id
+      planner        = scaleway_iam_application.planner[env].id
+      secrets_reader = scaleway_iam_application.secrets_reader[env].id
+    }
+  }
+}

@@ -17,6 +17,36 @@ variable "state_buckets" {
   }
 }
 
+variable "project_names" {
+  type        = map(string)
+  description = "The Scaleway project created for each environment. The roots check they deploy into the project of this name (their project_name variable)."
+  default = {
+    staging    = "evalap-staging"
+    production = "evalap-production"
+  }
+
+  validation {
+    condition     = toset(keys(var.project_names)) == toset(["staging", "production"])
+    error_message = "project_names must name exactly the staging and production projects."
+  }
+
+  validation {
+    condition     = length(distinct(values(var.project_names))) == length(var.project_names)
+    error_message = "Each environment needs its own project: an alert manager, its contact points and IAM scopes are per project."
+  }
+}
+
+variable "secret_path_prefix" {
+  type        = string
+  description = "Secret Manager path prefix of the environments (the roots use /evalap/<environment>): readers are limited to <prefix>/<environment>/."
+  default     = "/evalap"
+
+  validation {
+    condition     = can(regex("^/[a-z0-9_-]+(/[a-z0-9_-]+)*$", var.secret_path_prefix))
+    error_message = "secret_path_prefix must be an absolute path without a trailing slash, e.g. /evalap."
+  }
+}
+
 variable "admin_principals" {
   type        = list(string)
   description = "Bucket-policy principals with full access (user_id:<uuid> or application_id:<uuid>); include the operator running this bootstrap."
@@ -24,7 +54,7 @@ variable "admin_principals" {
 
 variable "ci_principals" {
   type        = map(list(string))
-  description = "Per environment, principals (CI applications) that read and write state objects only."
+  description = "Per environment, extra principals that read and write state objects only (the environment's deployer and planner applications are always allowed)."
   default     = {}
 }
 

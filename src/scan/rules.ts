@@ -18,7 +18,8 @@ export type RuleId =
   | "sensitive-variable-default"
   | "forbidden-provider"
   | "forbidden-resource"
-  | "forbidden-module-source";
+  | "forbidden-module-source"
+  | "iam-outside-bootstrap";
 
 /** First two characters and the length: enough to find the value, useless to an attacker. */
 export function mask(value: string): string {
@@ -53,6 +54,11 @@ const ALLOWED_PROVIDER_SOURCES = new Set([
 // `terraform` provider.
 const ALLOWED_BUILTIN_TYPES = new Set(["terraform_data", "terraform_remote_state"]);
 const ALLOWED_PROVIDER_NAMES = new Set(["scaleway", "terraform"]);
+// Organization-level resources: IAM applications, policies, keys, groups... and projects. Only
+// infra/bootstrap, applied once by an administrator, may manage them, so that the CI key that applies an
+// environment needs no IAM right and cannot grant itself one (issue 10, item 7).
+const ORGANIZATION_RESOURCE = /^scaleway_(iam_[a-z_]+|account_project)$/;
+const BOOTSTRAP_DIR = /^infra\/bootstrap\//;
 
 export interface FileContext {
   /** Path relative to the repository root, with forward slashes. */
@@ -286,6 +292,13 @@ function checkTofu(ctx: FileContext, push: (line: number, rule: RuleId, message:
       const type = m[1] ?? "";
       if (!type.startsWith("scaleway_") && !ALLOWED_BUILTIN_TYPES.has(type)) {
         push(lineOf(m.index ?? 0), "forbidden-resource", `${what} type "${type}" is neither Scaleway nor an OpenTofu built-in (FR-013)`);
+      }
+      if (kw === "resource" && ORGANIZATION_RESOURCE.test(type) && !BOOTSTRAP_DIR.test(ctx.file) && !isTestFile(ctx.file)) {
+        push(
+          lineOf(m.index ?? 0),
+          "iam-outside-bootstrap",
+          `resource type "${type}" is organization-level: manage it in infra/bootstrap (applied once by an administrator), not in an environment's apply`,
+        );
       }
     }
   }

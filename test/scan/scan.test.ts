@@ -172,6 +172,16 @@ describe("scan rules", () => {
     );
   });
 
+  it("keeps IAM and projects in infra/bootstrap", () => {
+    expect(findings("infra/modules/secret-manager/main.tf", 'resource "scaleway_iam_policy" "reader" {\n}\n')).toEqual([
+      "iam-outside-bootstrap",
+    ]);
+    expect(findings("infra/staging/main.tf", 'resource "scaleway_account_project" "p" {\n}\n')).toEqual(["iam-outside-bootstrap"]);
+    expect(findings("infra/bootstrap/iam.tf", 'resource "scaleway_iam_application" "ci" {\n}\n')).toEqual([]);
+    // Reading a project is fine anywhere: the roots check they were given their own.
+    expect(findings("infra/modules/evalap-platform/main.tf", 'data "scaleway_account_project" "current" {\n}\n')).toEqual([]);
+  });
+
   it("accepts built-in terraform_data and rejects other providers' resources", () => {
     expect(findings("infra/m/main.tf", 'resource "terraform_data" "pw" {\n}\n')).toEqual([]);
     expect(findings("infra/m/main.tf", 'resource "random_password" "pw" {\n}\n')).toEqual(["forbidden-resource"]);

@@ -10,6 +10,24 @@ mock_provider "scaleway" {
       endpoint = "rg.fr-par.scw.cloud/evalap"
     }
   }
+  # One ID for every instance of a resource (OpenTofu overrides whole resources, not instances): the
+  # assertions below follow each environment's key through the references instead.
+  mock_resource "scaleway_account_project" {
+    defaults = {
+      id              = "51515151-5151-4151-8151-515151515151"
+      organization_id = "00000000-0000-4000-8000-000000000000"
+    }
+  }
+  mock_resource "scaleway_iam_application" {
+    defaults = {
+      id = "5d5d5d5d-5d5d-4d5d-8d5d-5d5d5d5d5d5d"
+    }
+  }
+  mock_data "scaleway_account_project" {
+    defaults = {
+      id = "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
+    }
+  }
 }
 
 variables {
@@ -28,13 +46,80 @@ run "one_bucket_per_environment_and_shared_registry" {
   }
 
   assert {
-    condition     = alltrue([for m in module.state_backend : m.bucket_name != ""])
-    error_message = "Buckets are created by the state-backend module."
+    condition     = output.registry_endpoint == "rg.fr-par.scw.cloud/evalap"
+    error_message = "The shared registry endpoint is exported."
+  }
+}
+
+run "one_project_per_environment" {
+  command = apply
+
+  assert {
+    condition     = scaleway_account_project.environment["staging"].name == "evalap-staging" && scaleway_account_project.environment["production"].name == "evalap-production"
+    error_message = "Each environment gets its own project, named as the roots expect (project_name)."
   }
 
   assert {
-    condition     = output.registry_endpoint == "rg.fr-par.scw.cloud/evalap"
-    error_message = "The shared registry endpoint is exported."
+    condition = output.environment_settings["production"] == {
+      project_id          = "51515151-5151-4151-8151-515151515151"
+      project_name        = "evalap-production"
+      registry_project_id = "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
+      state_bucket        = "evalap-tfstate-production"
+    }
+    error_message = "environment_settings gives each root what its tfvars need."
+  }
+
+  assert {
+    condition     = alltrue([for env, m in module.state_backend : m.project_id == scaleway_account_project.environment[env].id])
+    error_message = "Each state bucket lives in its environment's project."
+  }
+}
+
+run "each_environment_is_reachable_only_by_its_own_applications" {
+  command = apply
+
+  assert {
+    condition = alltrue([for env, p in scaleway_iam_policy.deployer : alltrue([
+      for r in p.rule : r.organization_id != null ? toset(r.permission_set_names) == toset(["ProjectReadOnly"]) : (
+        r.project_ids == tolist([scaleway_account_project.environment[env].id]) || toset(r.permission_set_names) == toset(["ContainerRegistryReadOnly"])
+      )
+    ])])
+    error_message = "A deployer manages its own project only; outside it, it reads the registry and the project list, nothing else."
+  }
+
+  assert {
+    condition     = alltrue([for p in concat(values(scaleway_iam_policy.deployer), values(scaleway_iam_policy.planner), values(scaleway_iam_policy.secrets_reader)) : alltrue([for r in p.rule : alltrue([for s in r.permission_set_names : !startswith(s, "IAM") && s != "OrganizationManager" && s != "ProjectManager" && !startswith(s, "AllProducts")])])])
+    error_message = "No environment application gets IAM, organization or all-products rights."
+  }
+
+  assert {
+    condition     = alltrue([for p in values(scaleway_iam_policy.planner) : alltrue([for r in p.rule : alltrue([for s in r.permission_set_names : !endswith(s, "FullAccess")])])])
+    error_message = "The planner is read-only (it writes only the state lock, through the objects sets)."
+  }
+
+  assert {
+    condition     = one(scaleway_iam_policy.secrets_reader["staging"].rule).condition == "resource.name.startswith(\"/evalap/staging/\") || !has(resource.id)" && one(scaleway_iam_policy.secrets_reader["staging"].rule).project_ids == tolist([scaleway_account_project.environment["staging"].id])
+    error_message = "The staging secrets reader reaches /evalap/staging/ in the staging project, and nothing else."
+  }
+
+  assert {
+    condition     = toset(one(scaleway_iam_policy.secrets_reader["production"].rule).permission_set_names) == toset(["SecretManagerReadOnly", "SecretManagerSecretAccess"])
+    error_message = "The secrets reader lists and accesses secrets, nothing more."
+  }
+
+  assert {
+    condition     = one([for r in scaleway_iam_policy.planner["production"].rule : r if contains(r.permission_set_names, "SecretManagerSecretAccess")]).condition == "resource.name.startswith(\"/evalap/production/\") || !has(resource.id)"
+    error_message = "The planner reads secret versions under its environment's path only."
+  }
+
+  assert {
+    condition     = module.state_backend["staging"].state_principals == tolist(["application_id:${scaleway_iam_application.deployer["staging"].id}", "application_id:${scaleway_iam_application.planner["staging"].id}"])
+    error_message = "Staging's state bucket admits staging's deployer and planner, not production's."
+  }
+
+  assert {
+    condition     = module.state_backend["production"].state_principals == tolist(["application_id:${scaleway_iam_application.deployer["production"].id}", "application_id:${scaleway_iam_application.planner["production"].id}", "application_id:bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"])
+    error_message = "Extra CI principals are added to the environment's own applications."
   }
 }
 
@@ -49,4 +134,27 @@ run "shared_bucket_is_rejected" {
   }
 
   expect_failures = [var.state_buckets]
+}
+
+run "shared_project_is_rejected" {
+  command = plan
+
+  variables {
+    project_names = {
+      staging    = "evalap"
+      production = "evalap"
+    }
+  }
+
+  expect_failures = [var.project_names]
+}
+
+run "secret_path_prefix_with_trailing_slash_is_rejected" {
+  command = plan
+
+  variables {
+    secret_path_prefix = "/evalap/"
+  }
+
+  expect_failures = [var.secret_path_prefix]
 }

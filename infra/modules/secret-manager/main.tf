@@ -1,6 +1,7 @@
-# Secret Manager secrets for one environment (one path per environment), a version per secret
-# holding the value given by the caller, and an IAM application + policy that can read them
-# (for the CLI and CI: migrations, health checks with the admin token, rotation checks).
+# Secret Manager secrets for one environment (one path per environment) and a version per secret
+# holding the value given by the caller. Who may read them is IAM's business, granted once by an
+# administrator in infra/bootstrap (an application per environment, scoped to its project), so that
+# applying an environment never needs IAM rights.
 
 locals {
   secret_names = { for k, _ in var.secrets : k => "${var.name_prefix}-${lower(replace(k, "_", "-"))}" }
@@ -37,27 +38,5 @@ resource "scaleway_secret_version" "this" {
       condition     = contains(local.value_keys, each.key)
       error_message = "No value was given for secret ${each.key} (set it in the values map, from the environment)."
     }
-  }
-}
-
-resource "scaleway_iam_application" "reader" {
-  count = var.create_reader ? 1 : 0
-
-  name        = "${var.name_prefix}-secrets-reader"
-  description = "Reads the ${var.path} secrets (evalap-infra CLI and CI)"
-  tags        = var.tags
-}
-
-resource "scaleway_iam_policy" "reader" {
-  count = var.create_reader ? 1 : 0
-
-  name           = "${var.name_prefix}-secrets-reader"
-  description    = "Least privilege: list and access Secret Manager secrets of the EvalAP project"
-  application_id = scaleway_iam_application.reader[0].id
-  tags           = var.tags
-
-  rule {
-    project_ids          = [var.project_id]
-    permission_set_names = ["SecretManagerReadOnly", "SecretManagerSecretAccess"]
   }
 }

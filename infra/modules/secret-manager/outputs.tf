@@ -18,15 +18,7 @@ output "path" {
   value       = var.path
 }
 
-output "reader_application_id" {
-  description = "IAM application allowed to read the secrets (create its API key out of band), or null."
-  value       = try(scaleway_iam_application.reader[0].id, null)
-}
 
-output "reader_policy_id" {
-  description = "IAM policy of the reader application, or null."
-  value       = try(scaleway_iam_policy.reader[0].id, null)
-}
 
 output "secret_paths" {
   description = "Path of each secret, keyed by environment variable name."

@@ -1,6 +1,6 @@
 variable "name_prefix" {
   type        = string
-  description = "Prefix of the secret names and of the reader application, e.g. evalap-staging."
+  description = "Prefix of the secret names, e.g. evalap-staging."
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
@@ -44,7 +44,7 @@ variable "values" {
 
 variable "project_id" {
   type        = string
-  description = "Project holding the secrets; also the scope of the reader IAM policy."
+  description = "Project holding the secrets."
 
   validation {
     condition     = can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.project_id))
@@ -65,12 +65,6 @@ variable "region" {
 
 variable "tags" {
   type        = list(string)
-  description = "Tags set on the secrets and the reader application."
+  description = "Tags set on the secrets."
   default     = []
-}
-
-variable "create_reader" {
-  type        = bool
-  description = "Create an IAM application and a policy that can read (access) the secrets of the project."
-  default     = true
 }

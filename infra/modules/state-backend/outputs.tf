@@ -17,3 +17,13 @@ output "region" {
   description = "Region of the bucket."
   value       = scaleway_object_bucket.this.region
 }
+
+output "project_id" {
+  description = "Project of the bucket (null: the provider's default project)."
+  value       = scaleway_object_bucket.this.project_id
+}
+
+output "state_principals" {
+  description = "Principals the bucket policy lets read and write state objects."
+  value       = var.state_principals
+}

@@ -9,11 +9,6 @@ mock_provider "scaleway" {
       revision = "1"
     }
   }
-  mock_resource "scaleway_iam_application" {
-    defaults = {
-      id = "88888888-8888-8888-8888-888888888888"
-    }
-  }
 }
 
 variables {
@@ -30,7 +25,7 @@ variables {
   }
 }
 
-run "secrets_versions_and_reader" {
+run "secrets_and_versions" {
   command = apply
 
   assert {
@@ -51,16 +46,6 @@ run "secrets_versions_and_reader" {
   assert {
     condition     = length(scaleway_secret_version.this) == 2
     error_message = "Each secret gets a version."
-  }
-
-  assert {
-    condition     = toset(scaleway_iam_policy.reader[0].rule[0].permission_set_names) == toset(["SecretManagerReadOnly", "SecretManagerSecretAccess"])
-    error_message = "The reader policy grants read and access only."
-  }
-
-  assert {
-    condition     = one(scaleway_iam_policy.reader[0].rule[0].project_ids) == "99999999-9999-9999-9999-999999999999"
-    error_message = "The reader policy is scoped to the project."
   }
 
   assert {
