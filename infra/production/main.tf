@@ -6,6 +6,9 @@ module "platform" {
   source = "../modules/evalap-platform"
 
   environment          = "production"
+  project_id           = var.project_id
+  project_name         = var.project_name
+  registry_project_id  = var.registry_project_id
   images               = var.images
   app_secrets          = var.app_secrets
   state_bucket         = var.state_bucket
@@ -16,6 +19,5 @@ module "platform" {
   database             = var.database
   alert_contact_emails = var.alert_contact_emails
   log_level            = var.log_level
-  logs_retention_days  = var.logs_retention_days
   protect_secrets      = var.protect_secrets
 }

@@ -1,13 +1,17 @@
 # Production settings. No secrets here: images come from the CLI (-var, the same references that
 # passed staging), the state passphrase and the application secrets from the environment
 # (TF_VAR_state_passphrase, TF_VAR_app_secrets).
-state_bucket         = "evalap-tfstate-production"
-registry_namespace   = "evalap"
-private_subnet       = "172.16.12.0/22"
-alert_contact_emails = ["evalap-ops@example.org"]
-log_level            = "INFO"
-logs_retention_days  = 30
-protect_secrets      = true
+#
+# Set by the operator of this deployment, here, after infra/bootstrap (no default, no placeholder: a
+# plan without them stops and names them):
+#   project_id           = "<environment_settings.production.project_id>"
+#   registry_project_id  = "<environment_settings.production.registry_project_id>"
+#   alert_contact_emails = ["<the people on call for production>"]
+state_bucket       = "evalap-tfstate-production"
+registry_namespace = "evalap"
+private_subnet     = "172.16.12.0/22"
+log_level          = "INFO"
+protect_secrets    = true
 
 container = {
   cpu_limit          = 2240

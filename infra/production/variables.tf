@@ -43,6 +43,23 @@ variable "app_secrets" {
 # Environment settings (terraform.tfvars)
 # ---------------------------------------------------------------------------------------------
 
+variable "project_id" {
+  type        = string
+  description = "This environment's own Scaleway project: `environment_settings.production.project_id` of infra/bootstrap. Set it in terraform.tfvars; no default, so that no apply lands in whatever project the shell defaults to."
+}
+
+variable "project_name" {
+  type        = string
+  description = "The name project_id must have: an apply pointed at another environment's project fails before changing anything."
+  default     = "evalap-production"
+}
+
+variable "registry_project_id" {
+  type        = string
+  description = "Project holding the shared registry namespace: `environment_settings.production.registry_project_id` of infra/bootstrap (null: this environment's project)."
+  default     = null
+}
+
 variable "state_bucket" {
   type        = string
   description = "Bucket holding this environment's state (created by infra/bootstrap). Also used by the s3 backend."
@@ -130,7 +147,7 @@ variable "database" {
 
 variable "alert_contact_emails" {
   type        = list(string)
-  description = "Email contact points of the Cockpit alert manager."
+  description = "Email contact points of this environment's Cockpit alert manager: the people on call. Required, set in terraform.tfvars; placeholder domains (example.org, .test...) are refused."
 }
 
 variable "log_level" {
@@ -139,11 +156,6 @@ variable "log_level" {
   default     = "INFO"
 }
 
-variable "logs_retention_days" {
-  type        = number
-  description = "Retention of the custom Cockpit logs data source, in days."
-  default     = 30
-}
 
 variable "protect_secrets" {
   type        = bool

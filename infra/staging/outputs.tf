@@ -22,7 +22,7 @@ output "database" {
 }
 
 output "secret_ids" {
-  description = "Secret Manager IDs keyed by environment variable name: the app secrets, COCKPIT_PUSH_TOKEN, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD."
+  description = "Secret Manager IDs keyed by environment variable name: the app secrets, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD."
   value       = module.platform.secret_ids
 }
 
@@ -31,9 +31,9 @@ output "secret_path" {
   value       = module.platform.secret_path
 }
 
-output "secrets_reader_application_id" {
-  description = "IAM application allowed to read the environment's secrets."
-  value       = module.platform.secrets_reader_application_id
+output "project_id" {
+  description = "The environment's Scaleway project."
+  value       = module.platform.project_id
 }
 
 output "state_bucket" {
@@ -47,7 +47,7 @@ output "registry_endpoint" {
 }
 
 output "monitoring" {
-  description = "Cockpit endpoints (no tokens; the push token is in Secret Manager as COCKPIT_PUSH_TOKEN)."
+  description = "Cockpit links: the project's alert manager and Grafana."
   value       = module.platform.monitoring
 }
 

@@ -1,10 +1,15 @@
 # Staging settings. No secrets here: images come from the CLI (-var), the state passphrase and the
 # application secrets from the environment (TF_VAR_state_passphrase, TF_VAR_app_secrets).
-state_bucket         = "evalap-tfstate-staging"
-registry_namespace   = "evalap"
-private_subnet       = "172.16.8.0/22"
-alert_contact_emails = ["evalap-ops@example.org"]
-log_level            = "INFO"
+#
+# Set by the operator of this deployment, here, after infra/bootstrap (no default, no placeholder: a
+# plan without them stops and names them):
+#   project_id           = "<environment_settings.staging.project_id>"
+#   registry_project_id  = "<environment_settings.staging.registry_project_id>"
+#   alert_contact_emails = ["<the people on call for staging>"]
+state_bucket       = "evalap-tfstate-staging"
+registry_namespace = "evalap"
+private_subnet     = "172.16.8.0/22"
+log_level          = "INFO"
 
 container = {
   cpu_limit          = 2240
@@ -19,4 +24,3 @@ database = {
   encryption_at_rest    = true
   backup_retention_days = 7
 }
-logs_retention_days = 7

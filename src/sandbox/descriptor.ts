@@ -37,6 +37,11 @@ export const SandboxDescriptorSchema = z.object({
   appSecrets: z.record(z.string(), z.string()),
   /** Image references pushed to the sandbox registry at start, by service (`evalap` at least). */
   images: z.record(z.string(), z.string()),
+  /**
+   * The sandbox environment's own project (infra/bootstrap makes one per environment); the registry stays
+   * in `scaleway.projectId`, the default project, as bootstrap's does.
+   */
+  environmentProject: z.object({ id: z.string(), name: z.string() }),
 });
 
 export type SandboxDescriptor = z.infer<typeof SandboxDescriptorSchema>;
@@ -76,5 +81,13 @@ export function sandboxEnv(d: SandboxDescriptor): Record<string, string> {
     AWS_REGION: d.s3.region,
     TF_VAR_state_passphrase: d.statePassphrase,
     TF_VAR_app_secrets: JSON.stringify(d.appSecrets),
+    // What an operator writes in the root's terraform.tfvars after bootstrap.
+    TF_VAR_project_id: d.environmentProject.id,
+    TF_VAR_project_name: d.environmentProject.name,
+    TF_VAR_registry_project_id: d.scaleway.projectId,
+    TF_VAR_alert_contact_emails: JSON.stringify([SANDBOX_ALERT_CONTACT]),
   };
 }
+
+/** Where the sandbox's alert manager "sends" alerts: a reserved private-use name (.internal), never mailed. */
+export const SANDBOX_ALERT_CONTACT = "alerts@evalap-sandbox.internal";

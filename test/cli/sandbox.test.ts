@@ -352,6 +352,7 @@ describe("a daemon that died, or does not stop", () => {
       statePassphrase: "0123456789abcdef0123",
       appSecrets: {},
       images: {},
+      environmentProject: { id: "e1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d", name: "evalap-sandbox" },
     };
     await writeFile(path.join(dataDir, "sandbox.json"), JSON.stringify(stale), { mode: 0o600 });
     const down = await cli(["sandbox", "down", "--data-dir", dataDir]);

@@ -5,9 +5,11 @@ import { FIXTURES, tofuIn } from "../helpers/project.js";
 import { sandboxProject, type RunningSandbox } from "../helpers/sandbox.js";
 
 /**
- * The provider gate (issue 9): the real provider 2.81 applies infra/staging, infra/production and a
- * root per module on the sandbox; the next plan finds nothing to do (no drift, no perpetual diff);
- * destroy leaves the sandbox as it found it. A failure here is an emulator bug or an infra bug.
+ * The provider gate (issue 9): the real provider 2.81 applies a root per module, then infra/staging and
+ * infra/production, each in its own project, on the sandbox; the next plan finds nothing to do (no drift,
+ * no perpetual diff); destroy leaves the sandbox as it found it. A failure here is an emulator bug or an
+ * infra bug. Issue 10: a root pointed at the other environment's project stops before changing anything,
+ * and destroying staging leaves production's alerting as it was.
  */
 
 /**
@@ -40,11 +42,34 @@ async function api(sb: RunningSandbox, pathAndQuery: string): Promise<Record<str
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** A project's alert manager: enabled or not, its contact emails and its enabled preconfigured rules. */
+async function alerting(sb: RunningSandbox, project: string): Promise<{ enabled: boolean; contacts: string[]; rules: number }> {
+  const regional = "/cockpit/v1/regions/fr-par";
+  const manager = await api(sb, `${regional}/alert-manager?project_id=${project}`);
+  const points = (await api(sb, `${regional}/alert-manager/contact-points?project_id=${project}`)) as {
+    contact_points: { email: { to: string } }[];
+  };
+  const alerts = (await api(sb, `${regional}/alerts?is_preconfigured=true&project_id=${project}`)) as { alerts: { rule_status: string }[] };
+  return {
+    enabled: manager.alert_manager_enabled === true,
+    contacts: points.contact_points.map((c) => c.email.to),
+    rules: alerts.alerts.filter((a) => a.rule_status === "enabled" || a.rule_status === "enabling").length,
+  };
+}
+
 /** Destroying the alert manager disables it and removes every contact point (which is why one per project matters). */
 async function alertManagerOff(sb: RunningSandbox): Promise<void> {
-  const project = sb.descriptor.scaleway.projectId;
-  expect(await api(sb, `/cockpit/v1/regions/fr-par/alert-manager?project_id=${project}`)).toMatchObject({ alert_manager_enabled: false });
-  expect(await api(sb, `/cockpit/v1/regions/fr-par/alert-manager/contact-points?project_id=${project}`)).toMatchObject({ total_count: 0 });
+  expect(await alerting(sb, sb.descriptor.scaleway.projectId)).toMatchObject({ enabled: false, contacts: [] });
+}
+
+async function call(sb: RunningSandbox, method: string, pathAndQuery: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${sb.descriptor.apiUrl}${pathAndQuery}`, {
+    method,
+    headers: { "X-Auth-Token": sb.descriptor.scaleway.secretKey, "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(res.status, `${method} ${pathAndQuery}`).toBeLessThan(300);
+  return res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>);
 }
 
 const images = (sb: RunningSandbox) => ["-var", `images=${JSON.stringify(sb.descriptor.images)}`];
@@ -55,14 +80,6 @@ const ROOTS: GateRoot[] = [
   { dir: "gate/container-registry" },
   { dir: "gate/cockpit-monitoring", afterDestroy: alertManagerOff },
   { dir: "gate/managed-postgresql" },
-  { dir: "infra/staging", backend: "gate/staging.tfstate", args: images },
-  {
-    dir: "infra/production",
-    backend: "gate/production.tfstate",
-    args: images,
-    // Protected secrets refuse deletion (412), as on Scaleway: unprotect them first, as the runbook says.
-    beforeDestroy: ["-var", "protect_secrets=false"],
-  },
 ];
 
 describe("provider gate: infra/ applied by the real provider on the sandbox", () => {
@@ -111,4 +128,71 @@ describe("provider gate: infra/ applied by the real provider on the sandbox", ()
       await root.afterDestroy?.(sb);
     }, 600_000);
   }
+  it("infra/staging and infra/production in their own projects: no crossing, and destroying staging leaves production's alerting intact", async () => {
+    const tofuAt = (dir: string, key: string) => {
+      const cwd = path.join(sb.projectDir, dir);
+      const run = async (...args: string[]) => {
+        const r = await tofuIn(cwd, [...args, "-no-color", "-input=false"], sb.env);
+        return { ...r, output: `tofu ${args.join(" ")} (${dir}) exited ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
+      };
+      const init = () =>
+        run(
+          "init",
+          `-backend-config=bucket=${sb.descriptor.s3.stateBucket}`,
+          `-backend-config=key=${key}`,
+          `-backend-config=endpoints={s3=${JSON.stringify(sb.descriptor.s3.endpoint)}}`,
+        );
+      return { run, init };
+    };
+    // infra/bootstrap's layout: staging in the sandbox environment's project, production in its own.
+    const stagingProject = sb.descriptor.environmentProject.id;
+    const created = await call(sb, "POST", "/account/v3/projects", {
+      name: "evalap-production",
+      organization_id: sb.descriptor.scaleway.organizationId,
+    });
+    const productionProject = String(created.id);
+    const staging = tofuAt("infra/staging", "gate/staging.tfstate");
+    const production = tofuAt("infra/production", "gate/production.tfstate");
+    const productionVars = [
+      ...images(sb),
+      "-var",
+      `project_id=${productionProject}`,
+      "-var",
+      "project_name=evalap-production",
+      "-var",
+      'alert_contact_emails=["oncall-production@evalap.beta.gouv.fr"]',
+    ];
+    const expectOk = (r: { exitCode: number; output: string }) => expect(r.exitCode, r.output).toBe(0);
+
+    expectOk(await staging.init());
+    expectOk(await production.init());
+
+    // Staging handed production's project (a copied tfvars line): the plan stops at the name check.
+    const crossed = await staging.run("plan", ...images(sb), "-var", `project_id=${productionProject}`);
+    expect(crossed.exitCode, crossed.output).toBe(1);
+    expect(crossed.output.replace(/[│╷╵]/g, " ").replace(/\s+/g, " ")).toContain('is not the project named "evalap-sandbox"');
+    expect(live(await sb.counts())).toEqual({ ...baseline, "account.projects": (baseline["account.projects"] ?? 0) + 1 });
+
+    expectOk(await staging.run("apply", "-auto-approve", ...images(sb)));
+    expectOk(await production.run("apply", "-auto-approve", ...productionVars));
+    expectOk(await staging.run("plan", "-detailed-exitcode", ...images(sb)));
+    expectOk(await production.run("plan", "-detailed-exitcode", ...productionVars));
+
+    // One alert manager per project, each with its own contacts and the PostgreSQL rules.
+    expect(await alerting(sb, stagingProject)).toEqual({ enabled: true, contacts: ["alerts@evalap-sandbox.internal"], rules: 3 });
+    const productionAlerting = await alerting(sb, productionProject);
+    expect(productionAlerting).toEqual({ enabled: true, contacts: ["oncall-production@evalap.beta.gouv.fr"], rules: 3 });
+
+    expectOk(await staging.run("destroy", "-auto-approve", ...images(sb)));
+    expect(await alerting(sb, stagingProject)).toMatchObject({ enabled: false, contacts: [] });
+    // Production's alerting is untouched by staging's destroy.
+    expect(await alerting(sb, productionProject)).toEqual(productionAlerting);
+    expectOk(await production.run("plan", "-detailed-exitcode", ...productionVars));
+
+    // Protected secrets refuse deletion (412), as on Scaleway: unprotect them first, as the runbook says.
+    expectOk(await production.run("apply", "-auto-approve", ...productionVars, "-var", "protect_secrets=false"));
+    expectOk(await production.run("destroy", "-auto-approve", ...productionVars, "-var", "protect_secrets=false"));
+    await call(sb, "DELETE", `/account/v3/projects/${productionProject}`);
+    await expect.poll(async () => live(await sb.counts()), { timeout: 15_000, interval: 250 }).toEqual(baseline);
+  }, 900_000);
 });

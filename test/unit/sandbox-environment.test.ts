@@ -34,6 +34,7 @@ const descriptor = (dataDir: string, pid = process.pid): SandboxDescriptor => ({
   statePassphrase: "a-passphrase-of-32-characters-xx",
   appSecrets: { ADMIN_TOKEN: "admin-token-value-1" },
   images: { evalap: "rg.fr-par.scw.cloud/evalap/evalap:sandbox-1" },
+  environmentProject: { id: "e1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d", name: "evalap-sandbox" },
 });
 
 describe("the sandbox environment", () => {
@@ -101,6 +102,13 @@ describe("the sandbox environment", () => {
       TF_VAR_state_passphrase: "a-passphrase-of-32-characters-xx",
     });
     expect(JSON.parse(env.TF_VAR_app_secrets ?? "{}")).toEqual({ ADMIN_TOKEN: "admin-token-value-1" });
+    // The roots deploy into the environment's own project (checked by name), the registry stays in the default one.
+    expect(env).toMatchObject({
+      TF_VAR_project_id: "e1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+      TF_VAR_project_name: "evalap-sandbox",
+      TF_VAR_registry_project_id: "7d2f8c3a-6e41-4b9a-b0c5-9e8d7f6a5b43",
+    });
+    expect(JSON.parse(env.TF_VAR_alert_contact_emails ?? "[]")).toEqual(["alerts@evalap-sandbox.internal"]);
   });
 
   it("a declared one keeps its root and settings; its images win over the sandbox's", () => {

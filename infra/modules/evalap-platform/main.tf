@@ -88,10 +88,27 @@ locals {
   )
 }
 
-data "scaleway_account_project" "current" {}
+# The environment's own Scaleway project (infra/bootstrap creates one per environment; the root's provider
+# block defaults every resource to it). Cockpit's alert manager, Secret Manager readers and IAM policies are
+# scoped by project, so staging and production must never share one: the name check below stops a root
+# pointed at the other environment's project before it changes anything there. It is looked up by name
+# (the provider's organization) and must be the project_id the root was given.
+data "scaleway_account_project" "current" {
+  name = var.project_name
 
+  lifecycle {
+    postcondition {
+      condition     = self.project_id == var.project_id
+      error_message = "project_id ${var.project_id} is not the project named \"${var.project_name}\" (${self.project_id}): the ${var.environment} environment only deploys into its own project. Fix project_id in the root's terraform.tfvars (infra/bootstrap output environment_settings gives it)."
+    }
+  }
+}
+
+# The shared registry (infra/bootstrap), in the project that holds it: images are pushed once and promoted
+# from staging to production by the same reference.
 data "scaleway_registry_namespace" "shared" {
-  name = var.registry_namespace
+  name       = var.registry_namespace
+  project_id = coalesce(var.registry_project_id, var.project_id)
 }
 
 module "network" {
@@ -124,14 +141,15 @@ module "database" {
   tags            = ["evalap", local.environment]
 }
 
+# The project's alert manager. Of the products EvalAP uses, only PostgreSQL has preconfigured rules (the
+# catalogue has no Serverless Containers product); the containers' rules are infra/alerts, pushed by
+# `evalap-infra alerts sync` (the provider has no resource for custom rules).
 module "monitoring" {
   source = "../cockpit-monitoring"
 
-  name_prefix                  = local.name
+  project_id                   = data.scaleway_account_project.current.project_id
   contact_emails               = var.alert_contact_emails
-  metrics_retention_days       = 31
-  logs_retention_days          = var.logs_retention_days
-  preconfigured_alert_products = ["container", "postgres", "rdb"]
+  preconfigured_alert_products = ["PostgreSQL"]
 }
 
 module "secrets" {
@@ -140,12 +158,11 @@ module "secrets" {
   name_prefix = local.name
   path        = local.secret_path
   project_id  = data.scaleway_account_project.current.project_id
-  secrets = merge(
-    { for k in local.app_secret_names : k => { protected = var.protect_secrets } },
-    { COCKPIT_PUSH_TOKEN = { description = "Cockpit token: write metrics and logs", protected = false } },
-  )
-  values = merge(var.app_secrets, { COCKPIT_PUSH_TOKEN = module.monitoring.push_token })
-  tags   = ["evalap", local.environment]
+  secrets     = { for k in local.app_secret_names : k => { protected = var.protect_secrets } }
+  values      = var.app_secrets
+  tags        = ["evalap", local.environment]
+  # Readers (CI, the CLI) are IAM applications of infra/bootstrap, scoped to this environment's project:
+  # an apply here needs no IAM rights.
 }
 
 # Application secrets go Secret Manager -> secret environment variables. Reading the revision the

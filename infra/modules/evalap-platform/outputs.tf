@@ -31,7 +31,7 @@ output "database" {
 }
 
 output "secret_ids" {
-  description = "Secret Manager IDs keyed by environment variable name: the app secrets, COCKPIT_PUSH_TOKEN, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD."
+  description = "Secret Manager IDs keyed by environment variable name: the app secrets, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD."
   value = merge(module.secrets.secret_ids, {
     POSTGRES_URL      = module.database.secret_ids["postgres-url"]
     DB_APP_PASSWORD   = module.database.secret_ids["db-app-password"]
@@ -44,9 +44,9 @@ output "secret_path" {
   value       = local.secret_path
 }
 
-output "secrets_reader_application_id" {
-  description = "IAM application allowed to read the environment's secrets."
-  value       = module.secrets.reader_application_id
+output "project_id" {
+  description = "The environment's Scaleway project (checked against project_name)."
+  value       = data.scaleway_account_project.current.project_id
 }
 
 output "state_bucket" {
@@ -60,12 +60,10 @@ output "registry_endpoint" {
 }
 
 output "monitoring" {
-  description = "Cockpit endpoints (no tokens; the push token is in Secret Manager as COCKPIT_PUSH_TOKEN)."
+  description = "Cockpit links: the project's alert manager and Grafana (login through IAM)."
   value = {
     alert_manager_url = module.monitoring.alert_manager_url
     grafana_url       = module.monitoring.grafana_url
-    metrics_push_url  = module.monitoring.metrics_push_url
-    logs_push_url     = module.monitoring.logs_push_url
   }
 }
 

@@ -13,6 +13,27 @@ variable "environment" {
   }
 }
 
+variable "project_id" {
+  type        = string
+  description = "The environment's own Scaleway project (created by infra/bootstrap, output environment_settings). Every resource of the environment is created in it."
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.project_id))
+    error_message = "project_id must be a project UUID (infra/bootstrap output environment_settings)."
+  }
+}
+
+variable "project_name" {
+  type        = string
+  description = "The name project_id must have (infra/bootstrap names them evalap-<environment>): a root pointed at another environment's project fails before changing anything."
+}
+
+variable "registry_project_id" {
+  type        = string
+  description = "Project of the shared registry namespace (infra/bootstrap output environment_settings); null when it is the environment's project."
+  default     = null
+}
+
 # ---------------------------------------------------------------------------------------------
 # Set by the CLI through the roots (never in tfvars)
 # ---------------------------------------------------------------------------------------------
@@ -140,7 +161,7 @@ variable "database" {
 
 variable "alert_contact_emails" {
   type        = list(string)
-  description = "Email contact points of the Cockpit alert manager."
+  description = "Email contact points of the project's Cockpit alert manager: the people on call for this environment. Required, no placeholder (validated by modules/cockpit-monitoring)."
 }
 
 variable "log_level" {
@@ -153,15 +174,6 @@ variable "log_level" {
   }
 }
 
-variable "logs_retention_days" {
-  type        = number
-  description = "Retention of the custom Cockpit logs data source, in days."
-
-  validation {
-    condition     = var.logs_retention_days >= 1 && var.logs_retention_days <= 365
-    error_message = "logs_retention_days must be between 1 and 365."
-  }
-}
 
 variable "protect_secrets" {
   type        = bool

@@ -28,13 +28,29 @@ mock_provider "scaleway" {
   mock_resource "scaleway_secret_version" {
     defaults = { revision = "1" }
   }
-  mock_resource "scaleway_iam_application" {
-    defaults = { id = "88888888-8888-8888-8888-888888888888" }
-  }
   mock_data "scaleway_account_project" {
     defaults = {
       id         = "99999999-9999-9999-9999-999999999999"
       project_id = "99999999-9999-9999-9999-999999999999"
+    }
+  }
+  # One rule of the recorded catalogue (product names as the API spells them).
+  mock_data "scaleway_cockpit_preconfigured_alert" {
+    defaults = {
+      alerts = [{
+        annotations           = {}
+        data_source_id        = "11111111-1111-4111-8111-111111111111"
+        display_description   = "PostgreSQL disk usage above 80%"
+        display_name          = "PostgreSQL high storage usage"
+        duration              = "10m"
+        name                  = "PostgreSQLHighStorageUsage"
+        preconfigured_rule_id = "rule-pg-1"
+        product_family        = "Managed Databases"
+        product_name          = "PostgreSQL"
+        rule                  = "mock"
+        rule_status           = "disabled"
+        state                 = "inactive"
+      }]
     }
   }
   mock_data "scaleway_registry_namespace" {
@@ -49,7 +65,9 @@ mock_provider "scaleway" {
 variables {
   images               = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:1.2.3" }
   state_passphrase     = "mock-passphrase-for-tests-only"
-  alert_contact_emails = ["ops@example.org"]
+  alert_contact_emails = ["oncall@evalap.beta.gouv.fr"]
+  project_id           = "99999999-9999-9999-9999-999999999999"
+  project_name         = "evalap-mock"
   app_secrets = {
     ADMIN_TOKEN           = "mock-admin-token"
     EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
@@ -179,7 +197,7 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "COCKPIT_PUSH_TOKEN", "POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
+    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
     error_message = "secret_ids exposes every secret by variable name."
   }
 

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
 
 /**
- * What infra/bootstrap makes on a real account, made on the sandbox at start: the registry namespace
- * and a stand-in image in it (the state bucket is made on the S3 server, see s3.ts). Through the
+ * What infra/bootstrap makes on a real account, made on the sandbox at start: the environment's own
+ * project, the registry namespace (in the default project, as bootstrap's) and a stand-in image in it
+ * (the state bucket is made on the S3 server, see s3.ts). Through the
  * sandbox's own HTTP API, as any client would; a sandbox without the Registry API (or its image hook)
  * skips that step and says so in the log.
  */
 
 export const REGISTRY_NAMESPACE = "evalap";
+/** The sandbox environment's own project, as infra/bootstrap makes one per environment. */
+export const ENVIRONMENT_PROJECT = "evalap-sandbox";
 export const DEFAULT_IMAGES: Readonly<Record<string, string>> = { evalap: "rg.fr-par.scw.cloud/evalap/evalap:sandbox-1" };
 
 export interface SandboxClient {
@@ -62,6 +65,23 @@ export class SandboxApiError extends Error {
 }
 
 const failure = (what: string, a: Answer): SandboxApiError => new SandboxApiError(what, a.status, a.body);
+
+/** The project named `name` in the organization, created when missing (infra/bootstrap's projects.tf). */
+export async function ensureProject(c: SandboxClient & { organizationId: string }, name: string): Promise<{ id: string; name: string }> {
+  const base = "/account/v3/projects";
+  const answer = await call(c, "GET", `${base}?organization_id=${c.organizationId}&name=${encodeURIComponent(name)}`);
+  if (answer.status !== 200) throw failure("listing projects", answer);
+  const found = listed(answer, "projects").find((p) => p.name === name);
+  const project = found ?? (await created());
+  if (typeof project.id !== "string") throw new Error(`the sandbox answered no id for the project ${name}`);
+  return { id: project.id, name };
+
+  async function created(): Promise<Record<string, unknown>> {
+    const a = await call(c, "POST", base, { name, organization_id: c.organizationId, description: "EvalAP sandbox environment" });
+    if (a.status !== 200) throw failure(`creating the project ${name}`, a);
+    return a.body;
+  }
+}
 
 /** The private registry namespace; "unserved" when this sandbox has no Registry API. */
 export async function ensureNamespace(c: SandboxClient, name = REGISTRY_NAMESPACE): Promise<"created" | "existed" | "unserved"> {

@@ -9,7 +9,7 @@ import { daemonFiles, writePrivateFile, type StartFailure } from "./files.js";
 import { freePort } from "../ports.js";
 import { findPostgresBinDir, findVersitygw, portInUse, portIsFree } from "./prereqs.js";
 import { ensureStateBucket, startS3, stopOrphanS3, type RunningS3 } from "./s3.js";
-import { DEFAULT_IMAGES, ensureNamespace, imageExists, pushImage, standinDigest } from "./seed.js";
+import { DEFAULT_IMAGES, ENVIRONMENT_PROJECT, ensureNamespace, ensureProject, imageExists, pushImage, standinDigest } from "./seed.js";
 
 export const REGION = "fr-par";
 export const ZONE = "fr-par-1";
@@ -89,6 +89,8 @@ export async function runDaemon(opts: DaemonOptions, log: DaemonLog): Promise<nu
     const s3Info = { endpoint: s3.endpoint, region: REGION, ...creds.s3 };
     log(`state bucket ${STATE_BUCKET}: ${await ensureStateBucket(s3Info, STATE_BUCKET)}`);
     const client = { url: sandbox.url, token: creds.scaleway.secretKey, projectId: creds.scaleway.projectId, region: REGION };
+    const project = await ensureProject({ ...client, organizationId: creds.scaleway.organizationId }, ENVIRONMENT_PROJECT);
+    log(`environment project ${project.name}: ${project.id}`);
     const ns = await ensureNamespace(client);
     log(ns === "unserved" ? "registry namespace: skipped, this sandbox serves no Registry API" : `registry namespace evalap: ${ns}`);
     for (const image of Object.values(DEFAULT_IMAGES)) {
@@ -111,6 +113,7 @@ export async function runDaemon(opts: DaemonOptions, log: DaemonLog): Promise<nu
       statePassphrase: creds.statePassphrase,
       appSecrets: creds.appSecrets,
       images: { ...DEFAULT_IMAGES },
+      environmentProject: project,
     });
     // Removed first when stopping: no client picks up a sandbox that is going away.
     cleanups.push(() => rm(files.descriptor, { force: true }));

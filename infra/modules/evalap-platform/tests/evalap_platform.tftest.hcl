@@ -28,13 +28,29 @@ mock_provider "scaleway" {
   mock_resource "scaleway_secret_version" {
     defaults = { revision = "1" }
   }
-  mock_resource "scaleway_iam_application" {
-    defaults = { id = "88888888-8888-8888-8888-888888888888" }
-  }
   mock_data "scaleway_account_project" {
     defaults = {
       id         = "99999999-9999-9999-9999-999999999999"
       project_id = "99999999-9999-9999-9999-999999999999"
+    }
+  }
+  # One rule of the recorded catalogue (product names as the API spells them).
+  mock_data "scaleway_cockpit_preconfigured_alert" {
+    defaults = {
+      alerts = [{
+        annotations           = {}
+        data_source_id        = "11111111-1111-4111-8111-111111111111"
+        display_description   = "PostgreSQL disk usage above 80%"
+        display_name          = "PostgreSQL high storage usage"
+        duration              = "10m"
+        name                  = "PostgreSQLHighStorageUsage"
+        preconfigured_rule_id = "rule-pg-1"
+        product_family        = "Managed Databases"
+        product_name          = "PostgreSQL"
+        rule                  = "mock"
+        rule_status           = "disabled"
+        state                 = "inactive"
+      }]
     }
   }
   mock_data "scaleway_registry_namespace" {
@@ -56,9 +72,10 @@ variables {
   state_bucket         = "evalap-tfstate-staging"
   registry_namespace   = "evalap"
   private_subnet       = "172.16.8.0/22"
-  alert_contact_emails = ["ops@example.org"]
+  alert_contact_emails = ["oncall@evalap.beta.gouv.fr"]
+  project_id           = "99999999-9999-9999-9999-999999999999"
+  project_name         = "evalap-mock"
   log_level            = "INFO"
-  logs_retention_days  = 7
   protect_secrets      = false
   enable_ui            = true
   container = {
@@ -181,7 +198,7 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "COCKPIT_PUSH_TOKEN", "POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
+    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
     error_message = "secret_ids exposes every secret by variable name."
   }
 
@@ -196,21 +213,26 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = output.secrets_reader_application_id == "88888888-8888-8888-8888-888888888888" && output.container_namespace_id == "fr-par/44444444-4444-4444-4444-444444444444"
-    error_message = "secrets_reader_application_id and container_namespace_id outputs."
+    condition     = output.project_id == "99999999-9999-9999-9999-999999999999" && output.container_namespace_id == "fr-par/44444444-4444-4444-4444-444444444444"
+    error_message = "project_id and container_namespace_id outputs."
   }
+
+  assert {
+    condition     = module.monitoring.enabled_preconfigured_alerts == ["rule-pg-1"] && module.monitoring.alert_manager_url != null
+    error_message = "The PostgreSQL preconfigured rules reach the project's alert manager."
+  }
+
 }
 
 run "production_inputs_reach_the_resources" {
   command = apply
 
   variables {
-    environment         = "production"
-    state_bucket        = "evalap-tfstate-production"
-    private_subnet      = "172.16.12.0/22"
-    logs_retention_days = 30
-    protect_secrets     = true
-    log_level           = "WARNING"
+    environment     = "production"
+    state_bucket    = "evalap-tfstate-production"
+    private_subnet  = "172.16.12.0/22"
+    protect_secrets = true
+    log_level       = "WARNING"
     container = {
       cpu_limit                     = 2240
       memory_limit_bytes            = 4096000000
@@ -508,15 +530,6 @@ run "unknown_log_level_is_rejected" {
   expect_failures = [var.log_level]
 }
 
-run "logs_retention_out_of_range_is_rejected" {
-  command = plan
-
-  variables {
-    logs_retention_days = 0
-  }
-
-  expect_failures = [var.logs_retention_days]
-}
 
 run "backup_retention_out_of_range_is_rejected" {
   command = plan
@@ -534,4 +547,26 @@ run "backup_retention_out_of_range_is_rejected" {
   }
 
   expect_failures = [var.database]
+}
+
+# A root pointed at the other environment's project (a copied project_id) stops at the name check, before
+# any resource is planned in that project.
+run "another_environments_project_is_refused" {
+  command = plan
+
+  variables {
+    project_id = "12345678-1234-4234-8234-123456789012"
+  }
+
+  expect_failures = [data.scaleway_account_project.current]
+}
+
+run "a_project_id_that_is_not_a_uuid_is_refused" {
+  command = plan
+
+  variables {
+    project_id = "evalap-staging"
+  }
+
+  expect_failures = [var.project_id]
 }
