@@ -63,7 +63,7 @@ export async function missingInputs(
   if (given !== null) {
     for (const v of variablesOf(root)) {
       if (v.hasDefault || given.has(v.name)) continue;
-      missing.push({ kind: "variable", names: [v.name], how: howToSet(env.name, v.name, v.sensitive, command) });
+      missing.push({ kind: "variable", names: [v.name], how: howToSet(env, v.name, v.sensitive, command) });
     }
   }
   if (root.backend === "s3" && !s3CredentialsGiven(env, environ)) {
@@ -86,10 +86,12 @@ export async function missingInputs(
   return missing;
 }
 
-function howToSet(environment: string, name: string, sensitive: boolean, command: string): string {
+function howToSet(env: ResolvedEnvironment, name: string, sensitive: boolean, command: string): string {
   if (sensitive) return `export TF_VAR_${name} (it is sensitive: keep it out of files and of evalap-infra.json)`;
-  const image = name === "images" && command === "deploy" ? "--image <service>=<reference>, " : "";
-  return `${image}--var ${name}=<value>, "vars": { "${name}": … } in environments.${environment} of evalap-infra.json, or export TF_VAR_${name}`;
+  const elsewhere = `--var ${name}=<value>, "vars": { "${name}": … } in environments.${env.name} of evalap-infra.json, or export TF_VAR_${name}`;
+  if (name === "images") return `${command === "deploy" ? "--image <service>=<reference>, " : ""}${elsewhere}`;
+  // A setting of the deployment (a project id, the people on call): it belongs with the root's other settings.
+  return `${name} = … in ${path.posix.join(env.root, "terraform.tfvars")}, ${elsewhere}`;
 }
 
 interface Variable {

@@ -26,15 +26,20 @@ function envAt(rootDir: string, extra: Partial<ResolvedEnvironment> = {}): Resol
 const names = (missing: Awaited<ReturnType<typeof missingInputs>>) => missing.map((m) => m.names.join(","));
 
 describe("preflight: what a root needs before tofu runs", () => {
-  it("the repository's staging root: its three unset variables, the backend's and the provider's credentials", async () => {
+  it("the repository's staging root: its five unset variables, the backend's and the provider's credentials", async () => {
     const env = envAt(path.join(REPO, "infra", "staging"));
-    expect(names(await missingInputs(env, {}, NONE))).toEqual([
+    const missing = await missingInputs(env, {}, NONE);
+    expect(names(missing)).toEqual([
       "images",
       "state_passphrase",
       "app_secrets",
+      "project_id",
+      "alert_contact_emails",
       "AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY",
       "SCW_ACCESS_KEY,SCW_SECRET_KEY",
     ]);
+    // The deployment's own settings (no committed value on purpose) are pointed at the root's tfvars.
+    expect(missing.find((m) => m.names[0] === "project_id")?.how).toMatch(/^project_id = … in infra\/staging\/terraform\.tfvars, /);
     const given: NodeJS.ProcessEnv = {
       ...NONE,
       TF_VAR_state_passphrase: "x",
@@ -44,9 +49,10 @@ describe("preflight: what a root needs before tofu runs", () => {
       SCW_ACCESS_KEY: "c",
       SCW_SECRET_KEY: "d",
     };
-    expect(await missingInputs(env, { images: { evalap: "rg/x:1" } }, given)).toEqual([]);
+    const settings = { images: { evalap: "rg/x:1" }, project_id: "p", alert_contact_emails: ["oncall@evalap.beta.gouv.fr"] };
+    expect(await missingInputs(env, settings, given)).toEqual([]);
     // One half of a pair is named alone.
-    expect(names(await missingInputs(env, { images: {} }, { ...given, AWS_SECRET_ACCESS_KEY: "" }))).toEqual(["AWS_SECRET_ACCESS_KEY"]);
+    expect(names(await missingInputs(env, settings, { ...given, AWS_SECRET_ACCESS_KEY: "" }))).toEqual(["AWS_SECRET_ACCESS_KEY"]);
   });
 
   describe("where values come from", () => {
