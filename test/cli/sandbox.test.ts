@@ -153,13 +153,14 @@ describe("sandbox up, status, push, env, down", () => {
     expect(st.exitCode, output(st)).toBe(0);
     const data = st.events.find((e) => e.type === "data")?.data as Record<string, unknown>;
     expect(data).toMatchObject({ running: true, pid: first.pid, apiUrl: first.apiUrl, s3Endpoint: first.s3.endpoint, dataDir });
-    expect((data.counts as Record<string, number>)["account.projects"]).toBe(1);
+    // The default project (the registry's) and the environment's own, as infra/bootstrap makes them.
+    expect((data.counts as Record<string, number>)["account.projects"]).toBe(2);
     for (const secret of [first.scaleway.secretKey, first.s3.secretKey, first.statePassphrase, ...Object.values(first.appSecrets)]) {
       expect(output(st)).not.toContain(secret);
     }
     const human = await cli(["sandbox", "status", "--data-dir", dataDir]);
     expect(human.exitCode).toBe(0);
-    expect(human.stdout).toMatch(/account\.projects 1/);
+    expect(human.stdout).toMatch(/account\.projects 2/);
   });
 
   it("push registers an image through the registry hook, or says the sandbox has none", async () => {
@@ -218,8 +219,13 @@ describe("sandbox up, status, push, env, down", () => {
       headers: { "X-Auth-Token": expected.SCW_SECRET_KEY ?? "" },
     });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { projects: { id: string }[] };
-    expect(body.projects.map((p) => p.id)).toEqual([expected.SCW_DEFAULT_PROJECT_ID]);
+    const body = (await res.json()) as { projects: { id: string; name: string }[] };
+    expect(body.projects.map((p) => [p.id, p.name]).sort()).toEqual(
+      [
+        [expected.SCW_DEFAULT_PROJECT_ID, "default"],
+        [expected.TF_VAR_project_id, "evalap-sandbox"],
+      ].sort(),
+    );
   });
 
   it("a second up is refused while it runs, naming the pid and `sandbox down`", async () => {
