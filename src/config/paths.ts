@@ -39,6 +39,16 @@ export async function pathProblems(config: ProjectConfigData, projectDir: string
     false,
   );
   if (modules) problems.push(modules);
+  const alerts = await check(
+    "alerts.dir",
+    config.alerts.dir,
+    path.resolve(projectDir, config.alerts.dir),
+    projectDir,
+    realProject,
+    "directory",
+    false,
+  );
+  if (alerts) problems.push(alerts);
   return problems;
 }
 
