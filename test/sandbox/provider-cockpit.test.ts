@@ -72,14 +72,16 @@ describe("the real provider on the sandbox: infra/modules/cockpit-monitoring", (
     const metricsId = out.metrics_source_id as string;
     expect(metricsId).toMatch(/^fr-par\/[0-9a-f-]{36}$/);
     const bareId = metricsId.slice("fr-par/".length);
+    // The sandbox answers data source URLs it serves itself (its ruler: src/sandbox/README.md); Cockpit's are
+    // https://<id>.metrics.cockpit.<region>.scw.cloud. The push URL is the provider's: the URL and /api/v1/push.
     expect(out).toMatchObject({
-      metrics_url: `https://${bareId}.metrics.cockpit.fr-par.scw.cloud`,
-      metrics_push_url: `https://${bareId}.metrics.cockpit.fr-par.scw.cloud/api/v1/push`,
+      metrics_url: `${h.url}/cockpit/datasources/${bareId}`,
+      metrics_push_url: `${h.url}/cockpit/datasources/${bareId}/api/v1/push`,
       grafana_url: `https://${PROJECT}.dashboard.cockpit.scaleway.com`,
       push_token_given: true,
       rules_token_given: true,
     });
-    expect(out.logs_push_url).toMatch(/^https:\/\/[0-9a-f-]{36}\.logs\.cockpit\.fr-par\.scw\.cloud\/loki\/api\/v1\/push$/);
+    expect(out.logs_push_url).toMatch(/\/cockpit\/datasources\/[0-9a-f-]{36}\/loki\/api\/v1\/push$/);
     expect(out.alert_manager_url).toMatch(/^https:\/\/[0-9a-f-]{36}\.alertmanager\.cockpit\.fr-par\.scw\.cloud$/);
     expect(await counts()).toMatchObject({ "cockpit.data_sources": 2, "cockpit.tokens": 2 });
     expect(await contactEmails()).toEqual(["ops@example.org", "oncall@example.org"]);
