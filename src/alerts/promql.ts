@@ -1,24 +1,38 @@
 /**
- * The metric names a PromQL expression selects, for the check that each exists on the data source
- * (a rule on a misspelt metric matches nothing and never fires, silently). A small tokenizer, not a
- * parser: it skips strings, range and subquery brackets, label matchers, function and aggregation
+ * The series selectors of a PromQL expression: each metric name it selects and the labels its
+ * matchers test, for the check that they exist on the data source (a rule on a misspelt metric, or
+ * matching a label the metric does not have, matches nothing and never fires, silently). A small
+ * tokenizer, not a parser: it skips strings, range and subquery brackets, function and aggregation
  * calls, the label lists of by/without/on/ignoring/group_left/group_right, and offset durations.
  * An `{__name__="x"}` matcher counts as metric x.
  */
+export interface Selector {
+  metric: string;
+  /** Label names its matchers test (`__name__` aside). */
+  labels: string[];
+}
 
 const KEYWORDS = new Set(["and", "or", "unless", "bool", "offset", "inf", "nan", "atan2"]);
 const LABEL_LIST_KEYWORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right"]);
 
 type Token = { kind: "ident" | "string" | "number" | "punct"; text: string };
 
+/** The metric names an expression selects, sorted. */
 export function metricNames(expr: string): string[] {
+  return [...new Set(selectors(expr).map((s) => s.metric))].sort();
+}
+
+export function selectors(expr: string): Selector[] {
   const tokens = tokenize(expr);
-  const names = new Set<string>();
+  const out: Selector[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t === undefined) break;
     if (t.kind === "punct" && t.text === "{") {
-      i = skipMatchers(tokens, i, names);
+      // A selector without a name before it (`{__name__="x", a="b"}`).
+      const m = matchers(tokens, i);
+      i = m.end;
+      if (m.name !== undefined) out.push({ metric: m.name, labels: m.labels });
       continue;
     }
     if (t.kind === "punct" && t.text === "[") {
@@ -39,22 +53,30 @@ export function metricNames(expr: string): string[] {
     if (KEYWORDS.has(word)) continue;
     if (next?.text === "(") continue; // a function or an aggregation
     if (next?.kind === "ident" && ["by", "without"].includes(next.text.toLowerCase())) continue; // `sum by (x) (...)`
-    names.add(t.text);
+    if (next?.text === "{") {
+      const m = matchers(tokens, i + 1);
+      out.push({ metric: t.text, labels: m.labels });
+      i = m.end;
+    } else out.push({ metric: t.text, labels: [] });
   }
-  return [...names].sort();
+  return out;
 }
 
-/** Skips a `{...}` matcher list, collecting `__name__="x"` as metric x; returns the index of the closing brace. */
-function skipMatchers(tokens: Token[], start: number, names: Set<string>): number {
+/** A `{...}` matcher list: the labels it tests and a `__name__="x"`; `end` is the index of the closing brace. */
+function matchers(tokens: Token[], start: number): { labels: string[]; name?: string; end: number } {
+  const labels: string[] = [];
+  let name: string | undefined;
   let i = start + 1;
   for (; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t?.text === "}") return i;
-    if (t?.kind === "ident" && t.text === "__name__" && tokens[i + 1]?.text === "=" && tokens[i + 2]?.kind === "string") {
-      names.add(tokens[i + 2]?.text ?? "");
-    }
+    if (t?.text === "}") break;
+    const op = tokens[i + 1];
+    if (t?.kind !== "ident" || op?.kind !== "punct" || !["=", "!=", "=~", "!~"].includes(op.text)) continue;
+    if (t.text === "__name__") {
+      if (op.text === "=" && tokens[i + 2]?.kind === "string") name = tokens[i + 2]?.text;
+    } else if (!labels.includes(t.text)) labels.push(t.text);
   }
-  return i;
+  return { labels, ...(name === undefined ? {} : { name }), end: i };
 }
 
 function skipUntil(tokens: Token[], start: number, open: string, close: string): number {

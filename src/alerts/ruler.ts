@@ -20,6 +20,8 @@ export interface RulerClient {
   deleteGroup(namespace: string, name: string): Promise<void>;
   /** Every metric name the data source holds (`/prometheus/api/v1/label/__name__/values`). */
   metricNames(): Promise<Set<string>>;
+  /** The label names of a metric's series (`/prometheus/api/v1/labels?match[]=<metric>`). */
+  labelNames(metric: string): Promise<Set<string>>;
 }
 
 export interface RulerOptions {
@@ -89,18 +91,23 @@ export function rulerClient(opts: RulerOptions): RulerClient {
       }
       return refused(res, `deleting rule group "${name}" from ${namespace}`);
     },
-    async metricNames() {
-      const res = await send("GET", `${base}/prometheus/api/v1/label/__name__/values`);
-      if (!res.ok) return refused(res, "listing the data source's metric names");
-      const body = (await res.json()) as { status?: unknown; data?: unknown };
-      if (body.status !== "success" || !Array.isArray(body.data)) {
-        throw new RulerError("alerts_ruler_refused", "the data source's metric names came back in an unexpected shape", {
-          hint: "run the sync again; if it persists, check the data source URL",
-        });
-      }
-      return new Set(body.data.filter((n): n is string => typeof n === "string"));
-    },
+    metricNames: () => names(`${base}/prometheus/api/v1/label/__name__/values`, "the data source's metric names"),
+    labelNames: (metric) =>
+      names(`${base}/prometheus/api/v1/labels?${new URLSearchParams({ "match[]": metric }).toString()}`, `the labels of ${metric}`),
   };
+
+  /** A Prometheus API list of names (`{"status":"success","data":[...]}`). */
+  async function names(url: string, what: string): Promise<Set<string>> {
+    const res = await send("GET", url);
+    if (!res.ok) return refused(res, `listing ${what}`);
+    const body = (await res.json()) as { status?: unknown; data?: unknown };
+    if (body.status !== "success" || !Array.isArray(body.data)) {
+      throw new RulerError("alerts_ruler_refused", `${what} came back in an unexpected shape`, {
+        hint: "run the sync again; if it persists, check the data source URL",
+      });
+    }
+    return new Set(body.data.filter((n): n is string => typeof n === "string"));
+  }
 }
 
 function withoutQuery(url: string): string {

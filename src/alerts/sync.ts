@@ -1,6 +1,6 @@
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { metricNames } from "./promql.js";
+import { selectors } from "./promql.js";
 import type { RulerClient } from "./ruler.js";
 import { promDurationMs, type LoadedGroup, type RuleGroup } from "./rules.js";
 
@@ -12,17 +12,27 @@ export interface SyncResult {
   unchanged: string[];
 }
 
-export class UnknownMetricsError extends EvalapError {
+/** Metrics the data source does not have, or labels their matchers test that their series do not carry: the rules would never fire. */
+export class UnknownSeriesError extends EvalapError {
   constructor(
-    readonly unknown: Map<string, string[]>,
+    readonly unknownMetrics: Map<string, string[]>,
+    readonly unknownLabels: Map<string, string[]>,
     source: string,
   ) {
-    const lines = [...unknown].map(([metric, where]) => `  - ${metric} (used by ${where.join(", ")})`);
-    super("alerts_unknown_metrics", `${unknown.size} metric(s) used by the alert rules do not exist on ${source}:\n${lines.join("\n")}`, {
+    const list = (m: Map<string, string[]>) => [...m].map(([what, where]) => `  - ${what} (used by ${where.join(", ")})`).join("\n");
+    const parts = [
+      unknownMetrics.size > 0
+        ? `${unknownMetrics.size} metric(s) used by the alert rules do not exist on ${source}:\n${list(unknownMetrics)}`
+        : "",
+      unknownLabels.size > 0
+        ? `${unknownLabels.size} label matcher(s) name labels the metric's series do not have on ${source}:\n${list(unknownLabels)}`
+        : "",
+    ].filter((p) => p !== "");
+    super(unknownMetrics.size > 0 ? "alerts_unknown_metrics" : "alerts_unknown_labels", parts.join("\n"), {
       exitCode: ExitCode.Failure,
-      hint: "a rule on a metric the data source does not have never fires: fix the name (the source's names: GET <url>/prometheus/api/v1/label/__name__/values); a new environment's metrics appear a few minutes after its resources start. Nothing was pushed",
+      hint: "a rule on a metric or label the data source does not have never fires: fix the name (the source's names: GET <url>/prometheus/api/v1/label/__name__/values, a metric's labels: GET <url>/prometheus/api/v1/labels?match[]=<metric>); a new environment's metrics appear a few minutes after its resources start. Nothing was pushed",
     });
-    this.name = "UnknownMetricsError";
+    this.name = "UnknownSeriesError";
   }
 }
 
@@ -33,18 +43,7 @@ export class UnknownMetricsError extends EvalapError {
  * changes nothing the second time.
  */
 export async function syncGroups(ruler: RulerClient, namespace: string, groups: LoadedGroup[], sourceName: string): Promise<SyncResult> {
-  const known = await ruler.metricNames();
-  const unknown = new Map<string, string[]>();
-  for (const { file, group } of groups) {
-    for (const rule of group.rules) {
-      for (const name of metricNames(rule.expr)) {
-        if (known.has(name)) continue;
-        const where = `${file} group "${group.name}" ${rule.alert ?? rule.record ?? ""}`.trim();
-        unknown.set(name, [...(unknown.get(name) ?? []), where]);
-      }
-    }
-  }
-  if (unknown.size > 0) throw new UnknownMetricsError(unknown, sourceName);
+  await checkSeries(ruler, groups, sourceName);
 
   const existing = new Map((await ruler.listGroups(namespace)).map((g) => [g.name, g]));
   const result: SyncResult = { namespace, created: [], updated: [], deleted: [], unchanged: [] };
@@ -64,6 +63,35 @@ export async function syncGroups(ruler: RulerClient, namespace: string, groups: 
     result.deleted.push(name);
   }
   return result;
+}
+
+/** Every metric the rules select exists on the source, and carries the labels their matchers test; else UnknownSeriesError. */
+async function checkSeries(ruler: RulerClient, groups: LoadedGroup[], sourceName: string): Promise<void> {
+  const known = await ruler.metricNames();
+  const unknownMetrics = new Map<string, string[]>();
+  const unknownLabels = new Map<string, string[]>();
+  const labelsOf = new Map<string, Promise<Set<string>>>();
+  const add = (m: Map<string, string[]>, key: string, where: string) => {
+    const list = m.get(key) ?? [];
+    if (!list.includes(where)) m.set(key, [...list, where]);
+  };
+  for (const { file, group } of groups) {
+    for (const rule of group.rules) {
+      const where = `${file} group "${group.name}" ${rule.alert ?? rule.record ?? ""}`.trim();
+      for (const s of selectors(rule.expr)) {
+        if (!known.has(s.metric)) {
+          add(unknownMetrics, s.metric, where);
+          continue;
+        }
+        if (s.labels.length === 0) continue;
+        let pending = labelsOf.get(s.metric);
+        if (pending === undefined) labelsOf.set(s.metric, (pending = ruler.labelNames(s.metric)));
+        const has = await pending;
+        for (const label of s.labels) if (!has.has(label)) add(unknownLabels, `${s.metric}{${label}}`, where);
+      }
+    }
+  }
+  if (unknownMetrics.size > 0 || unknownLabels.size > 0) throw new UnknownSeriesError(unknownMetrics, unknownLabels, sourceName);
 }
 
 /**

@@ -113,6 +113,10 @@ describe("alert rules on the sandbox", () => {
         "        for: 5m",
         "        labels: {severity: critical}",
         "        annotations: {summary: s, description: d}",
+        "      - alert: WrongLabel",
+        '        expr: sum(serverless_container_instances_total{container_name="evalap"}) < 1',
+        "        labels: {severity: critical}",
+        "        annotations: {summary: s, description: d}",
         "",
       ].join("\n"),
     );
@@ -121,6 +125,10 @@ describe("alert rules on the sandbox", () => {
     expect(r.result.error?.code).toBe("alerts_unknown_metrics");
     expect(r.result.error?.message).toContain(
       'serverless_container_instance_total (used by infra/alerts/typo.yaml group "evalap-typo" Typo)',
+    );
+    // A matcher on a label the metric's series do not carry matches nothing either.
+    expect(r.result.error?.message).toContain(
+      'serverless_container_instances_total{container_name} (used by infra/alerts/typo.yaml group "evalap-typo" WrongLabel)',
     );
     expect(r.result.error?.hint).toContain("Nothing was pushed");
     // Not even the database group, which was due to come back.

@@ -4,10 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { metricNames } from "../../src/alerts/promql.js";
+import { metricNames, selectors } from "../../src/alerts/promql.js";
 import { loadRuleGroups, promDurationMs, ruleFiles } from "../../src/alerts/rules.js";
 import { sameGroup } from "../../src/alerts/sync.js";
-import { SCALEWAY_METRIC_NAMES } from "../../src/sandbox/apis/cockpit/metrics.js";
+import { SCALEWAY_METRIC_NAMES, scalewayMetricLabels } from "../../src/sandbox/apis/cockpit/metrics.js";
 import { CLI, parseEvents, REPO } from "../helpers/project.js";
 
 const ALERTS = path.join(REPO, "infra", "alerts");
@@ -20,13 +20,19 @@ describe("the alert rule files of infra/alerts", () => {
     }
   });
 
-  it("use only metrics the sandbox's Scaleway Metrics source lists (so a sandbox deploy syncs them)", async () => {
+  it("use only metrics, and labels of them, that the sandbox's Scaleway Metrics source lists (so a sandbox deploy syncs them)", async () => {
     const used = new Set<string>();
+    const missing: string[] = [];
     for (const root of ["staging", "production"]) {
-      for (const g of await loadRuleGroups(await ruleFiles(ALERTS, root), REPO))
-        for (const r of g.group.rules) metricNames(r.expr).forEach((m) => used.add(m));
+      for (const g of await loadRuleGroups(await ruleFiles(ALERTS, root), REPO)) {
+        for (const s of g.group.rules.flatMap((r) => selectors(r.expr))) {
+          used.add(s.metric);
+          if (!SCALEWAY_METRIC_NAMES.includes(s.metric)) missing.push(s.metric);
+          for (const l of s.labels) if (!scalewayMetricLabels(s.metric).includes(l)) missing.push(`${s.metric}{${l}}`);
+        }
+      }
     }
-    expect([...used].filter((m) => !SCALEWAY_METRIC_NAMES.includes(m))).toEqual([]);
+    expect(missing).toEqual([]);
     expect(used.size).toBeGreaterThan(5);
   });
 
@@ -56,6 +62,15 @@ describe("metric names of an expression", () => {
     expect(metricNames('sum without (le) (c) and ignoring (x) {__name__="d"} or vector(0)')).toEqual(["c", "d"]);
     expect(metricNames("max(e) by (f) unless max_over_time(g[10m:1m]) == Inf")).toEqual(["e", "g"]);
     expect(metricNames("(sum(h{a='x'}) or vector(0)) < 1e3")).toEqual(["h"]);
+  });
+
+  it("gives the labels each selector's matchers test", () => {
+    expect(selectors('sum by (r) (a{status_code=~"5..", r!="x"}) / on (r) b + {__name__="c", k="v"} + d{}')).toEqual([
+      { metric: "a", labels: ["status_code", "r"] },
+      { metric: "b", labels: [] },
+      { metric: "c", labels: ["k"] },
+      { metric: "d", labels: [] },
+    ]);
   });
 });
 

@@ -1,8 +1,17 @@
 /**
  * The metric names the sandbox's "Scaleway Metrics" data source says it holds
- * (`GET <url>/prometheus/api/v1/label/__name__/values`): what `alerts sync` checks rule
+ * (`GET <url>/prometheus/api/v1/label/__name__/values`) and the labels of each
+ * (`GET <url>/prometheus/api/v1/labels?match[]=<name>`): what `alerts sync` checks rule
  * expressions against. Each name says how sure we are of it.
  */
+
+/** Labels of the RDB metrics, from the `by (...)` clauses and matchers of the same recorded rules. */
+const RDB_LABELS = ["instance", "project_id", "region", "resource_id", "resource_name"] as const;
+/**
+ * NOT verified, like the container names below: third-party queries group them `by (resource_id,
+ * region)` or select `resource_name`; `status_code` (the "response status code" Scaleway lists) is a guess.
+ */
+const CONTAINER_LABELS = ["project_id", "region", "resource_id", "resource_name"] as const;
 
 /**
  * Verified: used by the preconfigured alert rules Scaleway serves on the Scaleway Metrics source,
@@ -39,3 +48,16 @@ export const UNVERIFIED_CONTAINER_METRICS = [
 ] as const;
 
 export const SCALEWAY_METRIC_NAMES: readonly string[] = [...VERIFIED_METRICS, ...UNVERIFIED_CONTAINER_METRICS].sort();
+
+/** The label names a metric of the Scaleway Metrics source carries (`__name__` included, as Prometheus lists it). */
+export function scalewayMetricLabels(metric: string): string[] {
+  const labels: string[] = metric.startsWith("rdb_")
+    ? [...RDB_LABELS]
+    : metric.startsWith("serverless_container_")
+      ? [...CONTAINER_LABELS]
+      : [];
+  // Verified: PostgreSQLHighCPULoad selects {mode="idle"}.
+  if (metric.endsWith("_node_cpu_seconds_total")) labels.push("mode");
+  if (metric === "serverless_container_requests_per_second") labels.push("status_code");
+  return SCALEWAY_METRIC_NAMES.includes(metric) ? ["__name__", ...labels].sort() : [];
+}

@@ -2,7 +2,7 @@ import { parse, stringify } from "yaml";
 import type { SandboxContext } from "../../context.js";
 import { ScwError } from "../../errors.js";
 import type { ApiRequest, ApiResponse, Router } from "../../router.js";
-import { SCALEWAY_METRIC_NAMES } from "./metrics.js";
+import { SCALEWAY_METRIC_NAMES, scalewayMetricLabels } from "./metrics.js";
 
 /** What the ruler needs of a data source (index.ts's DataSource, without importing it back). */
 interface DataSource {
@@ -125,6 +125,16 @@ export function rulerRoutes(router: Router, ctx: SandboxContext, findSource: (id
     store().put(source.id, all);
     await ctx.store.flush();
     return accepted();
+  });
+
+  // Prometheus' label names API; `match[]` selects the series (here: `name` or `{__name__="name"}`) whose labels are listed.
+  router.add("GET", `${base}/api/v1/labels`, (req) => {
+    const source = metricsSource(req);
+    if (source.origin !== "scaleway") return { body: { status: "success", data: [] } };
+    const matches = req.query.getAll("match[]");
+    const names = matches.length === 0 ? [...SCALEWAY_METRIC_NAMES] : matches.map((m) => /^\{__name__="([^"]+)"\}$/.exec(m)?.[1] ?? m);
+    const data = [...new Set(names.flatMap(scalewayMetricLabels))].sort();
+    return { body: { status: "success", data } };
   });
 
   // Prometheus' label values API: the metric names the Scaleway source holds (metrics.ts); a custom source has none until something pushes.
