@@ -45,8 +45,7 @@ export async function syncAlerts(
   const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
   ctx.redactor.add(scw.secretKey);
   const values = outputs !== undefined && Object.keys(outputs).length > 0 ? outputs : await tofu.output(ctx.tofu, env.rootDir);
-  const fromOutput = values.project_id?.value;
-  const projectId = typeof fromOutput === "string" && fromOutput !== "" ? fromOutput : scw.defaultProjectId;
+  const projectId = environmentProject(values, scw.defaultProjectId);
   if (projectId === undefined) {
     throw new EvalapError("alerts_project_unknown", `${env.name}: no project to find the Cockpit data source in`, {
       exitCode: ExitCode.Prerequisite,
@@ -79,6 +78,12 @@ export async function syncAlerts(
     },
     (r) => ({ detail: summary(r) }),
   );
+}
+
+/** The environment's project: the root's `project_id` output when it has one (one project per environment), else the profile's default. */
+export function environmentProject(outputs: Record<string, OutputValue>, defaultProjectId: string | undefined): string | undefined {
+  const fromOutput = outputs.project_id?.value;
+  return typeof fromOutput === "string" && fromOutput !== "" ? fromOutput : defaultProjectId;
 }
 
 /** "2 created, 1 updated, 1 deleted, 3 unchanged" (the parts that are not zero; "no groups" when all are). */

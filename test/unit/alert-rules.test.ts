@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { metricNames, selectors } from "../../src/alerts/promql.js";
 import { loadRuleGroups, promDurationMs, ruleFiles } from "../../src/alerts/rules.js";
 import { sameGroup } from "../../src/alerts/sync.js";
+import { environmentProject } from "../../src/operations/alerts.js";
 import { SCALEWAY_METRIC_NAMES, scalewayMetricLabels } from "../../src/sandbox/apis/cockpit/metrics.js";
 import { CLI, parseEvents, REPO } from "../helpers/project.js";
 
@@ -98,6 +99,16 @@ describe("durations and group equality", () => {
     expect(
       sameGroup(stored, { ...local, rules: [{ alert: "A", expr: "x > 2", for: "300s", labels: { team: "t", severity: "warning" } }] }),
     ).toBe(false);
+  });
+});
+
+describe("the environment's project", () => {
+  it("is the root's project_id output when it has one, else the profile's default project", () => {
+    const own = "11111111-2222-4333-8444-555555555555";
+    const fallback = "99999999-8888-4777-8666-555555555555";
+    expect(environmentProject({ project_id: { value: own, sensitive: false } }, fallback)).toBe(own);
+    expect(environmentProject({ services: { value: {}, sensitive: false } }, fallback)).toBe(fallback);
+    expect(environmentProject({ project_id: { value: "", sensitive: false } }, undefined)).toBeUndefined();
   });
 });
 
