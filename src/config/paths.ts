@@ -39,6 +39,16 @@ export async function pathProblems(config: ProjectConfigData, projectDir: string
     false,
   );
   if (modules) problems.push(modules);
+  const alerts = await check(
+    "alerts.dir",
+    config.alerts.dir,
+    path.resolve(projectDir, config.alerts.dir),
+    projectDir,
+    realProject,
+    "directory",
+    false,
+  );
+  if (alerts) problems.push(alerts);
   return problems;
 }
 
@@ -69,7 +79,7 @@ async function check(
   }
   const isDirectory = (await stat(real)).isDirectory();
   if (kind === "directory" && !isDirectory)
-    return `${field}: ${quoted} is a file, not a directory; name the directory holding the .tf files`;
+    return `${field}: ${quoted} is a file, not a directory; name the directory holding the ${field === "alerts.dir" ? "rule" : ".tf"} files`;
   if (kind === "file" && isDirectory) return `${field}: ${quoted} is a directory, not a tfvars file; name the file`;
   return null;
 }

@@ -110,6 +110,18 @@ export const configSchema = z
           .describe("Roll back to the last healthy release when the health gate fails (--no-rollback overrides)"),
       })
       .prefault({}),
+    alerts: z
+      .strictObject({
+        dir: z
+          .string()
+          .default("infra/alerts")
+          .describe("Prometheus rule files (*.yaml) for every environment; <dir>/<root folder name>/*.yaml add an environment's own"),
+        deploy: z
+          .boolean()
+          .default(true)
+          .describe("After a healthy deploy, push the rule files to the environment's Cockpit ruler (when there are files)"),
+      })
+      .prefault({}),
     remoteTimeout: duration("10s").describe(
       "Timeout of the state bucket preflight check (unreachable means a clear error, nothing written)",
     ),

@@ -36,6 +36,8 @@ export const ExitCode = {
   SandboxRunning: 15,
   /** `sandbox up --port N`: the port is taken by another process. */
   PortInUse: 16,
+  /** `deploy`: the release is healthy, but pushing the alert rules to Cockpit failed (retry with `alerts sync <env>`). */
+  AlertsNotSynced: 17,
   /** Interrupted by SIGINT. */
   Interrupted: 130,
   /** Stopped by SIGTERM. */
@@ -63,6 +65,7 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
   [ExitCode.SandboxNotRunning]: "no sandbox answers on this data folder: start one with sandbox up",
   [ExitCode.SandboxRunning]: "a sandbox already runs on this data folder: sandbox down first",
   [ExitCode.PortInUse]: "the port given to sandbox up is taken by another process",
+  [ExitCode.AlertsNotSynced]: "deploy: the release is healthy, but the alert rules were not synced: run alerts sync <env>",
   [ExitCode.Interrupted]: "interrupted (SIGINT): tofu was stopped gracefully, locks released",
   [ExitCode.Terminated]: "terminated (SIGTERM), likewise",
 };

@@ -1,4 +1,5 @@
 import type { ReleaseRecord } from "../ledger/types.js";
+import { alertsAfterDeploy, alertsLine, type AlertsStepResult } from "./alerts-step.js";
 import { audited } from "./audit-trail.js";
 import { imagesOf } from "./release-inputs.js";
 import { auditOfRelease, runReleaseFlow, type ReleaseFlowResult } from "./release-flow.js";
@@ -21,8 +22,11 @@ export interface DeployReleaseOptions {
   resume: boolean;
 }
 
-/** `outcome` says how it ended (healthy, rolled_back, failed); the CLI maps it to the exit code. */
-export type DeployReleaseResult = ReleaseFlowResult;
+/**
+ * `outcome` says how it ended (healthy, rolled_back, failed); the CLI maps it to the exit code.
+ * `alerts`: the alert-rules step, after a healthy release only.
+ */
+export type DeployReleaseResult = ReleaseFlowResult & { alerts?: AlertsStepResult };
 
 /** What one deploy run is about, for choosing the release's variables. */
 interface DeployRun {
@@ -50,7 +54,17 @@ export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions)
         await assertStatePersisted(locked, env.name, remote);
         const { vars, resumed } = await releaseVars({ ctx: locked, environment: env.name, remote, opts, firstImages: env.images });
         const flow = { ctx: locked, env, remote, holder, lockTimeoutMs, allowDestroy: opts.allowDestroy, startedAt };
-        return runReleaseFlow(flow, { kind: "deploy", inputs: { vars }, yes: opts.yes, autoRollback: opts.autoRollback, resumed });
+        const result = await runReleaseFlow(flow, {
+          kind: "deploy",
+          inputs: { vars },
+          yes: opts.yes,
+          autoRollback: opts.autoRollback,
+          resumed,
+        });
+        if (result.outcome !== "healthy") return result;
+        const alerts = await alertsAfterDeploy(locked, env, result.deploy.outputs);
+        const detail = alerts.status === "failed" ? `alert rules not synced: ${alerts.error.message}` : result.detail;
+        return { ...result, alerts, summary: `${result.summary}${alertsLine(alerts)}`, ...(detail !== undefined ? { detail } : {}) };
       },
       auditOfRelease,
     ),

@@ -117,13 +117,18 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
         fault.remaining--;
         throw tooManyRequests(fault.retryAfterSeconds);
       }
-      const { handler, params } = router.match(method, url.pathname);
-      const body = await readBody(req);
-      const apiReq: ApiRequest = { method, path: url.pathname, params, query: url.searchParams, body };
+      const { handler, params, rawBody } = router.match(method, url.pathname);
+      const text = await readText(req);
+      const body = rawBody ? {} : parseBody(text);
+      const apiReq: ApiRequest = { method, path: url.pathname, params, query: url.searchParams, body, text };
       const out = await handler(apiReq);
       // Logged before the answer leaves, so a client that got it finds its entry.
       log(out.status ?? 200);
-      send(res, out.status ?? 200, out.body);
+      if (out.raw) {
+        res
+          .writeHead(out.status ?? 200, { "Content-Type": out.raw.contentType, "Content-Length": Buffer.byteLength(out.raw.text) })
+          .end(out.raw.text);
+      } else send(res, out.status ?? 200, out.body);
     } catch (err) {
       if (err instanceof ScwError) {
         log(err.status, err.body.resource === "route" ? "route" : typeof err.body.type === "string" ? err.body.type : String(err.status));
@@ -178,7 +183,7 @@ function checkToken(header: string | string[] | undefined, expected: string | un
   if (!ok) throw deniedAuthentication(403, "invalid_argument");
 }
 
-async function readBody(req: IncomingMessage): Promise<JsonObject> {
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -186,7 +191,11 @@ async function readBody(req: IncomingMessage): Promise<JsonObject> {
     if (size > MAX_BODY) throw invalidArgument("body", "constraint", `must be at most ${MAX_BODY} bytes`);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString("utf8").trim();
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseBody(raw: string): JsonObject {
+  const text = raw.trim();
   if (text === "") return {};
   let parsed: unknown;
   try {

@@ -1,5 +1,6 @@
 import type { Client } from "@scaleway/sdk-client";
 import type { Accountv3 } from "@scaleway/sdk-account";
+import type { Cockpitv1 } from "@scaleway/sdk-cockpit";
 import type { Secretv1beta1 } from "@scaleway/sdk-secret";
 import { VERSION } from "../cli/version.js";
 import type { EventSink } from "../events/types.js";
@@ -24,6 +25,15 @@ export interface ScalewayConnection {
   apiURL: string;
   secrets(): Promise<Secretv1beta1.API>;
   projects(): Promise<Accountv3.ProjectAPI>;
+  /** Cockpit's regional API (data sources, for the alert rules step). */
+  cockpit(): Promise<Cockpitv1.RegionalAPI>;
+  /** The profile's secret key, for the APIs the SDK does not cover (Cockpit's ruler takes it as X-Auth-Token). Never print it. */
+  secretKey: string;
+  /** The profile's default project and region, when set. */
+  defaultProjectId: string | undefined;
+  defaultRegion: string | undefined;
+  /** The retrying fetch the SDK uses, for those other APIs. */
+  fetch: typeof fetch;
 }
 
 const DEFAULT_API_URL = "https://api.scaleway.com";
@@ -62,5 +72,10 @@ export async function scalewayClient(env: NodeJS.ProcessEnv = process.env, opts:
     apiURL: profile.apiURL ?? DEFAULT_API_URL,
     secrets: async () => new (await import("@scaleway/sdk-secret")).Secretv1beta1.API(client),
     projects: async () => new (await import("@scaleway/sdk-account")).Accountv3.ProjectAPI(client),
+    cockpit: async () => new (await import("@scaleway/sdk-cockpit")).Cockpitv1.RegionalAPI(client),
+    secretKey: profile.secretKey,
+    defaultProjectId: profile.defaultProjectId,
+    defaultRegion: profile.defaultRegion,
+    fetch: httpClient,
   };
 }

@@ -44,9 +44,10 @@ export interface ProviderHarness {
   /** Creates the work folder and starts the sandbox (a `beforeAll`). */
   start(): Promise<void>;
   /** Starts a new sandbox on the same folder (after `stop`). */
-  boot(): Promise<void>;
+  /** Starts a sandbox on the folder: on `port` when given, else on a free one. */
+  boot(port?: number): Promise<void>;
   stop(): Promise<void>;
-  /** stop + boot: a new sandbox must find the state on disk. */
+  /** stop + boot on the same port: a new sandbox must find the state on disk. */
   restart(): Promise<void>;
   /** Stops the sandbox and removes the work folder (an `afterAll`). */
   cleanup(): Promise<void>;
@@ -92,9 +93,10 @@ export function providerHarness(opts: { prefix: string; readyDelayMs?: number })
       work = await mkdtemp(path.join(os.tmpdir(), opts.prefix));
       await h.boot();
     },
-    async boot() {
+    async boot(port?: number) {
       sandbox = await startSandbox({
         dataDir: dataDir(),
+        ...(port === undefined ? {} : { port }),
         token: TOKEN,
         account: { organizationId: ORG, defaultProjectId: PROJECT },
         ...(opts.readyDelayMs === undefined ? {} : { readyDelayMs: opts.readyDelayMs }),
@@ -108,8 +110,10 @@ export function providerHarness(opts: { prefix: string; readyDelayMs?: number })
       await s?.stop();
     },
     async restart() {
+      // On its port, as the daemon restarts (README, "Sandbox"): the data sources' URLs, which the sandbox serves under its own, stay the same.
+      const port = Number(new URL(url()).port);
       await h.stop();
-      await h.boot();
+      await h.boot(port);
     },
     async cleanup() {
       await h.stop();

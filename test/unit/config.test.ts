@@ -117,8 +117,9 @@ describe("project config", () => {
   it("the defaults come from the schema, in milliseconds", () => {
     const d = configDefaults();
     const c = parse({ environments: { staging: { root: "infra/staging" } } });
-    for (const key of ["retry", "lock", "health", "rollback", "tofu", "guard", "modulesDir", "remoteTimeout"] as const)
+    for (const key of ["retry", "lock", "health", "rollback", "tofu", "guard", "modulesDir", "remoteTimeout", "alerts"] as const)
       expect(d[key]).toEqual(c[key]);
+    expect(d.alerts).toEqual({ dir: "infra/alerts", deploy: true });
     expect(d.tofu.interruptGrace).toBe(60_000);
     expect(d).not.toHaveProperty("environments");
     expect(Object.isFrozen(d)).toBe(true);
@@ -211,6 +212,15 @@ describe("paths of the config (roots, varFiles, modulesDir)", () => {
     expect(err.message).toContain('environments.staging.varFiles[0]: "../../../secrets.tfvars" is outside the project directory');
     expect(err.message).not.toContain("varFiles[1]");
     expect(err.message).toContain('modulesDir: "../modules" is outside the project directory');
+  });
+
+  it("refuses an alerts.dir outside the project or that is a file; a missing one is fine (no rules)", async () => {
+    const outside = await load({ environments: { staging: { root: "infra/staging" } }, alerts: { dir: "../alerts" } });
+    expect(outside.err.message).toContain('alerts.dir: "../alerts" is outside the project directory');
+    const file = await load({ environments: { staging: { root: "infra/staging" } }, alerts: { dir: "evalap-infra.json" } });
+    expect(file.err.message).toContain(
+      'alerts.dir: "evalap-infra.json" is a file, not a directory; name the directory holding the rule files',
+    );
   });
 });
 

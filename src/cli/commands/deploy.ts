@@ -1,4 +1,5 @@
 import { UsageError } from "../../core/errors.js";
+import { ExitCode } from "../../core/exit-codes.js";
 import { deployRelease } from "../../operations/deploy-release.js";
 import { parseLockTimeout, parseVars } from "../flags.js";
 import { assertHealthy } from "../release-outcome.js";
@@ -47,8 +48,13 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
               services: result.health.services.map((s) => ({ name: s.name, healthy: s.healthy, attempts: s.attempts })),
             }
           : null,
+        alerts: ended.alerts ?? null,
       },
     });
+    // Healthy, but the alert rules are not where they should be: not a failed deploy (nothing to roll back), yet not silent either.
+    if (ended.alerts?.status === "failed") {
+      return { summary: `${result.summary} (retry: evalap-infra alerts sync ${environment})`, exitCode: ExitCode.AlertsNotSynced };
+    }
     return { summary: result.summary };
   });
 }

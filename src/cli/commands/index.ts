@@ -1,4 +1,5 @@
 import type { CommandDefinition, GroupName } from "../command.js";
+import { alertsCheckDefinition, alertsSyncDefinition } from "./alerts.command.js";
 import { configCheckDefinition, configSchemaDefinition } from "./config.command.js";
 import { deployDefinition } from "./deploy.command.js";
 import { doctorDefinition } from "./doctor.command.js";
@@ -29,6 +30,8 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   lockReleaseDefinition,
   statePushDefinition,
   planDefinition,
+  alertsCheckDefinition,
+  alertsSyncDefinition,
   validateDefinition,
   doctorDefinition,
   scanDefinition,
@@ -48,5 +51,6 @@ export const GROUPS: Record<GroupName, string> = {
   lock: "inspect or break the deployment lock of an environment",
   state: "the OpenTofu state of an environment",
   config: "inspect the project configuration",
+  alerts: "the Prometheus alert rules of infra/alerts, pushed to each environment's Cockpit",
   sandbox: "a local emulator of the Scaleway APIs to deploy EvalAP on, with no account",
 };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { isUuid, newId, statusAfter, timestamp } from "../../clock.js";
-import { checkRegion, type SandboxContext } from "../../context.js";
+import { checkRegion, REGIONS, type SandboxContext } from "../../context.js";
 import { alreadyExists, invalidArgument, notFound, ScwError } from "../../errors.js";
 import { Fields } from "../../fields.js";
 import { findById } from "../../lookup.js";
@@ -8,6 +8,7 @@ import { ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { ApiRequest, Router } from "../../router.js";
 import { PROJECTS, type Project } from "../account.js";
 import { PLANS, PRECONFIGURED_RULES, PRODUCTS, RETENTION_CONFIG, type PreconfiguredRule } from "./catalogue.js";
+import { dataSourceUrl, rulerRoutes } from "./ruler.js";
 
 /** cockpit/v1 DataSource, field for field as recorded (cockpit/testdata/*source*.cassette.yaml). */
 export interface DataSource {
@@ -103,8 +104,6 @@ function derivedId(name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const sourceUrl = (id: string, type: string, region: string) => `https://${id}.${type}.cockpit.${region}.scw.cloud`;
-
 export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
   const sources = () => ctx.store.collection<DataSource>(COCKPIT_DATA_SOURCES);
   const tokens = () => ctx.store.collection<Token>(COCKPIT_TOKENS);
@@ -156,7 +155,7 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
         synchronized_with_grafana: true,
         type,
         updated_at: since,
-        url: sourceUrl(id, type, region),
+        url: dataSourceUrl(ctx, id),
       };
     });
   };
@@ -174,12 +173,21 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
   /** Custom sources are synchronized with Grafana a moment after their creation (recorded: false, then true). */
   const sourceWire = (s: DataSource, withUsage = true): DataSource & { current_month_usage?: number } => {
     const synced = s.synchronized_with_grafana || statusAfter(s.created_at, ctx.readyDelayMs, "pending", "synced") === "synced";
-    const wire = { ...s, synchronized_with_grafana: synced };
+    // Cockpit answers https://<id>.<type>.cockpit.<region>.scw.cloud; the sandbox answers where it serves the source's
+    // ruler and label values itself (ruler.ts), from its current base URL (its port may change between starts).
+    const wire = { ...s, synchronized_with_grafana: synced, url: dataSourceUrl(ctx, s.id) };
     // The create's and update's answers carry no usage; reads and lists do (recorded since 2026).
     return withUsage ? { ...wire, current_month_usage: 0 } : wire;
   };
 
   // --- Data sources ------------------------------------------------------------------------------
+
+  rulerRoutes(router, ctx, (id) => {
+    const custom = isUuid(id) ? sources().get(id) : undefined;
+    if (custom) return custom;
+    const projects = ctx.store.collection<Project>(PROJECTS).all();
+    return REGIONS.flatMap((region) => projects.flatMap((p) => scalewaySources(p.id, region))).find((s) => s.id === id);
+  });
 
   router.add("POST", `${regional}/data-sources`, async (req) => {
     const region = checkRegion(req.params.region);
@@ -202,7 +210,7 @@ export function cockpitRoutes(router: Router, ctx: SandboxContext): void {
       synchronized_with_grafana: false,
       type,
       updated_at: now,
-      url: sourceUrl(id, type, region),
+      url: dataSourceUrl(ctx, id),
     };
     sources().put(id, source);
     return save(sourceWire(source, false));
