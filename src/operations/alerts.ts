@@ -31,8 +31,8 @@ export interface AlertsSyncReport extends SyncResult {
  * (origin `scaleway`, type `metrics`: where Serverless Containers and RDB metrics live, and where
  * Cockpit evaluates data-source-managed rules: scaleway/docs-content
  * pages/cockpit/how-to/configure-alerts-for-scw-resources.mdx). Firing alerts go to the project's
- * alert manager and its contacts. The project is the root's `project_id` output when it has one,
- * else the profile's default project; the region is the profile's (the provider's) default region.
+ * alert manager and its contacts. The project is the root's `project_id` output once applied, else its
+ * `project_id` input; the region is the profile's (the provider's) default region.
  * `outputs`: the root's outputs when the caller has them (a deploy's apply), else read with `tofu output`.
  */
 export async function syncAlerts(
@@ -45,11 +45,11 @@ export async function syncAlerts(
   const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
   ctx.redactor.add(scw.secretKey);
   const values = outputs !== undefined && Object.keys(outputs).length > 0 ? outputs : await tofu.output(ctx.tofu, env.rootDir);
-  const projectId = environmentProject(values, scw.defaultProjectId);
+  const projectId = environmentProject(values, env.vars.project_id ?? ctx.tofu.env.TF_VAR_project_id ?? process.env.TF_VAR_project_id);
   if (projectId === undefined) {
     throw new EvalapError("alerts_project_unknown", `${env.name}: no project to find the Cockpit data source in`, {
       exitCode: ExitCode.Prerequisite,
-      hint: "add a project_id output to the root, or export SCW_DEFAULT_PROJECT_ID (the environment's Scaleway project)",
+      hint: `deploy ${env.name} first (its root outputs project_id), or give the root's project_id input ("vars" in evalap-infra.json or TF_VAR_project_id)`,
     });
   }
   const region = scw.defaultRegion ?? "fr-par";
@@ -80,10 +80,15 @@ export async function syncAlerts(
   );
 }
 
-/** The environment's project: the root's `project_id` output when it has one (one project per environment), else the profile's default. */
-export function environmentProject(outputs: Record<string, OutputValue>, defaultProjectId: string | undefined): string | undefined {
+/**
+ * The environment's project (one per environment, infra/bootstrap): the root's `project_id` output once it
+ * was applied, else its `project_id` input. Never the profile's default project: under that layout it is
+ * the registry's, and rules pushed there would watch nothing of the environment.
+ */
+export function environmentProject(outputs: Record<string, OutputValue>, input: unknown): string | undefined {
   const fromOutput = outputs.project_id?.value;
-  return typeof fromOutput === "string" && fromOutput !== "" ? fromOutput : defaultProjectId;
+  if (typeof fromOutput === "string" && fromOutput !== "") return fromOutput;
+  return typeof input === "string" && input !== "" ? input : undefined;
 }
 
 /** "2 created, 1 updated, 1 deleted, 3 unchanged" (the parts that are not zero; "no groups" when all are). */

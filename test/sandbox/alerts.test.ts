@@ -61,7 +61,7 @@ describe("alert rules on the sandbox", () => {
     const r = await run("alerts", "sync", "sandbox");
     expect(r.exitCode, r.output).toBe(0);
     const data = syncData(r.events);
-    expect(data).toMatchObject({ namespace: NS, projectId: sb.descriptor.scaleway.projectId, updated: [], deleted: [], unchanged: [] });
+    expect(data).toMatchObject({ namespace: NS, projectId: sb.descriptor.environmentProject.id, updated: [], deleted: [], unchanged: [] });
     expect(data.created.sort()).toEqual(["evalap-api-scale", "evalap-containers", "evalap-database"]);
     url = data.dataSource.url;
     // The sandbox answers a URL it serves itself (src/sandbox/README.md), under its API's base URL.

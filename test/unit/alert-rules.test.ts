@@ -103,12 +103,13 @@ describe("durations and group equality", () => {
 });
 
 describe("the environment's project", () => {
-  it("is the root's project_id output when it has one, else the profile's default project", () => {
+  it("is the root's project_id output once applied, else its project_id input, never a default project", () => {
     const own = "11111111-2222-4333-8444-555555555555";
-    const fallback = "99999999-8888-4777-8666-555555555555";
-    expect(environmentProject({ project_id: { value: own, sensitive: false } }, fallback)).toBe(own);
-    expect(environmentProject({ services: { value: {}, sensitive: false } }, fallback)).toBe(fallback);
+    const input = "99999999-8888-4777-8666-555555555555";
+    expect(environmentProject({ project_id: { value: own, sensitive: false } }, input)).toBe(own);
+    expect(environmentProject({ services: { value: {}, sensitive: false } }, input)).toBe(input);
     expect(environmentProject({ project_id: { value: "", sensitive: false } }, undefined)).toBeUndefined();
+    expect(environmentProject({}, 42)).toBeUndefined();
   });
 });
 
