@@ -6,132 +6,104 @@
 # pages/iam/reference-content/permission-sets.mdx.
 
 locals {
-  # What an apply of infra/<env> and the CLI's deploy, rollback, secrets, migrate, backup and alerts
-  # commands touch in the environment's project.
-  deployer_sets = [
-    "ContainersFullAccess",
-    "RelationalDatabasesFullAccess",
-    "SecretManagerFullAccess",
-    "PrivateNetworksFullAccess",
-    "VPCFullAccess",
-    "IPAMReadOnly",
-    "ObservabilityFullAccess",
-    "ObjectStorageBucketsRead",
-    "ObjectStorageObjectsRead",
-    "ObjectStorageObjectsWrite",
-    "ObjectStorageObjectsDelete",
-  ]
-
-  # `plan`, `drift` and `status`: read everything, write only the state lock object (use_lockfile).
-  planner_sets = [
-    "ContainersReadOnly",
-    "RelationalDatabasesReadOnly",
-    "PrivateNetworksReadOnly",
-    "VPCReadOnly",
-    "IPAMReadOnly",
-    "ObservabilityReadOnly",
-    "ObjectStorageBucketsRead",
-    "ObjectStorageObjectsRead",
-    "ObjectStorageObjectsWrite",
-    "ObjectStorageObjectsDelete",
-  ]
-
-  # Secret Manager supports resource-level conditions (pages/iam/reference-content/
-  # supported-products-resource-level.mdx): a secret's resource.name is its path and name, so readers
-  # reach only /evalap/<env>/…; `|| !has(resource.id)` keeps listing working (a list has no resource).
-  secret_condition = { for env, _ in var.project_names : env => "resource.name.startswith(\"${var.secret_path_prefix}/${env}/\") || !has(resource.id)" }
-}
-
-resource "scaleway_iam_application" "deployer" {
-  for_each = var.project_names
-
-  name        = "evalap-${each.key}-deployer"
-  description = "CI: applies infra/${each.key} and runs evalap-infra deploy/rollback/secrets/migrate/backup on ${each.key}"
-  tags        = ["evalap", each.key]
-}
-
-resource "scaleway_iam_policy" "deployer" {
-  for_each = var.project_names
-
-  name           = "evalap-${each.key}-deployer"
-  description    = "Manage the EvalAP ${each.key} project's resources; no IAM, no other project"
-  application_id = scaleway_iam_application.deployer[each.key].id
-  tags           = ["evalap", each.key]
-
-  rule {
-    project_ids          = [scaleway_account_project.environment[each.key].id]
-    permission_set_names = local.deployer_sets
+  # Each role's rules. scope: "environment" (the environment's project), "registry" (the project holding
+  # the shared registry), "organization". secrets_path_only: the rule only reaches secrets under
+  # <secret_path_prefix>/<env>/ (Secret Manager supports resource-level conditions, a secret's
+  # resource.name being its path and name: pages/iam/reference-content/supported-products-resource-level.mdx;
+  # `|| !has(resource.id)` keeps listing working, a list having no resource).
+  roles = {
+    # An apply of infra/<env> and the CLI's deploy, rollback, secrets, migrate, backup and alerts commands.
+    deployer = {
+      description = "CI: applies infra/<env> and runs evalap-infra deploy/rollback/secrets/migrate/backup/alerts"
+      rules = [
+        {
+          scope = "environment"
+          sets = [
+            "ContainersFullAccess",
+            "RelationalDatabasesFullAccess",
+            "SecretManagerFullAccess",
+            "PrivateNetworksFullAccess",
+            "VPCFullAccess",
+            "IPAMReadOnly",
+            "ObservabilityFullAccess",
+            "ObjectStorageBucketsRead",
+            "ObjectStorageObjectsRead",
+            "ObjectStorageObjectsWrite",
+            "ObjectStorageObjectsDelete",
+          ]
+          secrets_path_only = false
+        },
+        { scope = "registry", sets = ["ContainerRegistryReadOnly"], secrets_path_only = false },
+        # The roots look their project up by name to check they were given their own.
+        { scope = "organization", sets = ["ProjectReadOnly"], secrets_path_only = false },
+      ]
+    }
+    # `plan`, `drift` and `status`: read everything, write only the state lock object (use_lockfile).
+    planner = {
+      description = "CI: plan, drift and status (read-only, except the state lock)"
+      rules = [
+        {
+          scope = "environment"
+          sets = [
+            "ContainersReadOnly",
+            "RelationalDatabasesReadOnly",
+            "PrivateNetworksReadOnly",
+            "VPCReadOnly",
+            "IPAMReadOnly",
+            "ObservabilityReadOnly",
+            "ObjectStorageBucketsRead",
+            "ObjectStorageObjectsRead",
+            "ObjectStorageObjectsWrite",
+            "ObjectStorageObjectsDelete",
+          ]
+          secrets_path_only = false
+        },
+        # A plan reads the secret versions the containers get.
+        { scope = "environment", sets = ["SecretManagerReadOnly", "SecretManagerSecretAccess"], secrets_path_only = true },
+        { scope = "registry", sets = ["ContainerRegistryReadOnly"], secrets_path_only = false },
+        { scope = "organization", sets = ["ProjectReadOnly"], secrets_path_only = false },
+      ]
+    }
+    # The CLI's smoke tests (ADMIN_TOKEN) and migrations (POSTGRES_URL).
+    secrets-reader = {
+      description = "Reads the environment's secrets (evalap-infra smoke tests, migrations)"
+      rules = [
+        { scope = "environment", sets = ["SecretManagerReadOnly", "SecretManagerSecretAccess"], secrets_path_only = true },
+      ]
+    }
   }
 
-  rule {
-    project_ids          = [data.scaleway_account_project.bootstrap.id]
-    permission_set_names = ["ContainerRegistryReadOnly"]
-  }
-
-  # The roots look their project up by name to check they were given their own.
-  rule {
-    organization_id      = scaleway_account_project.environment[each.key].organization_id
-    permission_set_names = ["ProjectReadOnly"]
-  }
-}
-
-resource "scaleway_iam_application" "planner" {
-  for_each = var.project_names
-
-  name        = "evalap-${each.key}-planner"
-  description = "CI: plan, drift and status of ${each.key} (read-only, except the state lock)"
-  tags        = ["evalap", each.key]
-}
-
-resource "scaleway_iam_policy" "planner" {
-  for_each = var.project_names
-
-  name           = "evalap-${each.key}-planner"
-  description    = "Read the EvalAP ${each.key} project (plan reads secret versions under its path)"
-  application_id = scaleway_iam_application.planner[each.key].id
-  tags           = ["evalap", each.key]
-
-  rule {
-    project_ids          = [scaleway_account_project.environment[each.key].id]
-    permission_set_names = local.planner_sets
-  }
-
-  rule {
-    project_ids          = [scaleway_account_project.environment[each.key].id]
-    permission_set_names = ["SecretManagerReadOnly", "SecretManagerSecretAccess"]
-    condition            = local.secret_condition[each.key]
-  }
-
-  rule {
-    project_ids          = [data.scaleway_account_project.bootstrap.id]
-    permission_set_names = ["ContainerRegistryReadOnly"]
-  }
-
-  rule {
-    organization_id      = scaleway_account_project.environment[each.key].organization_id
-    permission_set_names = ["ProjectReadOnly"]
+  # "<env>/<role>" => { env, role }: one application and one policy each.
+  applications = {
+    for pair in setproduct(keys(var.project_names), keys(local.roles)) : "${pair[0]}/${pair[1]}" => { env = pair[0], role = pair[1] }
   }
 }
 
-resource "scaleway_iam_application" "secrets_reader" {
-  for_each = var.project_names
+resource "scaleway_iam_application" "environment" {
+  for_each = local.applications
 
-  name        = "evalap-${each.key}-secrets-reader"
-  description = "Reads the ${var.secret_path_prefix}/${each.key} secrets (evalap-infra smoke tests, migrations)"
-  tags        = ["evalap", each.key]
+  name        = "evalap-${each.value.env}-${each.value.role}"
+  description = replace(local.roles[each.value.role].description, "<env>", each.value.env)
+  tags        = ["evalap", each.value.env]
 }
 
-resource "scaleway_iam_policy" "secrets_reader" {
-  for_each = var.project_names
+resource "scaleway_iam_policy" "environment" {
+  for_each = local.applications
 
-  name           = "evalap-${each.key}-secrets-reader"
-  description    = "List and access the secrets under ${var.secret_path_prefix}/${each.key} only"
-  application_id = scaleway_iam_application.secrets_reader[each.key].id
-  tags           = ["evalap", each.key]
+  name           = "evalap-${each.value.env}-${each.value.role}"
+  description    = "EvalAP ${each.value.env} ${each.value.role}: rules on the ${each.value.env} project only; no IAM"
+  application_id = scaleway_iam_application.environment[each.key].id
+  tags           = ["evalap", each.value.env]
 
-  rule {
-    project_ids          = [scaleway_account_project.environment[each.key].id]
-    permission_set_names = ["SecretManagerReadOnly", "SecretManagerSecretAccess"]
-    condition            = local.secret_condition[each.key]
+  dynamic "rule" {
+    for_each = local.roles[each.value.role].rules
+    content {
+      project_ids = rule.value.scope == "organization" ? null : [
+        rule.value.scope == "registry" ? data.scaleway_account_project.bootstrap.id : scaleway_account_project.environment[each.value.env].id
+      ]
+      organization_id      = rule.value.scope == "organization" ? scaleway_account_project.environment[each.value.env].organization_id : null
+      permission_set_names = rule.value.sets
+      condition            = rule.value.secrets_path_only ? "resource.name.startswith(\"${var.secret_path_prefix}/${each.value.env}/\") || !has(resource.id)" : null
+    }
   }
 }

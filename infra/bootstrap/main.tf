@@ -19,7 +19,7 @@ module "state_backend" {
   admin_principals = var.admin_principals
   # The environment's deploy and plan applications (iam.tf), then any extra principal given.
   state_principals = concat(
-    ["application_id:${scaleway_iam_application.deployer[each.key].id}", "application_id:${scaleway_iam_application.planner[each.key].id}"],
+    [for role in ["deployer", "planner"] : "application_id:${scaleway_iam_application.environment["${each.key}/${role}"].id}"],
     lookup(var.ci_principals, each.key, []),
   )
   noncurrent_version_days = var.noncurrent_version_days

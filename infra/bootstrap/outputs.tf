@@ -26,12 +26,10 @@ output "environment_settings" {
 }
 
 output "applications" {
-  description = "Per environment, the IAM application IDs to create API keys for (out of band): deployer (deploy workflows), planner (pull requests, drift), secrets_reader."
+  description = "Per environment, the IAM application IDs to create API keys for (out of band): deployer (deploy workflows), planner (pull requests, drift), secrets-reader."
   value = {
     for env, _ in var.project_names : env => {
-      deployer       = scaleway_iam_application.deployer[env].id
-      planner        = scaleway_iam_application.planner[env].id
-      secrets_reader = scaleway_iam_application.secrets_reader[env].id
+      for key, a in local.applications : a.role => scaleway_iam_application.environment[key].id if a.env == env
     }
   }
 }

@@ -27,6 +27,8 @@ interface GateRoot {
   dir: string;
   /** Uses the s3 backend: pointed at the sandbox's bucket under its own key. */
   backend?: string;
+  /** Files copied into the root before init, relative to the sandbox project (a part of another root). */
+  copy?: string[];
   /** Extra arguments of plan/apply/destroy. */
   args?: (sb: RunningSandbox) => string[];
   /** Before destroy: what an operator does first (production's secrets are protected). */
@@ -80,6 +82,8 @@ const ROOTS: GateRoot[] = [
   { dir: "gate/container-registry" },
   { dir: "gate/cockpit-monitoring", afterDestroy: alertManagerOff },
   { dir: "gate/managed-postgresql" },
+  // The bootstrap's projects and IAM: the real provider checks every rule shape and permission set name.
+  { dir: "gate/bootstrap-iam", copy: ["infra/bootstrap/projects.tf", "infra/bootstrap/iam.tf"] },
 ];
 
 describe("provider gate: infra/ applied by the real provider on the sandbox", () => {
@@ -103,6 +107,7 @@ describe("provider gate: infra/ applied by the real provider on the sandbox", ()
         const r = await tofuIn(dir, [...args, "-no-color", "-input=false"], sb.env);
         return { ...r, output: `tofu ${args.join(" ")} exited ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
       };
+      for (const file of root.copy ?? []) await cp(path.join(sb.projectDir, file), path.join(dir, path.basename(file)));
       const extra = root.args?.(sb) ?? [];
       const backend = root.backend
         ? [

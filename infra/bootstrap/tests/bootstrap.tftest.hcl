@@ -79,47 +79,61 @@ run "each_environment_is_reachable_only_by_its_own_applications" {
   command = apply
 
   assert {
-    condition = alltrue([for env, p in scaleway_iam_policy.deployer : alltrue([
+    condition = alltrue([for key, p in scaleway_iam_policy.environment : alltrue([
       for r in p.rule : r.organization_id != null ? toset(r.permission_set_names) == toset(["ProjectReadOnly"]) : (
-        r.project_ids == tolist([scaleway_account_project.environment[env].id]) || toset(r.permission_set_names) == toset(["ContainerRegistryReadOnly"])
+        r.project_ids == tolist([scaleway_account_project.environment[split("/", key)[0]].id]) || toset(r.permission_set_names) == toset(["ContainerRegistryReadOnly"])
       )
     ])])
     error_message = "A deployer manages its own project only; outside it, it reads the registry and the project list, nothing else."
   }
 
   assert {
-    condition     = alltrue([for p in concat(values(scaleway_iam_policy.deployer), values(scaleway_iam_policy.planner), values(scaleway_iam_policy.secrets_reader)) : alltrue([for r in p.rule : alltrue([for s in r.permission_set_names : !startswith(s, "IAM") && s != "OrganizationManager" && s != "ProjectManager" && !startswith(s, "AllProducts")])])])
+    condition     = alltrue([for p in values(scaleway_iam_policy.environment) : alltrue([for r in p.rule : alltrue([for s in r.permission_set_names : !startswith(s, "IAM") && s != "OrganizationManager" && s != "ProjectManager" && !startswith(s, "AllProducts")])])])
     error_message = "No environment application gets IAM, organization or all-products rights."
   }
 
   assert {
-    condition     = alltrue([for p in values(scaleway_iam_policy.planner) : alltrue([for r in p.rule : alltrue([for s in r.permission_set_names : !endswith(s, "FullAccess")])])])
-    error_message = "The planner is read-only (it writes only the state lock, through the objects sets)."
+    condition     = alltrue([for k in ["staging/planner", "production/planner", "staging/secrets-reader"] : alltrue([for r in scaleway_iam_policy.environment[k].rule : alltrue([for s in r.permission_set_names : !endswith(s, "FullAccess")])])])
+    error_message = "The planner and the secrets reader are read-only (the planner writes only the state lock, through the objects sets)."
   }
 
   assert {
-    condition     = one(scaleway_iam_policy.secrets_reader["staging"].rule).condition == "resource.name.startswith(\"/evalap/staging/\") || !has(resource.id)" && one(scaleway_iam_policy.secrets_reader["staging"].rule).project_ids == tolist([scaleway_account_project.environment["staging"].id])
+    condition     = one(scaleway_iam_policy.environment["staging/secrets-reader"].rule).condition == "resource.name.startswith(\"/evalap/staging/\") || !has(resource.id)" && one(scaleway_iam_policy.environment["staging/secrets-reader"].rule).project_ids == tolist([scaleway_account_project.environment["staging"].id])
     error_message = "The staging secrets reader reaches /evalap/staging/ in the staging project, and nothing else."
   }
 
   assert {
-    condition     = toset(one(scaleway_iam_policy.secrets_reader["production"].rule).permission_set_names) == toset(["SecretManagerReadOnly", "SecretManagerSecretAccess"])
+    condition     = toset(one(scaleway_iam_policy.environment["production/secrets-reader"].rule).permission_set_names) == toset(["SecretManagerReadOnly", "SecretManagerSecretAccess"])
     error_message = "The secrets reader lists and accesses secrets, nothing more."
   }
 
   assert {
-    condition     = one([for r in scaleway_iam_policy.planner["production"].rule : r if contains(r.permission_set_names, "SecretManagerSecretAccess")]).condition == "resource.name.startswith(\"/evalap/production/\") || !has(resource.id)"
+    condition     = one([for r in scaleway_iam_policy.environment["production/planner"].rule : r if contains(r.permission_set_names, "SecretManagerSecretAccess")]).condition == "resource.name.startswith(\"/evalap/production/\") || !has(resource.id)"
     error_message = "The planner reads secret versions under its environment's path only."
   }
 
   assert {
-    condition     = module.state_backend["staging"].state_principals == tolist(["application_id:${scaleway_iam_application.deployer["staging"].id}", "application_id:${scaleway_iam_application.planner["staging"].id}"])
+    condition     = module.state_backend["staging"].state_principals == tolist(["application_id:${scaleway_iam_application.environment["staging/deployer"].id}", "application_id:${scaleway_iam_application.environment["staging/planner"].id}"])
     error_message = "Staging's state bucket admits staging's deployer and planner, not production's."
   }
 
   assert {
-    condition     = module.state_backend["production"].state_principals == tolist(["application_id:${scaleway_iam_application.deployer["production"].id}", "application_id:${scaleway_iam_application.planner["production"].id}", "application_id:bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"])
+    condition     = module.state_backend["production"].state_principals == tolist(["application_id:${scaleway_iam_application.environment["production/deployer"].id}", "application_id:${scaleway_iam_application.environment["production/planner"].id}", "application_id:bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"])
     error_message = "Extra CI principals are added to the environment's own applications."
+  }
+}
+
+run "three_applications_per_environment" {
+  command = apply
+
+  assert {
+    condition     = toset([for a in scaleway_iam_application.environment : a.name]) == toset(["evalap-staging-deployer", "evalap-staging-planner", "evalap-staging-secrets-reader", "evalap-production-deployer", "evalap-production-planner", "evalap-production-secrets-reader"])
+    error_message = "A deployer, a planner and a secrets reader per environment."
+  }
+
+  assert {
+    condition     = toset(keys(output.applications["production"])) == toset(["deployer", "planner", "secrets-reader"])
+    error_message = "The applications output names each role's application."
   }
 }
 
