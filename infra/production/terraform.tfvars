@@ -12,8 +12,8 @@ protect_secrets      = true
 container = {
   cpu_limit          = 2240
   memory_limit_bytes = 4096000000
-  min_scale          = 2
-  max_scale          = 5
+  min_scale          = 3
+  max_scale          = 3
 }
 
 database = {
@@ -22,4 +22,6 @@ database = {
   encryption_at_rest    = true
   volume_size_in_gb     = 50
   backup_retention_days = 30
+  max_connections       = 1250
+  connection_budget     = "peak"
 }

@@ -14,9 +14,11 @@ container = {
 }
 
 database = {
-  node_type             = "db-dev-s"
+  node_type             = "db-dev-m"
   high_availability     = false
   encryption_at_rest    = true
   backup_retention_days = 7
+  max_connections       = 400
+  connection_budget     = "steady"
 }
 logs_retention_days = 7

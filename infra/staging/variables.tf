@@ -78,15 +78,17 @@ variable "enable_ui" {
 
 variable "database" {
   type = object({
-    node_type              = optional(string, "db-dev-s")
+    node_type              = optional(string, "db-dev-m")
     high_availability      = optional(bool, false)
     encryption_at_rest     = optional(bool, true)
     volume_size_in_gb      = optional(number, 10)
     backup_frequency_hours = optional(number, 24)
     backup_retention_days  = optional(number, 7)
     public_access_cidrs    = optional(list(string), [])
+    max_connections        = optional(number, 400)
+    connection_budget      = optional(string, "steady")
   })
-  description = "Managed PostgreSQL settings. Staging: no HA, short retention; a public endpoint only with explicit ACL CIDRs."
+  description = "Managed PostgreSQL settings. Staging: no HA, short retention; a public endpoint only with explicit ACL CIDRs. db-dev-m (4 GB, up to 400 connections): the steady connection budget of 2 API + 1 UI instances is 320, more than a db-dev-s (2 GB, 200) carries (infra/README.md, Connection budget)."
   default     = {}
 
   validation {

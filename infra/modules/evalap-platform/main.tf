@@ -88,6 +88,87 @@ locals {
   )
 }
 
+# ---------------------------------------------------------------------------------------------
+# Connection budget: every EvalAP process that talks to PostgreSQL opens its own SQLAlchemy pool,
+# so the instances the containers may run at once must fit in the database's max_connections.
+# ---------------------------------------------------------------------------------------------
+locals {
+  # EvalAP's pool, hard-coded in evalap/api/db.py: create_engine(pool_size=20, max_overflow=40).
+  # The pool is lazy: a process keeps up to pool_size connections open once it has needed them, and
+  # opens up to max_overflow more (closed when returned) under concurrent load.
+  db_pool = { size = 20, max_overflow = 40 }
+
+  # Processes with a pool per container instance (supervisord.conf): the 4 uvicorn workers
+  # (scripts/start_uvicorn.sh, --workers 4) and the runner (evalap/runners/tasks.py uses
+  # SessionLocal). Streamlit calls the API over HTTP and opens no connection. Alembic and the seed
+  # run once before uvicorn starts: they are in the reserve below.
+  db_processes_per_instance = 5
+
+  # Connections that are not EvalAP pools: PostgreSQL's superuser_reserved_connections (3), the
+  # Alembic + seed run of each starting instance and of the CLI's migrate, Scaleway's monitoring and
+  # backup agents, an operator's psql.
+  db_reserved_connections = 20
+
+  db_connections_per_process = var.database.connection_budget == "peak" ? local.db_pool.size + local.db_pool.max_overflow : local.db_pool.size
+
+  # Memory of RDB node types (GB), from Scaleway's Managed Database offer (the API's ListNodeTypes
+  # `memory`; `scw rdb node-type list`). POP2 names carry it (db-pop2-<cpu>c-<memory>g).
+  db_node_memory_gb = {
+    "db-dev-s"      = 2
+    "db-dev-m"      = 4
+    "db-dev-l"      = 8
+    "db-dev-xl"     = 12
+    "db-play2-pico" = 2
+    "db-play2-nano" = 4
+    "db-pro2-xxs"   = 8
+    "db-pro2-xs"    = 16
+    "db-pro2-s"     = 32
+    "db-pro2-m"     = 64
+    "db-pro2-l"     = 128
+  }
+  db_node_type   = lower(var.database.node_type)
+  db_pop2_memory = try(tonumber(regex("^db-pop2-(?:[a-z]+-)?[0-9]+c-([0-9]+)g$", local.db_node_type)[0]), null)
+  db_memory_gb   = lookup(local.db_node_memory_gb, local.db_node_type, local.db_pop2_memory)
+
+  # The RDB API accepts max_connections up to 10000 on any node type; what a node can carry is its
+  # memory. 100 connections per GB (about 10 MB per backend: a backend's own memory plus work_mem,
+  # 4 MB by default) is the ratio AWS RDS uses for its default (DBInstanceClassMemory / 9531392);
+  # Scaleway's own defaults are lower (100 on db-dev-s, 150 on db-dev-m, recorded in the provider's
+  # rdb cassettes) and it accepts 200 on a db-dev-s (instance-settings.cassette.yaml).
+  db_max_connections_cap = local.db_memory_gb == null ? 10000 : local.db_memory_gb * 100
+
+  connection_budget = {
+    instances                = { for name, s in local.services : name => s.max_scale }
+    processes_per_instance   = local.db_processes_per_instance
+    connections_per_process  = local.db_connections_per_process
+    reserved                 = local.db_reserved_connections
+    needed                   = sum([for s in local.services : s.max_scale]) * local.db_processes_per_instance * local.db_connections_per_process + local.db_reserved_connections
+    peak                     = sum([for s in local.services : s.max_scale]) * local.db_processes_per_instance * (local.db_pool.size + local.db_pool.max_overflow) + local.db_reserved_connections
+    max_connections          = var.database.max_connections
+    node_type                = local.db_node_type
+    node_memory_gb           = local.db_memory_gb
+    node_max_connections_cap = local.db_max_connections_cap
+    mode                     = var.database.connection_budget
+  }
+}
+
+# Holds the budget in the plan and fails it (not a warning-only check block) when it does not fit.
+resource "terraform_data" "connection_budget" {
+  input = local.connection_budget
+
+  lifecycle {
+    precondition {
+      condition     = local.connection_budget.needed <= local.connection_budget.max_connections
+      error_message = "Connection budget exceeded: ${sum(values(local.connection_budget.instances))} container instances at most (${join(", ", [for k, v in local.connection_budget.instances : "${k} ${v}"])}) x ${local.connection_budget.processes_per_instance} processes x ${local.connection_budget.connections_per_process} connections (${local.connection_budget.mode} budget) + ${local.connection_budget.reserved} reserved = ${local.connection_budget.needed} > database.max_connections = ${local.connection_budget.max_connections}. Fix: lower container.max_scale, or raise database.max_connections (up to ${local.connection_budget.node_max_connections_cap} on ${local.connection_budget.node_type}) with a bigger database.node_type if needed."
+    }
+
+    precondition {
+      condition     = local.connection_budget.max_connections <= local.connection_budget.node_max_connections_cap
+      error_message = "database.max_connections = ${local.connection_budget.max_connections} is more than ${local.connection_budget.node_type} (${coalesce(local.connection_budget.node_memory_gb, 0)} GB) can carry: at most ${local.connection_budget.node_max_connections_cap} (100 per GB of node memory, about 10 MB per PostgreSQL backend). Fix: a bigger database.node_type, or fewer container instances (container.max_scale) and a lower max_connections."
+    }
+  }
+}
+
 data "scaleway_account_project" "current" {}
 
 data "scaleway_registry_namespace" "shared" {
@@ -119,6 +200,8 @@ module "database" {
     enabled       = length(var.database.public_access_cidrs) > 0
     allowed_cidrs = var.database.public_access_cidrs
   }
+  # max_connections is not hot-configurable: changing it restarts the instance.
+  settings        = { max_connections = tostring(var.database.max_connections) }
   secret_path     = local.secret_path
   protect_secrets = var.protect_secrets
   tags            = ["evalap", local.environment]
