@@ -9,6 +9,7 @@ module "state_backend" {
   for_each = var.state_buckets
 
   bucket_name             = each.value
+  region                  = var.state_region
   admin_principals        = var.admin_principals
   state_principals        = lookup(var.ci_principals, each.key, [])
   noncurrent_version_days = var.noncurrent_version_days
