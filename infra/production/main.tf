@@ -18,4 +18,6 @@ module "platform" {
   log_level            = var.log_level
   logs_retention_days  = var.logs_retention_days
   protect_secrets      = var.protect_secrets
+
+  prevent_database_destroy = var.prevent_database_destroy
 }

@@ -9,6 +9,9 @@ log_level            = "INFO"
 logs_retention_days  = 30
 protect_secrets      = true
 
+# No plan may delete or replace the database (prevent_destroy); false only in a reviewed change.
+prevent_database_destroy = true
+
 container = {
   cpu_limit          = 2240
   memory_limit_bytes = 4096000000

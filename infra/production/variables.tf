@@ -143,6 +143,12 @@ variable "database" {
   }
 }
 
+variable "prevent_database_destroy" {
+  type        = bool
+  description = "Refuse any plan that deletes or replaces the production database (lifecycle prevent_destroy on the RDB instance and the application database). Set to false only in a reviewed change meant to delete it; the CLI's guard still asks for --allow-destroy."
+  default     = true
+}
+
 variable "alert_contact_emails" {
   type        = list(string)
   description = "Email contact points of the Cockpit alert manager."

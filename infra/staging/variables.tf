@@ -97,6 +97,12 @@ variable "database" {
   }
 }
 
+variable "prevent_database_destroy" {
+  type        = bool
+  description = "Refuse any plan that deletes or replaces the database (lifecycle prevent_destroy). Off in staging: the CLI's guard asks for --allow-destroy instead."
+  default     = false
+}
+
 variable "alert_contact_emails" {
   type        = list(string)
   description = "Email contact points of the Cockpit alert manager."

@@ -202,6 +202,7 @@ module "database" {
   }
   # max_connections is not hot-configurable: changing it restarts the instance.
   settings        = { max_connections = tostring(var.database.max_connections) }
+  prevent_destroy = var.prevent_database_destroy
   secret_path     = local.secret_path
   protect_secrets = var.protect_secrets
   tags            = ["evalap", local.environment]

@@ -165,6 +165,11 @@ variable "database" {
   }
 }
 
+variable "prevent_database_destroy" {
+  type        = bool
+  description = "lifecycle prevent_destroy on the RDB instance and the application database: any plan that deletes or replaces them fails (production). Turning it off is a reviewed change of the root's tfvars; the CLI's guard still asks for --allow-destroy."
+}
+
 variable "alert_contact_emails" {
   type        = list(string)
   description = "Email contact points of the Cockpit alert manager."

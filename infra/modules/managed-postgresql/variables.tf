@@ -213,3 +213,9 @@ variable "password_rotation" {
     error_message = "password_rotation is a positive integer."
   }
 }
+
+variable "prevent_destroy" {
+  type        = bool
+  description = "Refuse any plan that deletes or replaces the instance or the application database (lifecycle prevent_destroy; OpenTofu >= 1.12 evaluates it from this variable). Set for production; turn it off in a reviewed change to delete the database on purpose."
+  default     = false
+}

@@ -150,6 +150,11 @@ run "production_invariants" {
   }
 
   assert {
+    condition     = module.platform.internals.database_instance.prevent_destroy
+    error_message = "Production's database instance and database carry prevent_destroy: no plan may delete or replace them."
+  }
+
+  assert {
     condition     = module.platform.internals.containers["evalap"].min_scale == module.platform.internals.containers["evalap"].max_scale && module.platform.internals.containers["evalap"].min_scale == 3
     error_message = "Production's API + runner instances are a fixed pool (min_scale = max_scale = 3): a scale-in would kill the runner's evaluations."
   }
@@ -173,6 +178,23 @@ run "production_invariants" {
   assert {
     condition     = output.state_bucket == "evalap-tfstate-production"
     error_message = "Production has its own state bucket."
+  }
+}
+
+# Last apply of this file: tofu test destroys what the runs applied once they are done, with the
+# variables of the last run, and prevent_destroy (production's default, asserted above) refuses
+# that destroy, as it refuses any plan that deletes the database. Turning it off is the reviewed
+# change an operator would make.
+run "database_protection_can_be_turned_off_by_a_reviewed_change" {
+  command = apply
+
+  variables {
+    prevent_database_destroy = false
+  }
+
+  assert {
+    condition     = module.platform.internals.database_instance.prevent_destroy == false
+    error_message = "prevent_database_destroy = false lifts prevent_destroy."
   }
 }
 

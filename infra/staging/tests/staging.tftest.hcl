@@ -179,6 +179,11 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
+    condition     = module.platform.internals.database_instance.prevent_destroy == false
+    error_message = "Staging's database can be destroyed (the CLI's guard still asks for --allow-destroy)."
+  }
+
+  assert {
     condition     = module.platform.internals.database_instance.public_endpoint == false && output.database.public_endpoint == false && output.database.private
     error_message = "No public database endpoint unless CIDRs are given."
   }

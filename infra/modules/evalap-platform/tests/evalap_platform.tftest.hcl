@@ -61,6 +61,8 @@ variables {
   logs_retention_days  = 7
   protect_secrets      = false
   enable_ui            = true
+
+  prevent_database_destroy = false
   container = {
     cpu_limit                     = 2240
     memory_limit_bytes            = 4096000000
