@@ -111,31 +111,55 @@ locals {
 
   db_connections_per_process = var.database.connection_budget == "peak" ? local.db_pool.size + local.db_pool.max_overflow : local.db_pool.size
 
-  # Memory of RDB node types (GB), from Scaleway's Managed Database offer (the API's ListNodeTypes
-  # `memory`; `scw rdb node-type list`). POP2 names carry it (db-pop2-<cpu>c-<memory>g).
-  db_node_memory_gb = {
-    "db-dev-s"      = 2
-    "db-dev-m"      = 4
-    "db-dev-l"      = 8
-    "db-dev-xl"     = 12
-    "db-play2-pico" = 2
-    "db-play2-nano" = 4
-    "db-pro2-xxs"   = 8
-    "db-pro2-xs"    = 16
-    "db-pro2-s"     = 32
-    "db-pro2-m"     = 64
-    "db-pro2-l"     = 128
+  # Memory (GB) and vCPUs of RDB node types, from Scaleway's Managed Database offer (the API's
+  # ListNodeTypes `memory` and `vcpus`; `scw rdb node-type list`). POP2 names carry both
+  # (db-pop2-<vcpus>c-<memory>g). A node type missing here fails the plan (precondition below).
+  db_nodes = {
+    "db-dev-s"      = { memory_gb = 2, vcpus = 2 }
+    "db-dev-m"      = { memory_gb = 4, vcpus = 3 }
+    "db-dev-l"      = { memory_gb = 8, vcpus = 4 }
+    "db-dev-xl"     = { memory_gb = 12, vcpus = 4 }
+    "db-play2-pico" = { memory_gb = 2, vcpus = 1 }
+    "db-play2-nano" = { memory_gb = 4, vcpus = 2 }
+    "db-pro2-xxs"   = { memory_gb = 8, vcpus = 2 }
+    "db-pro2-xs"    = { memory_gb = 16, vcpus = 4 }
+    "db-pro2-s"     = { memory_gb = 32, vcpus = 8 }
+    "db-pro2-m"     = { memory_gb = 64, vcpus = 16 }
+    "db-pro2-l"     = { memory_gb = 128, vcpus = 32 }
   }
-  db_node_type   = lower(var.database.node_type)
-  db_pop2_memory = try(tonumber(regex("^db-pop2-(?:[a-z]+-)?[0-9]+c-([0-9]+)g$", local.db_node_type)[0]), null)
-  db_memory_gb   = lookup(local.db_node_memory_gb, local.db_node_type, local.db_pop2_memory)
+  db_node_type = lower(var.database.node_type)
+  db_pop2      = try(regex("^db-pop2-(?:[a-z]+-)?([0-9]+)c-([0-9]+)g$", local.db_node_type), null)
+  db_node = lookup(local.db_nodes, local.db_node_type,
+    local.db_pop2 == null ? null : { memory_gb = tonumber(local.db_pop2[1]), vcpus = tonumber(local.db_pop2[0]) }
+  )
+  db_memory_gb = try(local.db_node.memory_gb, null)
 
   # The RDB API accepts max_connections up to 10000 on any node type; what a node can carry is its
-  # memory. 100 connections per GB (about 10 MB per backend: a backend's own memory plus work_mem,
-  # 4 MB by default) is the ratio AWS RDS uses for its default (DBInstanceClassMemory / 9531392);
-  # Scaleway's own defaults are lower (100 on db-dev-s, 150 on db-dev-m, recorded in the provider's
-  # rdb cassettes) and it accepts 200 on a db-dev-s (instance-settings.cassette.yaml).
-  db_max_connections_cap = local.db_memory_gb == null ? 10000 : local.db_memory_gb * 100
+  # memory. 100 connections per GB (about 10 MB per backend: a backend's own memory plus work_mem)
+  # is the ratio AWS RDS uses for its default (DBInstanceClassMemory / 9531392); Scaleway's own
+  # defaults are lower (100 on db-dev-s, 150 on db-dev-m, recorded in the provider's rdb cassettes)
+  # and it accepts 200 on a db-dev-s (instance-settings.cassette.yaml).
+  db_max_connections_cap = local.db_memory_gb == null ? 0 : local.db_memory_gb * 100
+
+  # Every engine setting the API reports, not max_connections alone. A PostgreSQL instance answers
+  # six settings once ready (provider v2.81.0 cassettes: database-basic, instance-with-cluster), the
+  # provider reads them all back into `settings` (internal/services/rdb/instance.go, no diff
+  # suppression), so a map with max_connections alone plans the five others away on every run, and
+  # each such apply PUTs the settings again, which restarts the instance (max_connections is not
+  # hot-configurable). The five others follow Scaleway's own defaults, which these formulas give
+  # exactly on db-dev-s (2 GB, 2 vCPU: 1300, 150, 4, 0, 0) and db-dev-m (4 GB, 3 vCPU: 2700, 300,
+  # 8, 1, 0), except that work_mem stays at 8 MB on bigger nodes: it is per sort and per
+  # connection, and the budget above lets hundreds of connections in.
+  db_gb    = coalesce(local.db_memory_gb, 2)
+  db_vcpus = try(local.db_node.vcpus, 2)
+  db_engine_settings = {
+    max_connections                 = tostring(var.database.max_connections)
+    effective_cache_size            = tostring(700 * local.db_gb - 100)
+    maintenance_work_mem            = tostring(75 * local.db_gb)
+    work_mem                        = tostring(min(2 * local.db_gb, 8))
+    max_parallel_workers            = tostring(max(0, local.db_vcpus - 2))
+    max_parallel_workers_per_gather = "0"
+  }
 
   connection_budget = {
     instances                = { for name, s in local.services : name => s.max_scale }
@@ -163,7 +187,12 @@ resource "terraform_data" "connection_budget" {
     }
 
     precondition {
-      condition     = local.connection_budget.max_connections <= local.connection_budget.node_max_connections_cap
+      condition     = local.db_node != null
+      error_message = "database.node_type = ${var.database.node_type} is not in the node table of modules/evalap-platform/main.tf (db_nodes): add its memory and vCPUs (scw rdb node-type list), from which the connection cap and the engine settings follow."
+    }
+
+    precondition {
+      condition     = local.db_node == null || local.connection_budget.max_connections <= local.connection_budget.node_max_connections_cap
       error_message = "database.max_connections = ${local.connection_budget.max_connections} is more than ${local.connection_budget.node_type} (${coalesce(local.connection_budget.node_memory_gb, 0)} GB) can carry: at most ${local.connection_budget.node_max_connections_cap} (100 per GB of node memory, about 10 MB per PostgreSQL backend). Fix: a bigger database.node_type, or fewer container instances (container.max_scale) and a lower max_connections."
     }
   }
@@ -201,7 +230,7 @@ module "database" {
     allowed_cidrs = var.database.public_access_cidrs
   }
   # max_connections is not hot-configurable: changing it restarts the instance.
-  settings        = { max_connections = tostring(var.database.max_connections) }
+  settings        = local.db_engine_settings
   prevent_destroy = var.prevent_database_destroy
   secret_path     = local.secret_path
   protect_secrets = var.protect_secrets

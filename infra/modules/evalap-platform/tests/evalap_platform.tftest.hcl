@@ -181,9 +181,17 @@ run "evalap_as_it_really_runs" {
       output.internals.connection_budget.connections_per_process == 20 &&
       output.internals.connection_budget.needed == 320 &&
       output.internals.connection_budget.peak == 920 &&
-      output.internals.connection_budget.node_max_connections_cap == 400
+      output.internals.connection_budget.node_max_connections_cap == 400 &&
+      module.database.instance.settings == tomap({
+        max_connections                 = "400"
+        effective_cache_size            = "2700"
+        maintenance_work_mem            = "300"
+        work_mem                        = "8"
+        max_parallel_workers            = "1"
+        max_parallel_workers_per_gather = "0"
+      })
     )
-    error_message = "max_connections reaches the instance's settings, and a steady budget counts pool_size: (2 API + 1 UI instances) x 5 processes x 20 + 20 reserved = 320."
+    error_message = "The instance gets every setting PostgreSQL reports, at Scaleway's db-dev-m defaults but max_connections; a steady budget counts pool_size: (2 API + 1 UI instances) x 5 processes x 20 + 20 reserved = 320."
   }
 
   assert {
@@ -268,8 +276,8 @@ run "production_inputs_reach_the_resources" {
   }
 
   assert {
-    condition     = output.internals.connection_budget.needed == 1220 && output.internals.connection_budget.peak == 1220 && module.database.instance.max_connections == "1250"
-    error_message = "A peak budget counts pool_size + max_overflow: (3 API + 1 UI instances) x 5 processes x 60 + 20 reserved = 1220, within max_connections = 1250 set on the instance."
+    condition     = output.internals.connection_budget.needed == 1220 && output.internals.connection_budget.peak == 1220 && module.database.instance.settings == tomap({ max_connections = "1250", effective_cache_size = "11100", maintenance_work_mem = "1200", work_mem = "8", max_parallel_workers = "2", max_parallel_workers_per_gather = "0" })
+    error_message = "A peak budget counts pool_size + max_overflow: (3 API + 1 UI instances) x 5 processes x 60 + 20 reserved = 1220, within max_connections = 1250 set on the instance with the db-pro2-xs (16 GB, 4 vCPU) settings (work_mem kept at 8 MB)."
   }
 
   assert {
@@ -649,6 +657,26 @@ run "max_connections_beyond_the_node_memory_is_rejected" {
   expect_failures = [terraform_data.connection_budget]
 }
 
+run "unknown_node_type_is_rejected" {
+  command = plan
+
+  variables {
+    database = {
+      node_type              = "db-gpu-xl"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = []
+      max_connections        = 400
+      connection_budget      = "steady"
+    }
+  }
+
+  expect_failures = [terraform_data.connection_budget]
+}
+
 run "pop2_node_memory_is_read_from_its_name" {
   command = plan
 
@@ -667,7 +695,7 @@ run "pop2_node_memory_is_read_from_its_name" {
   }
 
   assert {
-    condition     = output.internals.connection_budget.node_memory_gb == 8 && output.internals.connection_budget.node_max_connections_cap == 800
+    condition     = output.internals.connection_budget.node_memory_gb == 8 && output.internals.connection_budget.node_max_connections_cap == 800 && module.database.instance.settings["max_parallel_workers"] == "0" && module.database.instance.settings["effective_cache_size"] == "5500"
     error_message = "db-pop2-<cpu>c-<memory>g: the memory is in the name."
   }
 }
