@@ -60,8 +60,9 @@ const ROOTS: GateRoot[] = [
     dir: "infra/production",
     backend: "gate/production.tfstate",
     args: images,
-    // Protected secrets refuse deletion (412), as on Scaleway: unprotect them first, as the runbook says.
-    beforeDestroy: ["-var", "protect_secrets=false"],
+    // Protected secrets refuse deletion (412), as on Scaleway, and the database carries
+    // prevent_destroy: lift both first, as the runbook says.
+    beforeDestroy: ["-var", "protect_secrets=false", "-var", "prevent_database_destroy=false"],
   },
 ];
 
