@@ -16,6 +16,7 @@ module "state_backend" {
 
   bucket_name      = each.value
   project_id       = scaleway_account_project.environment[each.key].id
+  region           = var.state_region
   admin_principals = var.admin_principals
   # The environment's deploy and plan applications (iam.tf), then any extra principal given.
   state_principals = concat(

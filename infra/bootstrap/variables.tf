@@ -69,3 +69,20 @@ variable "noncurrent_version_days" {
   description = "Days a non-current state version is kept."
   default     = 90
 }
+
+# The roots read their state with an s3 backend pinned to fr-par (region = "fr-par", endpoints.s3
+# = https://s3.fr-par.scw.cloud in infra/staging/versions.tf and infra/production/versions.tf;
+# backend blocks cannot take variables for it here), and the CLI's evalap-infra.json names the same
+# region and endpoint for its lock and ledger. A bucket made in another region, which the provider
+# default (SCW_DEFAULT_REGION) would give silently, is not reachable by them.
+# test/infra/state-region.test.ts checks that these places agree.
+variable "state_region" {
+  type        = string
+  description = "Region of the state buckets: the region of the roots' s3 backends (fr-par). Set explicitly so that SCW_DEFAULT_REGION cannot move the buckets away from the backends."
+  default     = "fr-par"
+
+  validation {
+    condition     = var.state_region == "fr-par"
+    error_message = "state_region must be fr-par, the region the roots' s3 backends read their state from (infra/staging/versions.tf, infra/production/versions.tf: region and endpoints.s3). To move the state, change those backends and evalap-infra.json's remote first, then this validation."
+  }
+}

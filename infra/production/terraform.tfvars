@@ -13,11 +13,14 @@ private_subnet     = "172.16.12.0/22"
 log_level          = "INFO"
 protect_secrets    = true
 
+# No plan may delete or replace the database (prevent_destroy); false only in a reviewed change.
+prevent_database_destroy = true
+
 container = {
   cpu_limit          = 2240
   memory_limit_bytes = 4096000000
-  min_scale          = 2
-  max_scale          = 5
+  min_scale          = 3
+  max_scale          = 3
 }
 
 database = {
@@ -26,4 +29,6 @@ database = {
   encryption_at_rest    = true
   volume_size_in_gb     = 50
   backup_retention_days = 30
+  max_connections       = 1250
+  connection_budget     = "peak"
 }

@@ -3,8 +3,9 @@
 # Here: the production defaults and the production-specific validations. The validations that
 # hold for every environment (images, app_secrets keys, memory >= 2 GiB, 0 <= min_scale <=
 # max_scale, log_level, retention ranges...) are in ../modules/evalap-platform/variables.tf.
-# Production only (enforced below): USER_API_KEYS set, min_scale >= 2 (the API; the UI runs one replica), HA, not db-dev-*, encrypted at rest,
-# 30 to 365 days of backups, no public database endpoint.
+# Production only (enforced below): USER_API_KEYS set, a fixed pool of min_scale = max_scale >= 2
+# (the API; the UI runs one replica), HA, not db-dev-*, encrypted at rest, 30 to 365 days of
+# backups, no public database endpoint, a peak connection budget.
 
 # ---------------------------------------------------------------------------------------------
 # Set by the CLI (never in tfvars)
@@ -87,16 +88,23 @@ variable "container" {
   type = object({
     cpu_limit                     = optional(number, 2240)
     memory_limit_bytes            = optional(number, 4096000000)
-    min_scale                     = optional(number, 2)
-    max_scale                     = optional(number, 5)
+    min_scale                     = optional(number, 3)
+    max_scale                     = optional(number, 3)
     concurrent_requests_threshold = optional(number, 50)
   })
-  description = "Sizing and scaling of the EvalAP containers. Production keeps at least 2 instances of every service (FR-002) and never scales to zero (the runner works in threads after requests return)."
+  description = "Sizing and scaling of the EvalAP containers. Production runs a fixed pool of at least 2 API instances (FR-002): min_scale = max_scale, because evaluations run in the runner's threads after the request returned and a scale-in would kill them (infra/README.md, Environments)."
   default     = {}
 
   validation {
     condition     = var.container.min_scale >= 2 && var.container.min_scale <= var.container.max_scale
     error_message = "Production needs min_scale >= 2 (FR-002) and min_scale <= max_scale."
+  }
+
+  # Serverless Containers removes an instance 30 s after its last request (containers-limitations:
+  # "Time before scale down 30 seconds"), whatever its runner is doing. A fixed pool never scales in.
+  validation {
+    condition     = var.container.min_scale == var.container.max_scale
+    error_message = "Production runs a fixed pool: container.min_scale must equal container.max_scale. EvalAP's runner works in threads after the request returned, and a scale-in (30 s after an instance's last request) kills the evaluations it runs. Raise min_scale to the capacity you need instead of relying on max_scale."
   }
 }
 
@@ -115,9 +123,16 @@ variable "database" {
     backup_frequency_hours = optional(number, 24)
     backup_retention_days  = optional(number, 30)
     public_access_cidrs    = optional(list(string), [])
+    max_connections        = optional(number, 1250)
+    connection_budget      = optional(string, "peak")
   })
-  description = "Managed PostgreSQL settings. Production: HA, encrypted at rest, 30-day daily backups, private network only."
+  description = "Managed PostgreSQL settings. Production: HA, encrypted at rest, 30-day daily backups, private network only, and a peak connection budget (every pool at pool_size + max_overflow fits in max_connections: 1220 for 3 API + 1 UI instances, db-pro2-xs carries 1600)."
   default     = {}
+
+  validation {
+    condition     = var.database.connection_budget == "peak"
+    error_message = "Production budgets connections at peak (database.connection_budget = \"peak\"): every EvalAP process may open pool_size + max_overflow = 60 connections, and a refused connection fails a request or an evaluation."
+  }
 
   validation {
     condition     = var.database.high_availability
@@ -143,6 +158,12 @@ variable "database" {
     condition     = !can(regex("^(?i)db-dev-", var.database.node_type))
     error_message = "Production does not run on db-dev-* node types."
   }
+}
+
+variable "prevent_database_destroy" {
+  type        = bool
+  description = "Refuse any plan that deletes or replaces the production database (lifecycle prevent_destroy on the RDB instance and the application database). Set to false only in a reviewed change meant to delete it; the CLI's guard still asks for --allow-destroy."
+  default     = true
 }
 
 variable "alert_contact_emails" {

@@ -19,8 +19,10 @@ container = {
 }
 
 database = {
-  node_type             = "db-dev-s"
+  node_type             = "db-dev-m"
   high_availability     = false
   encryption_at_rest    = true
   backup_retention_days = 7
+  max_connections       = 400
+  connection_budget     = "steady"
 }

@@ -95,21 +95,29 @@ variable "enable_ui" {
 
 variable "database" {
   type = object({
-    node_type              = optional(string, "db-dev-s")
+    node_type              = optional(string, "db-dev-m")
     high_availability      = optional(bool, false)
     encryption_at_rest     = optional(bool, true)
     volume_size_in_gb      = optional(number, 10)
     backup_frequency_hours = optional(number, 24)
     backup_retention_days  = optional(number, 7)
     public_access_cidrs    = optional(list(string), [])
+    max_connections        = optional(number, 400)
+    connection_budget      = optional(string, "steady")
   })
-  description = "Managed PostgreSQL settings. Staging: no HA, short retention; a public endpoint only with explicit ACL CIDRs."
+  description = "Managed PostgreSQL settings. Staging: no HA, short retention; a public endpoint only with explicit ACL CIDRs. db-dev-m (4 GB, up to 400 connections): the steady connection budget of 2 API + 1 UI instances is 320, more than a db-dev-s (2 GB, 200) carries (infra/README.md, Connection budget)."
   default     = {}
 
   validation {
     condition     = var.database.backup_retention_days >= 1 && var.database.backup_retention_days <= 14
     error_message = "Staging keeps backups between 1 and 14 days (production keeps 30)."
   }
+}
+
+variable "prevent_database_destroy" {
+  type        = bool
+  description = "Refuse any plan that deletes or replaces the database (lifecycle prevent_destroy). Off in staging: the CLI's guard asks for --allow-destroy instead."
+  default     = false
 }
 
 variable "alert_contact_emails" {

@@ -194,9 +194,11 @@ describe("provider gate: infra/ applied by the real provider on the sandbox", ()
     expect(await alerting(sb, productionProject)).toEqual(productionAlerting);
     expectOk(await production.run("plan", "-detailed-exitcode", ...productionVars));
 
-    // Protected secrets refuse deletion (412), as on Scaleway: unprotect them first, as the runbook says.
-    expectOk(await production.run("apply", "-auto-approve", ...productionVars, "-var", "protect_secrets=false"));
-    expectOk(await production.run("destroy", "-auto-approve", ...productionVars, "-var", "protect_secrets=false"));
+    // Protected secrets refuse deletion (412), as on Scaleway, and the database carries prevent_destroy:
+    // lift both first, as the runbook says.
+    const lifted = [...productionVars, "-var", "protect_secrets=false", "-var", "prevent_database_destroy=false"];
+    expectOk(await production.run("apply", "-auto-approve", ...lifted));
+    expectOk(await production.run("destroy", "-auto-approve", ...lifted));
     await call(sb, "DELETE", `/account/v3/projects/${productionProject}`);
     await expect.poll(async () => live(await sb.counts()), { timeout: 15_000, interval: 250 }).toEqual(baseline);
   }, 900_000);

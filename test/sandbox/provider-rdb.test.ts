@@ -85,6 +85,47 @@ describe("the real provider applies infra's managed-postgresql module on the san
     expect(await asApp(["SELECT count(*)::int AS n FROM evaluations"])).toEqual([{ n: 1 }]);
     await noDrift("-var", "password_rotation=2");
 
+    // Alembic's kind of DDL, as the app user: its version table, a foreign key, an index, an enum.
+    // The app user owns what it creates, so the privilege read back stays "all": no drift.
+    await asApp([
+      "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+      "INSERT INTO alembic_version VALUES ('abc123')",
+      "CREATE TYPE run_status AS ENUM ('pending', 'done')",
+      "CREATE TABLE runs (id serial PRIMARY KEY, evaluation_id int REFERENCES evaluations (id), status run_status)",
+      "CREATE INDEX runs_evaluation ON runs (evaluation_id)",
+    ]);
+    await noDrift("-var", "password_rotation=2");
+
+    // Engine settings as evalap-platform sets them: all six a PostgreSQL instance reports (here a
+    // db-dev-s's defaults but max_connections), read back without drift. max_connections alone
+    // plans the five others away on every run (the module refuses such a map).
+    const settings = [
+      "-var",
+      "password_rotation=2",
+      "-var",
+      'settings={max_connections="200",effective_cache_size="1300",maintenance_work_mem="150",work_mem="4",max_parallel_workers="0",max_parallel_workers_per_gather="0"}',
+    ];
+    const tuned = await tofu("apply", "-auto-approve", "-input=false", ...settings);
+    expect(tuned.exitCode, tuned.output).toBe(0);
+    expect(((await outputs()) as { instance: { max_connections: string } }).instance.max_connections).toBe("200");
+    await noDrift(...settings);
+    const partial = await tofu("plan", "-input=false", "-var", "password_rotation=2", "-var", 'settings={max_connections="250"}');
+    expect(partial.exitCode).toBe(1);
+    expect(partial.output.replace(/\s+/g, " ")).toContain("settings must be empty or set all six settings");
+
+    // prevent_destroy (production's prevent_database_destroy): OpenTofu itself refuses any plan that
+    // deletes or replaces the instance or its database, before the CLI's guard sees it.
+    for (const plan of [
+      ["plan", "-destroy"],
+      ["plan", "-replace=module.db.scaleway_rdb_instance.this"],
+    ]) {
+      const refused = await tofu(...plan, "-input=false", "-var", "password_rotation=2", "-var", "prevent_destroy=true");
+      expect(refused.exitCode, refused.output).toBe(1);
+      expect(refused.output.replace(/\s+/g, " ")).toMatch(
+        /Resource instance module\.db\.scaleway_rdb_(instance\.this|database\.app) has prevent_destroy set/,
+      );
+    }
+
     const destroy = await tofu("destroy", "-auto-approve", "-input=false", "-var", "password_rotation=2");
     expect(destroy.exitCode, destroy.output).toBe(0);
     const left = await counts();

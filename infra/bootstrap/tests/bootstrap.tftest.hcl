@@ -1,9 +1,6 @@
 mock_provider "scaleway" {
-  mock_resource "scaleway_object_bucket" {
-    defaults = {
-      region = "fr-par"
-    }
-  }
+  # No mocked bucket region: the region must come from the configuration (a region left to the
+  # provider default, SCW_DEFAULT_REGION, would be a random mock value and fail the assertion).
   mock_resource "scaleway_registry_namespace" {
     defaults = {
       id       = "fr-par/33333333-3333-3333-3333-333333333333"
@@ -135,6 +132,21 @@ run "three_applications_per_environment" {
     condition     = toset(keys(output.applications["production"])) == toset(["deployer", "planner", "secrets-reader"])
     error_message = "The applications output names each role's application."
   }
+
+  assert {
+    condition     = alltrue([for m in module.state_backend : m.region == "fr-par"]) && output.state_region == "fr-par"
+    error_message = "The state buckets are made in fr-par, the region of the roots' s3 backends, whatever SCW_DEFAULT_REGION says."
+  }
+}
+
+run "state_region_other_than_the_backends_is_rejected" {
+  command = plan
+
+  variables {
+    state_region = "nl-ams"
+  }
+
+  expect_failures = [var.state_region]
 }
 
 run "shared_bucket_is_rejected" {

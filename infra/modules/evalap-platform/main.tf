@@ -88,6 +88,116 @@ locals {
   )
 }
 
+# ---------------------------------------------------------------------------------------------
+# Connection budget: every EvalAP process that talks to PostgreSQL opens its own SQLAlchemy pool,
+# so the instances the containers may run at once must fit in the database's max_connections.
+# ---------------------------------------------------------------------------------------------
+locals {
+  # EvalAP's pool, hard-coded in evalap/api/db.py: create_engine(pool_size=20, max_overflow=40).
+  # The pool is lazy: a process keeps up to pool_size connections open once it has needed them, and
+  # opens up to max_overflow more (closed when returned) under concurrent load.
+  db_pool = { size = 20, max_overflow = 40 }
+
+  # Processes with a pool per container instance (supervisord.conf): the 4 uvicorn workers
+  # (scripts/start_uvicorn.sh, --workers 4) and the runner (evalap/runners/tasks.py uses
+  # SessionLocal). Streamlit calls the API over HTTP and opens no connection. Alembic and the seed
+  # run once before uvicorn starts: they are in the reserve below.
+  db_processes_per_instance = 5
+
+  # Connections that are not EvalAP pools: PostgreSQL's superuser_reserved_connections (3), the
+  # Alembic + seed run of each starting instance and of the CLI's migrate, Scaleway's monitoring and
+  # backup agents, an operator's psql.
+  db_reserved_connections = 20
+
+  db_connections_per_process = var.database.connection_budget == "peak" ? local.db_pool.size + local.db_pool.max_overflow : local.db_pool.size
+
+  # Memory (GB) and vCPUs of RDB node types, from Scaleway's Managed Database offer (the API's
+  # ListNodeTypes `memory` and `vcpus`; `scw rdb node-type list`). POP2 names carry both
+  # (db-pop2-<vcpus>c-<memory>g). A node type missing here fails the plan (precondition below).
+  db_nodes = {
+    "db-dev-s"      = { memory_gb = 2, vcpus = 2 }
+    "db-dev-m"      = { memory_gb = 4, vcpus = 3 }
+    "db-dev-l"      = { memory_gb = 8, vcpus = 4 }
+    "db-dev-xl"     = { memory_gb = 12, vcpus = 4 }
+    "db-play2-pico" = { memory_gb = 2, vcpus = 1 }
+    "db-play2-nano" = { memory_gb = 4, vcpus = 2 }
+    "db-pro2-xxs"   = { memory_gb = 8, vcpus = 2 }
+    "db-pro2-xs"    = { memory_gb = 16, vcpus = 4 }
+    "db-pro2-s"     = { memory_gb = 32, vcpus = 8 }
+    "db-pro2-m"     = { memory_gb = 64, vcpus = 16 }
+    "db-pro2-l"     = { memory_gb = 128, vcpus = 32 }
+  }
+  db_node_type = lower(var.database.node_type)
+  db_pop2      = try(regex("^db-pop2-(?:[a-z]+-)?([0-9]+)c-([0-9]+)g$", local.db_node_type), null)
+  db_node = lookup(local.db_nodes, local.db_node_type,
+    local.db_pop2 == null ? null : { memory_gb = tonumber(local.db_pop2[1]), vcpus = tonumber(local.db_pop2[0]) }
+  )
+  db_memory_gb = try(local.db_node.memory_gb, null)
+
+  # The RDB API accepts max_connections up to 10000 on any node type; what a node can carry is its
+  # memory. 100 connections per GB (about 10 MB per backend: a backend's own memory plus work_mem)
+  # is the ratio AWS RDS uses for its default (DBInstanceClassMemory / 9531392); Scaleway's own
+  # defaults are lower (100 on db-dev-s, 150 on db-dev-m, recorded in the provider's rdb cassettes)
+  # and it accepts 200 on a db-dev-s (instance-settings.cassette.yaml).
+  db_max_connections_cap = local.db_memory_gb == null ? 0 : local.db_memory_gb * 100
+
+  # Every engine setting the API reports, not max_connections alone. A PostgreSQL instance answers
+  # six settings once ready (provider v2.81.0 cassettes: database-basic, instance-with-cluster), the
+  # provider reads them all back into `settings` (internal/services/rdb/instance.go, no diff
+  # suppression), so a map with max_connections alone plans the five others away on every run, and
+  # each such apply PUTs the settings again, which restarts the instance (max_connections is not
+  # hot-configurable). The five others follow Scaleway's own defaults, which these formulas give
+  # exactly on db-dev-s (2 GB, 2 vCPU: 1300, 150, 4, 0, 0) and db-dev-m (4 GB, 3 vCPU: 2700, 300,
+  # 8, 1, 0), except that work_mem stays at 8 MB on bigger nodes: it is per sort and per
+  # connection, and the budget above lets hundreds of connections in.
+  db_gb    = coalesce(local.db_memory_gb, 2)
+  db_vcpus = try(local.db_node.vcpus, 2)
+  db_engine_settings = {
+    max_connections                 = tostring(var.database.max_connections)
+    effective_cache_size            = tostring(700 * local.db_gb - 100)
+    maintenance_work_mem            = tostring(75 * local.db_gb)
+    work_mem                        = tostring(min(2 * local.db_gb, 8))
+    max_parallel_workers            = tostring(max(0, local.db_vcpus - 2))
+    max_parallel_workers_per_gather = "0"
+  }
+
+  connection_budget = {
+    instances                = { for name, s in local.services : name => s.max_scale }
+    processes_per_instance   = local.db_processes_per_instance
+    connections_per_process  = local.db_connections_per_process
+    reserved                 = local.db_reserved_connections
+    needed                   = sum([for s in local.services : s.max_scale]) * local.db_processes_per_instance * local.db_connections_per_process + local.db_reserved_connections
+    peak                     = sum([for s in local.services : s.max_scale]) * local.db_processes_per_instance * (local.db_pool.size + local.db_pool.max_overflow) + local.db_reserved_connections
+    max_connections          = var.database.max_connections
+    node_type                = local.db_node_type
+    node_memory_gb           = local.db_memory_gb
+    node_max_connections_cap = local.db_max_connections_cap
+    mode                     = var.database.connection_budget
+  }
+}
+
+# Holds the budget in the plan and fails it (not a warning-only check block) when it does not fit.
+resource "terraform_data" "connection_budget" {
+  input = local.connection_budget
+
+  lifecycle {
+    precondition {
+      condition     = local.connection_budget.needed <= local.connection_budget.max_connections
+      error_message = "Connection budget exceeded: ${sum(values(local.connection_budget.instances))} container instances at most (${join(", ", [for k, v in local.connection_budget.instances : "${k} ${v}"])}) x ${local.connection_budget.processes_per_instance} processes x ${local.connection_budget.connections_per_process} connections (${local.connection_budget.mode} budget) + ${local.connection_budget.reserved} reserved = ${local.connection_budget.needed} > database.max_connections = ${local.connection_budget.max_connections}. Fix: lower container.max_scale, or raise database.max_connections (up to ${local.connection_budget.node_max_connections_cap} on ${local.connection_budget.node_type}) with a bigger database.node_type if needed."
+    }
+
+    precondition {
+      condition     = local.db_node != null
+      error_message = "database.node_type = ${var.database.node_type} is not in the node table of modules/evalap-platform/main.tf (db_nodes): add its memory and vCPUs (scw rdb node-type list), from which the connection cap and the engine settings follow."
+    }
+
+    precondition {
+      condition     = local.db_node == null || local.connection_budget.max_connections <= local.connection_budget.node_max_connections_cap
+      error_message = "database.max_connections = ${local.connection_budget.max_connections} is more than ${local.connection_budget.node_type} (${coalesce(local.connection_budget.node_memory_gb, 0)} GB) can carry: at most ${local.connection_budget.node_max_connections_cap} (100 per GB of node memory, about 10 MB per PostgreSQL backend). Fix: a bigger database.node_type, or fewer container instances (container.max_scale) and a lower max_connections."
+    }
+  }
+}
+
 # The environment's own Scaleway project (infra/bootstrap creates one per environment; the root's provider
 # block defaults every resource to it). Cockpit's alert manager, Secret Manager readers and IAM policies are
 # scoped by project, so staging and production must never share one: the name check below stops a root
@@ -136,6 +246,9 @@ module "database" {
     enabled       = length(var.database.public_access_cidrs) > 0
     allowed_cidrs = var.database.public_access_cidrs
   }
+  # max_connections is not hot-configurable: changing it restarts the instance.
+  settings        = local.db_engine_settings
+  prevent_destroy = var.prevent_database_destroy
   secret_path     = local.secret_path
   protect_secrets = var.protect_secrets
   tags            = ["evalap", local.environment]

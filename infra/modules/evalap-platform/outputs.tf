@@ -80,10 +80,11 @@ output "network" {
 # of the composed modules are exposed here for them, like the containers and instance outputs of
 # the serverless-container and managed-postgresql modules. No secret values, only names and IDs.
 output "internals" {
-  description = "Effective non-secret settings of the composed modules, for tests and guards (not exported by the roots): containers, database_instance, secret_paths, secret_reads."
+  description = "Effective non-secret settings of the composed modules, for tests and guards (not exported by the roots): containers, database_instance, connection_budget, secret_paths, secret_reads."
   value = {
     containers        = module.containers.containers
     database_instance = module.database.instance
+    connection_budget = local.connection_budget
     secret_paths      = module.secrets.secret_paths
     secret_reads = {
       app = {

@@ -113,9 +113,14 @@ variable "container" {
   })
   description = "Sizing and scaling of the EvalAP containers (every service gets the same)."
 
+  # Serverless Containers sells memory in tiers of MB, and Scaleway's MB is 10^6 bytes (scw.MB =
+  # 1000 * KB in scaleway-sdk-go scw/custom_types.go; the API's default is 2048000000). The tiers are
+  # the price table of scaleway/docs-content pages/serverless-containers/faq.mdx: 128, 256, 512,
+  # 1024, 2048, 3072, 4096 MB. EvalAP (4 uvicorn workers, runner, Streamlit, deepeval/ragas) needs
+  # 2048 MB or more, so three tiers are allowed; 2 GiB (2147483648) is no tier.
   validation {
-    condition     = var.container.memory_limit_bytes >= 2147483648
-    error_message = "EvalAP (4 uvicorn workers, runner, Streamlit, deepeval/ragas) needs at least 2 GiB: memory_limit_bytes >= 2147483648."
+    condition     = contains([2048000000, 3072000000, 4096000000], var.container.memory_limit_bytes)
+    error_message = "container.memory_limit_bytes must be a Serverless Containers memory tier EvalAP fits in: 2048000000, 3072000000 or 4096000000 (2048, 3072 or 4096 MB; Scaleway counts 1 MB = 10^6 bytes, so 2 GiB = 2147483648 is not a tier)."
   }
 
   validation {
@@ -150,13 +155,40 @@ variable "database" {
     backup_frequency_hours = number
     backup_retention_days  = number
     public_access_cidrs    = list(string)
+    max_connections        = number
+    connection_budget      = string
   })
-  description = "Managed PostgreSQL settings. A public endpoint is created only when public_access_cidrs is not empty (ACL-restricted)."
+  description = <<-EOT
+    Managed PostgreSQL settings. A public endpoint is created only when public_access_cidrs is not
+    empty (ACL-restricted). max_connections is set on the instance (engine setting; changing it
+    restarts the instance). connection_budget says what the plan-time check counts per EvalAP
+    process: "steady" = SQLAlchemy's pool_size (20, the connections a process keeps open), "peak"
+    = pool_size + max_overflow (20 + 40, what a process can open at once). See infra/README.md,
+    "Connection budget".
+  EOT
 
   validation {
     condition     = var.database.backup_retention_days >= 1 && var.database.backup_retention_days <= 365
     error_message = "database.backup_retention_days must be between 1 and 365."
   }
+
+  # The range the RDB API accepts for every PostgreSQL version and node type: GET /database-engines
+  # lists max_connections with int_min 50, int_max 10000, default 100, hot_configurable false
+  # (provider v2.81.0 internal/services/rdb/testdata/database-basic.cassette.yaml).
+  validation {
+    condition     = var.database.max_connections >= 50 && var.database.max_connections <= 10000 && floor(var.database.max_connections) == var.database.max_connections
+    error_message = "database.max_connections must be an integer between 50 and 10000 (the range the RDB API accepts)."
+  }
+
+  validation {
+    condition     = contains(["steady", "peak"], var.database.connection_budget)
+    error_message = "database.connection_budget must be steady (count SQLAlchemy's pool_size per process) or peak (pool_size + max_overflow)."
+  }
+}
+
+variable "prevent_database_destroy" {
+  type        = bool
+  description = "lifecycle prevent_destroy on the RDB instance and the application database: any plan that deletes or replaces them fails (production). Turning it off is a reviewed change of the root's tfvars; the CLI's guard still asks for --allow-destroy."
 }
 
 variable "alert_contact_emails" {

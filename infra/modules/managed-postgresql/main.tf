@@ -88,6 +88,10 @@ resource "scaleway_rdb_instance" "this" {
   tags       = var.tags
 
   lifecycle {
+    # Dynamic prevent_destroy needs OpenTofu >= 1.12 (versions.tf). A plan that deletes or
+    # replaces the instance then fails, whatever -var or --allow-destroy says.
+    prevent_destroy = var.prevent_destroy
+
     precondition {
       condition     = local.private || var.public_access.enabled
       error_message = "The database needs a private network, a public endpoint, or both."
@@ -99,6 +103,10 @@ resource "scaleway_rdb_database" "app" {
   instance_id = scaleway_rdb_instance.this.id
   name        = var.database_name
   region      = var.region
+
+  lifecycle {
+    prevent_destroy = var.prevent_destroy
+  }
 }
 
 resource "scaleway_rdb_user" "app" {

@@ -59,5 +59,8 @@ output "instance" {
     public_endpoint        = length(scaleway_rdb_instance.this.load_balancer) > 0
     private_ipam           = length(scaleway_rdb_instance.this.private_network) > 0 ? scaleway_rdb_instance.this.private_network[0].enable_ipam : false
     acl_cidrs              = flatten([for a in scaleway_rdb_acl.public : [for r in a.acl_rules : r.ip]])
+    max_connections        = try(scaleway_rdb_instance.this.settings["max_connections"], null)
+    settings               = scaleway_rdb_instance.this.settings
+    prevent_destroy        = var.prevent_destroy
   }
 }

@@ -183,8 +183,19 @@ variable "app_permission" {
 
 variable "settings" {
   type        = map(string)
-  description = "Engine settings (e.g. max_connections). Empty keeps the node type defaults."
+  description = "Engine settings. Empty keeps the node type's defaults; otherwise every setting a PostgreSQL instance reports (see the validation), since the provider reads them all back."
   default     = {}
+
+  # A ready PostgreSQL instance reports these six settings (provider v2.81.0 rdb cassettes) and the
+  # provider reads every one back into `settings`: a map without some of them plans their removal
+  # on every run, and each apply of it PUTs the settings again and restarts the instance.
+  validation {
+    condition = length(var.settings) == 0 || alltrue([for k in [
+      "effective_cache_size", "maintenance_work_mem", "max_connections",
+      "max_parallel_workers", "max_parallel_workers_per_gather", "work_mem",
+    ] : contains(keys(var.settings), k)])
+    error_message = "settings must be empty or set all six settings a PostgreSQL instance reports: effective_cache_size, maintenance_work_mem, max_connections, max_parallel_workers, max_parallel_workers_per_gather, work_mem (a partial map drifts on every plan and restarts the instance on every apply)."
+  }
 }
 
 variable "secret_path" {
@@ -212,4 +223,10 @@ variable "password_rotation" {
     condition     = var.password_rotation >= 1 && floor(var.password_rotation) == var.password_rotation
     error_message = "password_rotation is a positive integer."
   }
+}
+
+variable "prevent_destroy" {
+  type        = bool
+  description = "Refuse any plan that deletes or replaces the instance or the application database (lifecycle prevent_destroy; OpenTofu >= 1.12 evaluates it from this variable). Set for production; turn it off in a reviewed change to delete the database on purpose."
+  default     = false
 }

@@ -63,7 +63,7 @@ variable "services" {
     command                       = optional(list(string))
     args                          = optional(list(string))
     cpu_limit                     = optional(number, 1000)
-    memory_limit_bytes            = optional(number, 2147483648)
+    memory_limit_bytes            = optional(number, 2048000000)
     min_scale                     = optional(number, 0)
     max_scale                     = optional(number, 5)
     timeout                       = optional(number, 300)

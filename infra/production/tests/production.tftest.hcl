@@ -133,8 +133,8 @@ run "production_invariants" {
   }
 
   assert {
-    condition     = alltrue([for c in module.platform.internals.containers : c.memory_limit_bytes >= 2147483648])
-    error_message = "At least 2 GiB per container."
+    condition     = alltrue([for c in module.platform.internals.containers : contains([2048000000, 3072000000, 4096000000], c.memory_limit_bytes)])
+    error_message = "Every container gets a Serverless Containers memory tier of 2048 MB or more (1 MB = 10^6 bytes)."
   }
 
   assert {
@@ -168,6 +168,27 @@ run "production_invariants" {
   }
 
   assert {
+    condition     = module.platform.internals.database_instance.prevent_destroy
+    error_message = "Production's database instance and database carry prevent_destroy: no plan may delete or replace them."
+  }
+
+  assert {
+    condition     = module.platform.internals.containers["evalap"].min_scale == module.platform.internals.containers["evalap"].max_scale && module.platform.internals.containers["evalap"].min_scale == 3
+    error_message = "Production's API + runner instances are a fixed pool (min_scale = max_scale = 3): a scale-in would kill the runner's evaluations."
+  }
+
+  assert {
+    condition = (
+      module.platform.internals.connection_budget.mode == "peak" &&
+      module.platform.internals.connection_budget.needed == 1220 &&
+      module.platform.internals.connection_budget.needed <= module.platform.internals.connection_budget.max_connections &&
+      module.platform.internals.database_instance.max_connections == "1250" &&
+      module.platform.internals.connection_budget.node_max_connections_cap == 1600
+    )
+    error_message = "Production's peak connection budget, (3 API + 1 UI instances) x 5 processes x (20 + 40) + 20 = 1220, fits in max_connections = 1250, set on the db-pro2-xs instance (16 GB, up to 1600)."
+  }
+
+  assert {
     condition     = alltrue([for p in values(module.platform.internals.secret_paths) : p == "/evalap/production"]) && output.secret_path == "/evalap/production"
     error_message = "Secrets live under /evalap/production, apart from staging."
   }
@@ -175,6 +196,23 @@ run "production_invariants" {
   assert {
     condition     = output.state_bucket == "evalap-tfstate-production"
     error_message = "Production has its own state bucket."
+  }
+}
+
+# Last apply of this file: tofu test destroys what the runs applied once they are done, with the
+# variables of the last run, and prevent_destroy (production's default, asserted above) refuses
+# that destroy, as it refuses any plan that deletes the database. Turning it off is the reviewed
+# change an operator would make.
+run "database_protection_can_be_turned_off_by_a_reviewed_change" {
+  command = apply
+
+  variables {
+    prevent_database_destroy = false
+  }
+
+  assert {
+    condition     = module.platform.internals.database_instance.prevent_destroy == false
+    error_message = "prevent_database_destroy = false lifts prevent_destroy."
   }
 }
 
@@ -186,6 +224,27 @@ run "min_scale_below_two_is_rejected" {
   }
 
   expect_failures = [var.container]
+}
+
+run "elastic_api_pool_is_rejected" {
+  command = plan
+
+  # The former production scaling: 2 to 5 instances. Scaling in kills the runner's evaluations.
+  variables {
+    container = { min_scale = 2, max_scale = 5 }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "steady_connection_budget_is_rejected" {
+  command = plan
+
+  variables {
+    database = { connection_budget = "steady" }
+  }
+
+  expect_failures = [var.database]
 }
 
 run "scale_to_zero_is_rejected" {

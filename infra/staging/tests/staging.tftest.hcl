@@ -147,8 +147,8 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = alltrue([for c in module.platform.internals.containers : c.memory_limit_bytes >= 2147483648])
-    error_message = "At least 2 GiB per container."
+    condition     = alltrue([for c in module.platform.internals.containers : contains([2048000000, 3072000000, 4096000000], c.memory_limit_bytes)])
+    error_message = "Every container gets a Serverless Containers memory tier of 2048 MB or more (1 MB = 10^6 bytes)."
   }
 
   assert {
@@ -184,6 +184,21 @@ run "evalap_as_it_really_runs" {
   assert {
     condition     = module.platform.internals.database_instance.engine == "PostgreSQL-16" && module.platform.internals.database_instance.encryption_at_rest
     error_message = "PostgreSQL 16, encrypted at rest."
+  }
+
+  assert {
+    condition = (
+      module.platform.internals.database_instance.node_type == "db-dev-m" &&
+      module.platform.internals.database_instance.max_connections == "400" &&
+      module.platform.internals.connection_budget.mode == "steady" &&
+      module.platform.internals.connection_budget.needed == 320
+    )
+    error_message = "Staging's steady connection budget, (2 API + 1 UI instances) x 5 processes x 20 + 20 = 320, fits in max_connections = 400 on a db-dev-m (4 GB); a db-dev-s (2 GB, 200) does not carry it."
+  }
+
+  assert {
+    condition     = module.platform.internals.database_instance.prevent_destroy == false
+    error_message = "Staging's database can be destroyed (the CLI's guard still asks for --allow-destroy)."
   }
 
   assert {

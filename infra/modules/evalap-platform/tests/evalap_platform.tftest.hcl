@@ -78,6 +78,8 @@ variables {
   log_level            = "INFO"
   protect_secrets      = false
   enable_ui            = true
+
+  prevent_database_destroy = false
   container = {
     cpu_limit                     = 2240
     memory_limit_bytes            = 4096000000
@@ -86,13 +88,15 @@ variables {
     concurrent_requests_threshold = 50
   }
   database = {
-    node_type              = "db-dev-s"
+    node_type              = "db-dev-m"
     high_availability      = false
     encryption_at_rest     = true
     volume_size_in_gb      = 10
     backup_frequency_hours = 24
     backup_retention_days  = 7
     public_access_cidrs    = []
+    max_connections        = 400
+    connection_budget      = "steady"
   }
   app_secrets = {
     ADMIN_TOKEN           = "mock-admin-token"
@@ -183,8 +187,28 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = module.database.instance.node_type == "db-dev-s" && module.database.instance.high_availability == false && module.database.instance.encryption_at_rest && module.database.instance.backup_retention_days == 7 && module.database.instance.backup_frequency_hours == 24 && module.database.instance.engine == "PostgreSQL-16"
+    condition     = module.database.instance.node_type == "db-dev-m" && module.database.instance.high_availability == false && module.database.instance.encryption_at_rest && module.database.instance.backup_retention_days == 7 && module.database.instance.backup_frequency_hours == 24 && module.database.instance.engine == "PostgreSQL-16"
     error_message = "var.database reaches the instance."
+  }
+
+  assert {
+    condition = (
+      module.database.instance.max_connections == "400" &&
+      output.internals.connection_budget.instances == { evalap = 2, evalap-ui = 1 } &&
+      output.internals.connection_budget.connections_per_process == 20 &&
+      output.internals.connection_budget.needed == 320 &&
+      output.internals.connection_budget.peak == 920 &&
+      output.internals.connection_budget.node_max_connections_cap == 400 &&
+      module.database.instance.settings == tomap({
+        max_connections                 = "400"
+        effective_cache_size            = "2700"
+        maintenance_work_mem            = "300"
+        work_mem                        = "8"
+        max_parallel_workers            = "1"
+        max_parallel_workers_per_gather = "0"
+      })
+    )
+    error_message = "The instance gets every setting PostgreSQL reports, at Scaleway's db-dev-m defaults but max_connections; a steady budget counts pool_size: (2 API + 1 UI instances) x 5 processes x 20 + 20 reserved = 320."
   }
 
   assert {
@@ -236,8 +260,8 @@ run "production_inputs_reach_the_resources" {
     container = {
       cpu_limit                     = 2240
       memory_limit_bytes            = 4096000000
-      min_scale                     = 2
-      max_scale                     = 5
+      min_scale                     = 3
+      max_scale                     = 3
       concurrent_requests_threshold = 50
     }
     database = {
@@ -248,6 +272,8 @@ run "production_inputs_reach_the_resources" {
       backup_frequency_hours = 24
       backup_retention_days  = 30
       public_access_cidrs    = []
+      max_connections        = 1250
+      connection_budget      = "peak"
     }
   }
 
@@ -257,7 +283,7 @@ run "production_inputs_reach_the_resources" {
   }
 
   assert {
-    condition     = module.containers.containers["evalap"].min_scale == 2 && module.containers.containers["evalap"].max_scale == 5 && alltrue([for c in module.containers.containers : c.environment["LOG_LEVEL"] == "WARNING"])
+    condition     = module.containers.containers["evalap"].min_scale == 3 && module.containers.containers["evalap"].max_scale == 3 && alltrue([for c in module.containers.containers : c.environment["LOG_LEVEL"] == "WARNING"])
     error_message = "Production scaling and log level reach the API."
   }
 
@@ -269,6 +295,11 @@ run "production_inputs_reach_the_resources" {
   assert {
     condition     = module.database.instance.high_availability && module.database.instance.node_type == "db-pro2-xs" && module.database.instance.backup_retention_days == 30 && !module.database.instance.public_endpoint
     error_message = "Production database settings reach the instance."
+  }
+
+  assert {
+    condition     = output.internals.connection_budget.needed == 1220 && output.internals.connection_budget.peak == 1220 && module.database.instance.settings == tomap({ max_connections = "1250", effective_cache_size = "11100", maintenance_work_mem = "1200", work_mem = "8", max_parallel_workers = "2", max_parallel_workers_per_gather = "0" })
+    error_message = "A peak budget counts pool_size + max_overflow: (3 API + 1 UI instances) x 5 processes x 60 + 20 reserved = 1220, within max_connections = 1250 set on the instance with the db-pro2-xs (16 GB, 4 vCPU) settings (work_mem kept at 8 MB)."
   }
 
   assert {
@@ -324,13 +355,15 @@ run "public_database_needs_acl_cidrs" {
 
   variables {
     database = {
-      node_type              = "db-dev-s"
+      node_type              = "db-dev-m"
       high_availability      = false
       encryption_at_rest     = true
       volume_size_in_gb      = 10
       backup_frequency_hours = 24
       backup_retention_days  = 7
       public_access_cidrs    = ["203.0.113.10/32"]
+      max_connections        = 400
+      connection_budget      = "steady"
     }
   }
 
@@ -469,6 +502,18 @@ run "scaleway_limits_themselves_are_accepted" {
       max_scale                     = 50
       concurrent_requests_threshold = 80
     }
+    # 51 instances (50 + the UI) x 5 processes x 20 + 20 = 5120 connections: a big node.
+    database = {
+      node_type              = "db-pro2-l"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = []
+      max_connections        = 6000
+      connection_budget      = "steady"
+    }
   }
 }
 
@@ -536,13 +581,15 @@ run "backup_retention_out_of_range_is_rejected" {
 
   variables {
     database = {
-      node_type              = "db-dev-s"
+      node_type              = "db-dev-m"
       high_availability      = false
       encryption_at_rest     = true
       volume_size_in_gb      = 10
       backup_frequency_hours = 24
       backup_retention_days  = 400
       public_access_cidrs    = []
+      max_connections        = 400
+      connection_budget      = "steady"
     }
   }
 
@@ -569,4 +616,235 @@ run "a_project_id_that_is_not_a_uuid_is_refused" {
   }
 
   expect_failures = [var.project_id]
+}
+
+# ---------------------------------------------------------------------------------------------
+# Connection budget (infra/README.md, "Connection budget"): a precondition fails the plan.
+# ---------------------------------------------------------------------------------------------
+
+run "connection_budget_above_max_connections_is_rejected" {
+  command = plan
+
+  # (2 + 1) instances x 5 x 20 + 20 = 320 > 200 (db-dev-s can carry 200).
+  variables {
+    database = {
+      node_type              = "db-dev-s"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = []
+      max_connections        = 200
+      connection_budget      = "steady"
+    }
+  }
+
+  expect_failures = [terraform_data.connection_budget]
+}
+
+run "peak_budget_of_an_elastic_pool_is_rejected" {
+  command = plan
+
+  # (5 + 1) instances x 5 x (20 + 40) + 20 = 1820 > 1250.
+  variables {
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 4096000000
+      min_scale                     = 2
+      max_scale                     = 5
+      concurrent_requests_threshold = 50
+    }
+    database = {
+      node_type              = "db-pro2-xs"
+      high_availability      = true
+      encryption_at_rest     = true
+      volume_size_in_gb      = 50
+      backup_frequency_hours = 24
+      backup_retention_days  = 30
+      public_access_cidrs    = []
+      max_connections        = 1250
+      connection_budget      = "peak"
+    }
+  }
+
+  expect_failures = [terraform_data.connection_budget]
+}
+
+run "max_connections_beyond_the_node_memory_is_rejected" {
+  command = plan
+
+  # The budget fits (320 <= 1000), but a 2 GB db-dev-s cannot carry 1000 backends.
+  variables {
+    database = {
+      node_type              = "db-dev-s"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = []
+      max_connections        = 1000
+      connection_budget      = "steady"
+    }
+  }
+
+  expect_failures = [terraform_data.connection_budget]
+}
+
+run "unknown_node_type_is_rejected" {
+  command = plan
+
+  variables {
+    database = {
+      node_type              = "db-gpu-xl"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = []
+      max_connections        = 400
+      connection_budget      = "steady"
+    }
+  }
+
+  expect_failures = [terraform_data.connection_budget]
+}
+
+run "pop2_node_memory_is_read_from_its_name" {
+  command = plan
+
+  variables {
+    database = {
+      node_type              = "DB-POP2-2C-8G"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = []
+      max_connections        = 800
+      connection_budget      = "steady"
+    }
+  }
+
+  assert {
+    condition     = output.internals.connection_budget.node_memory_gb == 8 && output.internals.connection_budget.node_max_connections_cap == 800 && module.database.instance.settings["max_parallel_workers"] == "0" && module.database.instance.settings["effective_cache_size"] == "5500"
+    error_message = "db-pop2-<cpu>c-<memory>g: the memory is in the name."
+  }
+}
+
+run "max_connections_outside_the_api_range_is_rejected" {
+  command = plan
+
+  variables {
+    database = {
+      node_type              = "db-dev-m"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = []
+      max_connections        = 40
+      connection_budget      = "steady"
+    }
+  }
+
+  expect_failures = [var.database]
+}
+
+run "unknown_connection_budget_is_rejected" {
+  command = plan
+
+  variables {
+    database = {
+      node_type              = "db-dev-m"
+      high_availability      = false
+      encryption_at_rest     = true
+      volume_size_in_gb      = 10
+      backup_frequency_hours = 24
+      backup_retention_days  = 7
+      public_access_cidrs    = []
+      max_connections        = 400
+      connection_budget      = "average"
+    }
+  }
+
+  expect_failures = [var.database]
+}
+
+# ---------------------------------------------------------------------------------------------
+# Memory tiers (pages/serverless-containers/faq.mdx; 1 MB = 10^6 bytes)
+# ---------------------------------------------------------------------------------------------
+
+run "memory_2048_mb_is_accepted" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 1120
+      memory_limit_bytes            = 2048000000
+      min_scale                     = 0
+      max_scale                     = 2
+      concurrent_requests_threshold = 50
+    }
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.memory_limit_bytes == 2048000000])
+    error_message = "2048 MB (2048000000 bytes, the API's default) is a tier EvalAP fits in."
+  }
+}
+
+run "memory_3072_mb_is_accepted" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 1680
+      memory_limit_bytes            = 3072000000
+      min_scale                     = 0
+      max_scale                     = 2
+      concurrent_requests_threshold = 50
+    }
+  }
+
+  assert {
+    condition     = alltrue([for c in module.containers.containers : c.memory_limit_bytes == 3072000000])
+    error_message = "3072 MB is a tier."
+  }
+}
+
+run "memory_2_gib_is_not_a_tier" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 2147483648
+      min_scale                     = 0
+      max_scale                     = 2
+      concurrent_requests_threshold = 50
+    }
+  }
+
+  expect_failures = [var.container]
+}
+
+run "memory_between_tiers_is_rejected" {
+  command = plan
+
+  variables {
+    container = {
+      cpu_limit                     = 2240
+      memory_limit_bytes            = 2500000000
+      min_scale                     = 0
+      max_scale                     = 2
+      concurrent_requests_threshold = 50
+    }
+  }
+
+  expect_failures = [var.container]
 }

@@ -205,3 +205,35 @@ run "unreachable_database_is_rejected" {
 
   expect_failures = [scaleway_rdb_instance.this]
 }
+
+run "all_reported_settings_reach_the_instance" {
+  command = plan
+
+  variables {
+    settings = {
+      max_connections                 = "400"
+      effective_cache_size            = "2700"
+      maintenance_work_mem            = "300"
+      work_mem                        = "8"
+      max_parallel_workers            = "1"
+      max_parallel_workers_per_gather = "0"
+    }
+  }
+
+  assert {
+    condition     = scaleway_rdb_instance.this.settings["max_connections"] == "400" && length(scaleway_rdb_instance.this.settings) == 6 && output.instance.max_connections == "400"
+    error_message = "The six settings go to the instance."
+  }
+}
+
+# The provider reads back the six settings a PostgreSQL instance reports: max_connections alone
+# would plan the five others away on every run (and restart the instance on every apply).
+run "partial_settings_are_rejected" {
+  command = plan
+
+  variables {
+    settings = { max_connections = "400" }
+  }
+
+  expect_failures = [var.settings]
+}
