@@ -4,6 +4,7 @@ import { checkPlan, GuardRefusedError, type GuardInput } from "../../src/guard/i
 import { summarizeShowJson } from "../../src/tofu/index.js";
 import type { ShowJsonPlan } from "../../src/tofu/plan-summary.js";
 import { REPO } from "../helpers/project.js";
+import { rejection } from "../helpers/rejection.js";
 
 /**
  * Production's database behind the CLI's plan guard, with the project's own evalap-infra.json (its
@@ -40,14 +41,11 @@ async function production(show: ShowJsonPlan, over: Partial<GuardInput> = {}): P
   };
 }
 
+/** The guard's refusal of `input` (anything else it throws fails the test). */
 async function refusal(input: GuardInput): Promise<GuardRefusedError> {
-  try {
-    await checkPlan(input);
-  } catch (err) {
-    if (err instanceof GuardRefusedError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
+  const err = await rejection(checkPlan(input));
+  expect(err).toBeInstanceOf(GuardRefusedError);
+  return err as GuardRefusedError;
 }
 
 describe("the plan guard on production's database instance", () => {
