@@ -31,6 +31,11 @@ output "secret_path" {
   value       = module.platform.secret_path
 }
 
+output "secret_revisions" {
+  description = "Secret Manager revision the containers' secret environment was built from, keyed by environment variable name."
+  value       = module.platform.secret_revisions
+}
+
 output "project_id" {
   description = "The environment's Scaleway project."
   value       = module.platform.project_id

@@ -44,6 +44,18 @@ output "secret_path" {
   value       = local.secret_path
 }
 
+# The revision each secret environment variable of the containers was read from at the last apply
+# (the data sources' `revision`, which the provider always sets to the number it read:
+# internal/services/secret/helpers.go setVersionState). `secrets list` compares it with the latest
+# enabled version to say whether the running containers use it. Revisions are not secret.
+output "secret_revisions" {
+  description = "Secret Manager revision the containers' secret environment was built from, keyed by environment variable name: the app secrets and POSTGRES_URL."
+  value = merge(
+    { for k, v in data.scaleway_secret_version.app : k => tonumber(v.revision) },
+    { POSTGRES_URL = tonumber(data.scaleway_secret_version.postgres_url.revision) },
+  )
+}
+
 output "project_id" {
   description = "The environment's Scaleway project (checked against project_name)."
   value       = data.scaleway_account_project.current.project_id

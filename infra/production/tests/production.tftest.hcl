@@ -194,6 +194,11 @@ run "production_invariants" {
   }
 
   assert {
+    condition     = toset(keys(output.secret_revisions)) == toset(concat(keys(module.platform.internals.secret_reads.app), ["POSTGRES_URL"])) && alltrue([for k, v in module.platform.internals.secret_reads.app : output.secret_revisions[k] == tonumber(v.revision)]) && !issensitive(output.secret_revisions)
+    error_message = "secret_revisions (what secrets list compares with the latest enabled versions) is passed through, non-sensitive, for the app secrets and POSTGRES_URL."
+  }
+
+  assert {
     condition     = output.state_bucket == "evalap-tfstate-production"
     error_message = "Production has its own state bucket."
   }

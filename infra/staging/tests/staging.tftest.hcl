@@ -217,6 +217,11 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
+    condition     = output.secret_revisions == { ADMIN_TOKEN = 1, EVALAP_FRONTEND_TOKEN = 1, OPENAI_API_KEY = 1, POSTGRES_URL = 1 } && !issensitive(output.secret_revisions)
+    error_message = "secret_revisions (what secrets list compares with the latest enabled versions) is passed through, non-sensitive, for the app secrets and POSTGRES_URL."
+  }
+
+  assert {
     condition     = output.state_bucket == "evalap-tfstate-staging" && output.registry_endpoint == "rg.fr-par.scw.cloud/evalap"
     error_message = "state_bucket and registry_endpoint outputs."
   }

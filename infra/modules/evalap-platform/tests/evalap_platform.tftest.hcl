@@ -227,6 +227,11 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
+    condition     = output.secret_revisions == { ADMIN_TOKEN = 1, EVALAP_FRONTEND_TOKEN = 1, OPENAI_API_KEY = 1, POSTGRES_URL = 1 } && output.secret_revisions["ADMIN_TOKEN"] == tonumber(output.internals.secret_reads.app["ADMIN_TOKEN"].revision) && output.secret_revisions["POSTGRES_URL"] == tonumber(output.internals.secret_reads.postgres_url.revision) && !issensitive(output.secret_revisions)
+    error_message = "secret_revisions gives, non-sensitive and as numbers, the revision each secret environment variable of the containers was read from (app secrets and POSTGRES_URL; the DB passwords are not read by the containers)."
+  }
+
+  assert {
     condition     = alltrue([for p in values(module.secrets.secret_paths) : p == "/evalap/staging"])
     error_message = "Secrets live under /evalap/<environment>."
   }
