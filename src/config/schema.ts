@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DURATION_PATTERN, parseDuration } from "../core/duration.js";
+import { DURATION_PATTERN, LONG_DURATION_PATTERN, parseDuration } from "../core/duration.js";
 import type { RetryPolicy } from "../retry/backoff.js";
 
 /** A duration such as "30s", "5m", "500ms"; parsed to milliseconds. */
@@ -9,6 +9,25 @@ const duration = (dflt: string) =>
     .regex(DURATION_PATTERN, { message: 'expected a duration such as "500ms", "30s", "5m" or "1h"' })
     .default(dflt)
     .transform((s) => parseDuration(s) ?? 0);
+
+/** A duration with no default (a value of a record), parsed to milliseconds. */
+const durationValue = z
+  .string()
+  .regex(LONG_DURATION_PATTERN, { message: 'expected a duration such as "90d", "720h" or "30m"' })
+  .transform((s) => parseDuration(s) ?? 0);
+
+/**
+ * Maximum age of the latest enabled version of each generated secret: the CLI makes these values
+ * (tokens, the database's passwords and URL), so nothing outside stops a rotation. External API keys
+ * (OPENAI_API_KEY...) have none unless configured: their provider decides when they change.
+ */
+export const DEFAULT_SECRET_MAX_AGE: Readonly<Record<string, string>> = Object.freeze({
+  ADMIN_TOKEN: "90d",
+  EVALAP_FRONTEND_TOKEN: "90d",
+  POSTGRES_URL: "90d",
+  DB_APP_PASSWORD: "90d",
+  DB_ADMIN_PASSWORD: "90d",
+});
 
 const tfvarValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
 
@@ -120,6 +139,25 @@ export const configSchema = z
           .boolean()
           .default(true)
           .describe("After a healthy deploy, push the rule files to the environment's Cockpit ruler (when there are files)"),
+      })
+      .prefault({}),
+    secrets: z
+      .strictObject({
+        maxAge: z
+          .record(
+            z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "secret names are environment variable names (ADMIN_TOKEN)" }),
+            durationValue.nullable(),
+          )
+          .default({})
+          // Merged over the defaults: naming one secret keeps the others' maximum; null removes one.
+          .transform((given) => {
+            const merged: Record<string, number | null> = {};
+            for (const [name, age] of Object.entries(DEFAULT_SECRET_MAX_AGE)) merged[name] = parseDuration(age);
+            return { ...merged, ...given };
+          })
+          .describe(
+            'Maximum age per secret name ("90d", "720h"; null: none): `secrets list` marks a secret due when its latest enabled version is older. Merged over the defaults: 90d for ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD; none for the others',
+          ),
       })
       .prefault({}),
     remoteTimeout: duration("10s").describe(

@@ -54,6 +54,32 @@ describe("project config", () => {
     expect(err.hint).toContain("$schema");
   });
 
+  it("secrets.maxAge: 90 days for the generated secrets, none for external keys, merged over by the file", () => {
+    const DAY = 86_400_000;
+    const dflt = parse({ environments: { staging: { root: "infra/staging" } } }).secrets.maxAge;
+    expect(dflt).toEqual({
+      ADMIN_TOKEN: 90 * DAY,
+      EVALAP_FRONTEND_TOKEN: 90 * DAY,
+      POSTGRES_URL: 90 * DAY,
+      DB_APP_PASSWORD: 90 * DAY,
+      DB_ADMIN_PASSWORD: 90 * DAY,
+    });
+    expect(configDefaults().secrets.maxAge).toEqual(dflt);
+    const given = parse({
+      environments: { staging: { root: "infra/staging" } },
+      secrets: { maxAge: { OPENAI_API_KEY: "180d", ADMIN_TOKEN: "720h", DB_ADMIN_PASSWORD: null } },
+    }).secrets.maxAge;
+    expect(given).toMatchObject({ OPENAI_API_KEY: 180 * DAY, ADMIN_TOKEN: 30 * DAY, DB_ADMIN_PASSWORD: null, POSTGRES_URL: 90 * DAY });
+    const bad = errorOf(() =>
+      parse({ environments: { staging: { root: "infra/staging" } }, secrets: { maxAge: { ADMIN_TOKEN: "3 months" } } }),
+    );
+    expect(bad.message).toMatch(/secrets\.maxAge\.ADMIN_TOKEN: expected a duration such as "90d"/);
+    const name = errorOf(() =>
+      parse({ environments: { staging: { root: "infra/staging" } }, secrets: { maxAge: { "admin-token": "1d" } } }),
+    );
+    expect(name.message).toContain("secrets.maxAge.admin-token: Invalid key in record");
+  });
+
   it("rejects unknown fields (typos) by name", () => {
     const err = errorOf(() => parse({ environments: { staging: { root: "infra/staging", protecton: "protected" } } }));
     expect(err.message).toContain('environments.staging: unknown field "protecton"');
@@ -117,7 +143,7 @@ describe("project config", () => {
   it("the defaults come from the schema, in milliseconds", () => {
     const d = configDefaults();
     const c = parse({ environments: { staging: { root: "infra/staging" } } });
-    for (const key of ["retry", "lock", "health", "rollback", "tofu", "guard", "modulesDir", "remoteTimeout", "alerts"] as const)
+    for (const key of ["retry", "lock", "health", "rollback", "tofu", "guard", "modulesDir", "remoteTimeout", "alerts", "secrets"] as const)
       expect(d[key]).toEqual(c[key]);
     expect(d.alerts).toEqual({ dir: "infra/alerts", deploy: true });
     expect(d.tofu.interruptGrace).toBe(60_000);
