@@ -17,6 +17,7 @@ import {
   sandboxUpDefinition,
 } from "./sandbox.command.js";
 import { scanDefinition } from "./scan.command.js";
+import { secretsListDefinition } from "./secrets.command.js";
 import { statePushDefinition } from "./state.command.js";
 import { validateDefinition } from "./validate.command.js";
 
@@ -32,6 +33,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   planDefinition,
   alertsCheckDefinition,
   alertsSyncDefinition,
+  secretsListDefinition,
   validateDefinition,
   doctorDefinition,
   scanDefinition,
@@ -52,5 +54,6 @@ export const GROUPS: Record<GroupName, string> = {
   state: "the OpenTofu state of an environment",
   config: "inspect the project configuration",
   alerts: "the Prometheus alert rules of infra/alerts, pushed to each environment's Cockpit",
+  secrets: "the Secret Manager secrets of an environment (never their values)",
   sandbox: "a local emulator of the Scaleway APIs to deploy EvalAP on, with no account",
 };
