@@ -25,8 +25,8 @@ export interface SecretOutputs {
 export function secretOutputs(environment: string, outputs: Record<string, OutputValue>): SecretOutputs {
   const ids = outputs.secret_ids?.value;
   const path = outputs.secret_path?.value;
-  if (Object.keys(outputs).length === 0 || ids === undefined) {
-    throw new EvalapError("secrets_not_deployed", `${environment} has no secrets yet: its root has no secret_ids output (never deployed)`, {
+  if (Object.keys(outputs).length === 0) {
+    throw new EvalapError("secrets_not_deployed", `${environment} has no secrets yet: its root has no outputs (never deployed)`, {
       exitCode: ExitCode.Prerequisite,
       hint: `run \`evalap-infra deploy ${environment}\` first: its first apply creates the secrets`,
     });

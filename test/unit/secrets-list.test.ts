@@ -146,6 +146,10 @@ describe("secrets list: the root's outputs", () => {
     expect(err).toBeInstanceOf(EvalapError);
     expect(err).toMatchObject({ code: "secrets_not_deployed", exitCode: 9 });
     expect((err as EvalapError).hint).toContain("evalap-infra deploy staging");
+    // Outputs without secret_ids: not a root the CLI can read, named as such.
+    expect(() => secretOutputs("staging", { environment: { sensitive: false, value: "staging" } })).toThrow(
+      /secret_ids or secret_path output/,
+    );
   });
 });
 
