@@ -30,3 +30,15 @@ export function formatPlanCounts(summary: PlanSummary): string {
   if (!summary.hasChanges) return "no changes";
   return `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete`;
 }
+
+/** A table as lines: each column padded to its widest cell, two spaces between columns, no trailing blanks. */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const columns = Math.max(0, ...rows.map((row) => row.length));
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(0, ...rows.map((row) => (row[i] ?? "").length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+}

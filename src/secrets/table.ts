@@ -1,3 +1,4 @@
+import { alignColumns } from "../report/format.js";
 import type { SecretStatus } from "./status.js";
 
 const MINUTE = 60_000;
@@ -52,11 +53,5 @@ export function secretsTable(rows: readonly SecretStatus[]): string[] {
     formatMaxAge(s.maxAgeMs),
     s.due ? "DUE" : "",
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
-  return [header, ...body].map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
+  return alignColumns([header, ...body]);
 }

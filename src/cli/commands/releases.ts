@@ -5,6 +5,7 @@ import type { ReleaseRecord } from "../../ledger/types.js";
 import { readRemoteLock } from "../../lock/remote.js";
 import { abandonedWarning, isAbandoned } from "../../operations/pending.js";
 import { openRemote, type EnvironmentRemote } from "../../operations/remote.js";
+import { alignColumns } from "../../report/format.js";
 import type { RunContext } from "../../operations/context.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 
@@ -67,11 +68,5 @@ function table(rows: Array<ReleaseRecord & { abandoned: boolean }>): string[] {
       .map(([k, v]) => `${k}=${v.split("/").pop() ?? v}`)
       .join(" "),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
-  return [header, ...body].map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
+  return alignColumns([header, ...body]);
 }
