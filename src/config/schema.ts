@@ -144,10 +144,11 @@ export const configSchema = z
     secrets: z
       .strictObject({
         maxAge: z
-          .record(
-            z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "secret names are environment variable names (ADMIN_TOKEN)" }),
-            durationValue.nullable(),
-          )
+          .record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), durationValue.nullable(), {
+            // Zod reports a bad key as "Invalid key in record": say what a key must be instead.
+            error: (issue) =>
+              issue.code === "invalid_key" ? "a secret name is an environment variable name in capitals, such as ADMIN_TOKEN" : undefined,
+          })
           .default({})
           // Merged over the defaults: naming one secret keeps the others' maximum; null removes one.
           .transform((given) => {
