@@ -77,7 +77,9 @@ describe("project config", () => {
     const name = errorOf(() =>
       parse({ environments: { staging: { root: "infra/staging" } }, secrets: { maxAge: { "admin-token": "1d" } } }),
     );
-    expect(name.message).toContain("secrets.maxAge.admin-token: a secret name is an environment variable name in capitals, such as ADMIN_TOKEN");
+    expect(name.message).toContain(
+      "secrets.maxAge.admin-token: a secret name is an environment variable name in capitals, such as ADMIN_TOKEN",
+    );
   });
 
   it("rejects unknown fields (typos) by name", () => {
