@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseDocument } from "yaml";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
+import { promDurationMs } from "../core/prom-duration.js";
 
 /**
  * Prometheus rule groups kept as files (`groups:` lists, the format `promtool check rules` and
@@ -42,23 +43,6 @@ const GROUP_KEYS = new Set(["name", "interval", "rules"]);
 const RULE_KEYS = new Set(["alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"]);
 const REQUIRED_ANNOTATIONS = ["summary", "description"] as const;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-/** Prometheus' duration syntax (units from largest to smallest, each at most once): 1h30m, 90s, 500ms. */
-const PROM_DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/;
-const UNIT_MS: readonly number[] = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
-
-/** Milliseconds of a Prometheus duration ("0" and "0s" are 0); null when malformed. */
-export function promDurationMs(text: string): number | null {
-  if (text === "0") return 0;
-  const m = PROM_DURATION.exec(text);
-  if (!m || text === "") return null;
-  let total = 0;
-  for (let i = 0; i < UNIT_MS.length; i++) {
-    const n = m[2 + i * 2];
-    if (n !== undefined) total += Number(n) * (UNIT_MS[i] ?? 0);
-  }
-  return total;
-}
-
 /** The rule files of an environment: `<dir>/*.yaml|yml` (every environment), then `<dir>/<root name>/*.yaml|yml`. */
 export async function ruleFiles(dir: string, rootName: string | undefined): Promise<string[]> {
   const list = async (d: string): Promise<string[]> => {

@@ -2,7 +2,8 @@ import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { selectors } from "./promql.js";
 import type { RulerClient } from "./ruler.js";
-import { promDurationMs, type LoadedGroup, type RuleGroup } from "./rules.js";
+import { promDurationMs } from "../core/prom-duration.js";
+import type { LoadedGroup, RuleGroup } from "./rules.js";
 
 export interface SyncResult {
   namespace: string;

@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { metricNames, selectors } from "../../src/alerts/promql.js";
-import { loadRuleGroups, promDurationMs, ruleFiles } from "../../src/alerts/rules.js";
+import { loadRuleGroups, ruleFiles } from "../../src/alerts/rules.js";
+import { formatPromDuration, promDurationMs } from "../../src/core/prom-duration.js";
 import { sameGroup } from "../../src/alerts/sync.js";
 import { environmentProject } from "../../src/operations/alerts.js";
 import { SCALEWAY_METRIC_NAMES, scalewayMetricLabels } from "../../src/sandbox/apis/cockpit/metrics.js";
@@ -88,6 +89,14 @@ describe("durations and group equality", () => {
     expect(promDurationMs("0")).toBe(0);
     expect(promDurationMs("500ms")).toBe(500);
     for (const bad of ["", "5", "5 m", "1m1h", "-1m"]) expect(promDurationMs(bad)).toBeNull();
+    // As Prometheus prints them (the sandbox's ruler stores them so).
+    expect(["0", "60s", "90m", "1h30m", "500ms"].map((d) => formatPromDuration(promDurationMs(d) ?? -1))).toEqual([
+      "0s",
+      "1m",
+      "1h30m",
+      "1h30m",
+      "500ms",
+    ]);
   });
 
   it("counts a group the ruler re-serialized (60s as 1m, fields of its own, label order) as unchanged, and a new threshold as a change", () => {

@@ -1,4 +1,5 @@
 import { parse, stringify } from "yaml";
+import { formatPromDuration, promDurationMs } from "../../../core/prom-duration.js";
 import type { SandboxContext } from "../../context.js";
 import { ScwError } from "../../errors.js";
 import type { ApiRequest, ApiResponse, Router } from "../../router.js";
@@ -203,33 +204,9 @@ function validateGroup(raw: unknown): StoredGroup | string {
   return { name: g.name, ...(interval ? { interval } : {}), rules: stored };
 }
 
-const UNITS: readonly [string, number][] = [
-  ["y", 365 * 86_400_000],
-  ["w", 7 * 86_400_000],
-  ["d", 86_400_000],
-  ["h", 3_600_000],
-  ["m", 60_000],
-  ["s", 1000],
-  ["ms", 1],
-];
-
 /** A Prometheus duration, printed as Prometheus' model.Duration prints it ("0s", "1m", "1h30m"); null when malformed. */
 function duration(v: unknown): string | null {
   if (typeof v !== "string") return null;
-  if (v === "0") return "0s";
-  const m = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/.exec(v);
-  if (!m || v === "") return null;
-  let ms = 0;
-  UNITS.forEach(([, size], i) => {
-    const n = m[2 + i * 2];
-    if (n !== undefined) ms += Number(n) * size;
-  });
-  if (ms === 0) return "0s";
-  let out = "";
-  for (const [unit, size] of UNITS) {
-    const n = Math.floor(ms / size);
-    if (n > 0) out += `${n}${unit}`;
-    ms -= n * size;
-  }
-  return out;
+  const ms = promDurationMs(v);
+  return ms === null ? null : formatPromDuration(ms);
 }
