@@ -1,11 +1,12 @@
 import path from "node:path";
 import { loadRuleGroups, ruleFiles, type LoadedGroup } from "../alerts/rules.js";
-import { RulerError, rulerClient } from "../alerts/ruler.js";
+import { rulerClient } from "../alerts/ruler.js";
 import { syncGroups, type SyncResult } from "../alerts/sync.js";
 import type { ResolvedEnvironment } from "../config/load.js";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { scalewayClient } from "../scaleway/client.js";
+import { sdkFailure } from "../scaleway/errors.js";
 import * as tofu from "../tofu/commands.js";
 import type { OutputValue } from "../tofu/commands.js";
 import { retryPolicy, step, type RunContext } from "./context.js";
@@ -118,16 +119,14 @@ export async function environmentGroups(
 }
 
 function sdkError(err: unknown, what: string): EvalapError {
-  if (err instanceof EvalapError) return err;
-  const status = typeof err === "object" && err !== null && "status" in err && typeof err.status === "number" ? err.status : undefined;
-  if (status === 401 || status === 403) {
-    return new RulerError("alerts_unauthorized", `the Scaleway API refused the key while ${what}: HTTP ${status}`, {
-      exitCode: ExitCode.Prerequisite,
+  return sdkFailure(err, what, {
+    unauthorized: {
+      code: "alerts_unauthorized",
       hint: "use a Scaleway API key (SCW_ACCESS_KEY/SCW_SECRET_KEY) whose IAM policy grants ObservabilityFullAccess on the environment's project",
-    });
-  }
-  return new EvalapError("alerts_data_source_lookup", `${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
-    hint: "check SCW_API_URL, the project and the region, then run `evalap-infra alerts sync <env>` again",
-    cause: err,
+    },
+    failed: {
+      code: "alerts_data_source_lookup",
+      hint: "check SCW_API_URL, the project and the region, then run `evalap-infra alerts sync <env>` again",
+    },
   });
 }

@@ -1,6 +1,6 @@
 import type { Secretv1beta1 } from "@scaleway/sdk-secret";
-import { EvalapError } from "../core/errors.js";
-import { ExitCode } from "../core/exit-codes.js";
+import type { EvalapError } from "../core/errors.js";
+import { httpStatus, sdkFailure } from "../scaleway/errors.js";
 import type { SecretRef } from "./outputs.js";
 import type { VersionInfo } from "./status.js";
 
@@ -58,22 +58,13 @@ export async function secretsAtPath(
   }
 }
 
-function httpStatus(err: unknown): number | undefined {
-  return typeof err === "object" && err !== null && "status" in err && typeof err.status === "number" ? err.status : undefined;
-}
-
 /** A refused key is a missing prerequisite (exit 9); anything else names what was read. Never a value: there is none here. */
 export function secretsApiError(err: unknown, what: string): EvalapError {
-  if (err instanceof EvalapError) return err;
-  const status = httpStatus(err);
-  if (status === 401 || status === 403) {
-    return new EvalapError("secrets_unauthorized", `the Scaleway API refused the key while ${what}: HTTP ${status}`, {
-      exitCode: ExitCode.Prerequisite,
+  return sdkFailure(err, what, {
+    unauthorized: {
+      code: "secrets_unauthorized",
       hint: "use a Scaleway API key (SCW_ACCESS_KEY/SCW_SECRET_KEY) whose IAM policy grants SecretManagerReadOnly on the environment's project (the deployer or planner application of infra/bootstrap)",
-    });
-  }
-  return new EvalapError("secrets_lookup", `${what} failed: ${err instanceof Error ? err.message : String(err)}`, {
-    hint: "check SCW_API_URL, the project and the region, then run the command again",
-    cause: err,
+    },
+    failed: { code: "secrets_lookup", hint: "check SCW_API_URL, the project and the region, then run the command again" },
   });
 }
