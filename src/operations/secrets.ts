@@ -39,10 +39,9 @@ export async function listSecrets(ctx: RunContext, env: ResolvedEnvironment, now
     async () => {
       const api = await scw.secrets();
       const fallbackRegion = scw.defaultRegion ?? "fr-par";
-      const names = Object.keys(outputs.secrets).sort();
+      const refs = Object.entries(outputs.secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const read = await Promise.all(
-        names.map(async (name) => {
-          const ref = outputs.secrets[name] ?? { region: "", id: "" };
+        refs.map(async ([name, ref]) => {
           const region = ref.region === "" ? fallbackRegion : ref.region;
           return { name, region, found: await readSecret(api, { region, id: ref.id }), secretId: `${region}/${ref.id}` };
         }),
