@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { resourceCounts } from "../../src/sandbox/daemon/seed.js";
 import { readDescriptor, sandboxEnv, type SandboxDescriptor } from "../../src/sandbox/descriptor.js";
-import { CLI, REPO } from "./project.js";
+import { CLI, parseEvents, REPO } from "./project.js";
 
 /** A sandbox daemon started with the built CLI (`sandbox up`), in a throw-away project holding a copy of infra/. */
 export interface RunningSandbox {
@@ -16,10 +16,23 @@ export interface RunningSandbox {
   env: Record<string, string>;
   /** Runs the CLI in the project. */
   cli(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** Runs the CLI with the args as given (add `--json` for events): its NDJSON events, its last one (the result) and a printable transcript. */
+  run(args: string[]): Promise<SandboxRun>;
   /** Live resources per collection (`GET /_sandbox/resources`). */
   counts(): Promise<Record<string, number>>;
   /** `sandbox down`, then removes the project. */
   cleanup(): Promise<void>;
+}
+
+export interface SandboxRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  events: ReturnType<typeof parseEvents>;
+  /** The last event: the run's result under --json. */
+  result: { exitCode: number; error?: { code: string; message: string; hint?: string }; summary?: string };
+  /** Exit code, stdout and stderr, for an assertion's message. */
+  output: string;
 }
 
 export async function sandboxProject(opts: { readyDelay?: string } = {}): Promise<RunningSandbox> {
@@ -56,6 +69,12 @@ export async function sandboxProject(opts: { readyDelay?: string } = {}): Promis
     descriptor,
     env,
     cli,
+    run: async (args) => {
+      const r = await cli(args);
+      const events = parseEvents(r.stdout);
+      const result = events.at(-1) as unknown as SandboxRun["result"];
+      return { ...r, events, result, output: `exit ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
+    },
     counts: () => resourceCounts({ url: descriptor.apiUrl, token: descriptor.scaleway.secretKey }),
     cleanup,
   };

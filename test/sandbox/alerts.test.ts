@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { rulerClient, RulerError } from "../../src/alerts/ruler.js";
 import { syncGroups } from "../../src/alerts/sync.js";
-import { parseEvents } from "../helpers/project.js";
 import { rejection } from "../helpers/rejection.js";
-import { sandboxProject, type RunningSandbox } from "../helpers/sandbox.js";
+import { sandboxProject, type RunningSandbox, type SandboxRun } from "../helpers/sandbox.js";
 
 /**
  * The alert rules on the sandbox daemon, real HTTP end to end: `alerts sync` finds the project's
@@ -35,18 +34,8 @@ describe("alert rules on the sandbox", () => {
     projectId: string;
     dataSource: { id: string; url: string };
   };
-  const run = async (...args: string[]) => {
-    const r = await sb.cli([...args, "--json"]);
-    const events = parseEvents(r.stdout);
-    const result = events.at(-1) as unknown as {
-      exitCode: number;
-      error?: { code: string; message: string; hint?: string };
-      summary?: string;
-    };
-    return { ...r, events, result, output: `exit ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
-  };
-  const syncData = (events: ReturnType<typeof parseEvents>) =>
-    events.find((e) => e.type === "data" && e.kind === "alerts.sync")?.data as SyncData;
+  const run = (...args: string[]) => sb.run([...args, "--json"]);
+  const syncData = (events: SandboxRun["events"]) => events.find((e) => e.type === "data" && e.kind === "alerts.sync")?.data as SyncData;
   /** What the ruler holds in the namespace, read back as Cockpit's GET answers it. */
   const stored = async (url: string): Promise<{ name: string; rules: { alert: string; expr: string; for?: string }[] }[]> => {
     const res = await fetch(`${url}/prometheus/config/v1/rules/${NS}`, { headers: { "X-Auth-Token": sb.descriptor.scaleway.secretKey } });

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseEvents } from "../helpers/project.js";
-import { sandboxProject, type RunningSandbox } from "../helpers/sandbox.js";
+import { sandboxProject, type RunningSandbox, type SandboxRun } from "../helpers/sandbox.js";
 
 /**
  * The newcomer's path, end to end (issue 9): `sandbox up`, `deploy sandbox` of the real
@@ -19,15 +18,11 @@ describe("end to end: deploy sandbox", () => {
     await sb?.cleanup();
   }, 120_000);
 
-  const deploy = async (...args: string[]) => {
-    const r = await sb.cli(["deploy", "sandbox", "--json", ...args]);
-    const events = parseEvents(r.stdout);
-    return { ...r, events, output: `exit ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
-  };
+  const deploy = (...args: string[]) => sb.run(["deploy", "sandbox", "--json", ...args]);
   type Health = { healthy: boolean; services: { name: string; healthy: boolean }[] };
-  const deployData = (events: ReturnType<typeof parseEvents>) =>
+  const deployData = (events: SandboxRun["events"]) =>
     events.find((e) => e.type === "data" && e.kind === "deploy")?.data as { health: Health | null; release: { status: string } | null };
-  const services = (events: ReturnType<typeof parseEvents>) =>
+  const services = (events: SandboxRun["events"]) =>
     (events.find((e) => e.type === "outputs")?.outputs as { services: { value: Record<string, { url: string }> } }).services.value;
 
   it("deploys infra/staging healthy, with the database and secrets it was given", async () => {

@@ -3,7 +3,6 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SecretsListReport } from "../../src/operations/secrets.js";
 import type { SecretStatus } from "../../src/secrets/status.js";
-import { parseEvents } from "../helpers/project.js";
 import { sandboxProject, type RunningSandbox } from "../helpers/sandbox.js";
 
 /**
@@ -27,11 +26,9 @@ describe("secrets list on the sandbox", () => {
   }, 120_000);
 
   const run = async (args: string[]) => {
-    const r = await sb.cli(args);
+    const r = await sb.run(args);
     printed.push(r.stdout, r.stderr);
-    const events = parseEvents(r.stdout);
-    const result = events.at(-1) as unknown as { exitCode: number; error?: { code: string; message: string; hint?: string } };
-    return { ...r, events, result, output: `exit ${r.exitCode}\n${r.stdout}\n${r.stderr}` };
+    return r;
   };
   const list = async (...extra: string[]) => {
     const r = await run(["secrets", "list", "sandbox", "--json", ...extra]);
