@@ -1,6 +1,7 @@
 import type { Client } from "@scaleway/sdk-client";
 import type { Accountv3 } from "@scaleway/sdk-account";
 import type { Cockpitv1 } from "@scaleway/sdk-cockpit";
+import type { Rdbv1 } from "@scaleway/sdk-rdb";
 import type { Secretv1beta1 } from "@scaleway/sdk-secret";
 import { VERSION } from "../cli/version.js";
 import type { EventSink } from "../events/types.js";
@@ -27,6 +28,8 @@ export interface ScalewayConnection {
   projects(): Promise<Accountv3.ProjectAPI>;
   /** Cockpit's regional API (data sources, for the alert rules step). */
   cockpit(): Promise<Cockpitv1.RegionalAPI>;
+  /** Managed databases (a rotation sets a database user's password). */
+  rdb(): Promise<Rdbv1.API>;
   /** The profile's secret key, for the APIs the SDK does not cover (Cockpit's ruler takes it as X-Auth-Token). Never print it. */
   secretKey: string;
   /** The profile's default project and region, when set. */
@@ -73,6 +76,7 @@ export async function scalewayClient(env: NodeJS.ProcessEnv = process.env, opts:
     secrets: async () => new (await import("@scaleway/sdk-secret")).Secretv1beta1.API(client),
     projects: async () => new (await import("@scaleway/sdk-account")).Accountv3.ProjectAPI(client),
     cockpit: async () => new (await import("@scaleway/sdk-cockpit")).Cockpitv1.RegionalAPI(client),
+    rdb: async () => new (await import("@scaleway/sdk-rdb")).Rdbv1.API(client),
     secretKey: profile.secretKey,
     defaultProjectId: profile.defaultProjectId,
     defaultRegion: profile.defaultRegion,
