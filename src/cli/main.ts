@@ -44,7 +44,10 @@ function register(parent: Command, def: CommandDefinition<never>): void {
   cmd.action(async (...actionArgs: unknown[]) => {
     const self = actionArgs.at(-1) as Command;
     process.exitCode = await def.run({
-      args: self.processedArgs.map(String),
+      // A variadic argument arrives as a list, an optional one not given as undefined: both flattened away.
+      args: (self.processedArgs as Array<string | string[] | undefined>).flatMap((a) =>
+        a === undefined ? [] : Array.isArray(a) ? a : [a],
+      ),
       // commander built these from the definition's own options: they have its option type.
       options: self.opts<never>(),
       globals: self.optsWithGlobals<GlobalOptions>(),

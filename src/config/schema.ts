@@ -24,9 +24,7 @@ const durationValue = z
 export const DEFAULT_SECRET_MAX_AGE: Readonly<Record<string, string>> = Object.freeze({
   ADMIN_TOKEN: "90d",
   EVALAP_FRONTEND_TOKEN: "90d",
-  POSTGRES_URL: "90d",
-  DB_APP_PASSWORD: "90d",
-  DB_ADMIN_PASSWORD: "90d",
+  DB_APP_CREDENTIALS: "90d",
 });
 
 const tfvarValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())]);
@@ -157,7 +155,16 @@ export const configSchema = z
             return { ...merged, ...given };
           })
           .describe(
-            'Maximum age per secret name ("90d", "720h"; null: none): `secrets list` marks a secret due when its latest enabled version is older. Merged over the defaults: 90d for ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD; none for the others',
+            'Maximum age per secret name ("90d", "720h"; null: none): `secrets list` marks a secret due when its latest enabled version is older. Merged over the defaults: 90d for ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN and DB_APP_CREDENTIALS (what `secrets rotate` renews); none for the others',
+          ),
+        grace: duration("5m").describe(
+          "`secrets rotate`: how long the previous versions stay enabled after the release of the new ones is healthy, before they are disabled (--grace overrides)",
+        ),
+        generated: z
+          .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: "a secret name is an environment variable name in capitals" }))
+          .default([])
+          .describe(
+            "Secrets `secrets rotate` may generate a random value for, besides ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN and DB_APP_CREDENTIALS (external API keys are set with `secrets set`)",
           ),
       })
       .prefault({}),

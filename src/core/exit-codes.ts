@@ -38,6 +38,8 @@ export const ExitCode = {
   PortInUse: 16,
   /** `deploy`: the release is healthy, but pushing the alert rules to Cockpit failed (retry with `alerts sync <env>`). */
   AlertsNotSynced: 17,
+  /** `secrets rotate`: a rotation left unfinished by a run that stopped needs `--resume` or `--undo`. */
+  RotationUnfinished: 18,
   /** Interrupted by SIGINT. */
   Interrupted: 130,
   /** Stopped by SIGTERM. */
@@ -66,6 +68,7 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
   [ExitCode.SandboxRunning]: "a sandbox already runs on this data folder: sandbox down first",
   [ExitCode.PortInUse]: "the port given to sandbox up is taken by another process",
   [ExitCode.AlertsNotSynced]: "deploy: the release is healthy, but the alert rules were not synced: run alerts sync <env>",
+  [ExitCode.RotationUnfinished]: "secrets rotate: a rotation left unfinished by a run that stopped needs --resume or --undo",
   [ExitCode.Interrupted]: "interrupted (SIGINT): tofu was stopped gracefully, locks released",
   [ExitCode.Terminated]: "terminated (SIGTERM), likewise",
 };

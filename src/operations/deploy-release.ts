@@ -72,6 +72,21 @@ export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions)
 }
 
 /**
+ * The variables of a release that changes no input (a secret rotation): the last healthy release's
+ * images, or a pending release's inputs when `resume` (the release it supersedes).
+ */
+export function unchangedReleaseVars(
+  ctx: RunContext,
+  environment: string,
+  remote: EnvironmentRemote | null,
+  firstImages: Record<string, string>,
+  resume: boolean,
+): Promise<{ vars: Record<string, unknown>; resumed: ReleaseRecord[] }> {
+  const opts = { environment, yes: false, allowDestroy: [], vars: {}, images: {}, autoRollback: false, resume };
+  return releaseVars({ ctx, environment, remote, opts, firstImages });
+}
+
+/**
  * The release's variables: --var over a resumed release's; images from --image, else the last
  * healthy release's, else the environment's first images.
  */

@@ -224,3 +224,9 @@ async function usesScalewayResources(rootDir: string, root: Module): Promise<boo
   }
   return false;
 }
+
+/** Whether the root declares the variable (read from its files, no tofu run): how a step that only some roots need knows. */
+export async function declaresVariable(rootDir: string, name: string): Promise<boolean> {
+  const root = await readModule(rootDir);
+  return root !== null && variablesOf(root).some((v) => v.name === name);
+}

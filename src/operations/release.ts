@@ -10,6 +10,7 @@ import { LeaseLostError } from "../lock/remote.js";
 import * as tofu from "../tofu/commands.js";
 import { deployLocked, type DeployResult } from "./deploy.js";
 import { preflight } from "./preflight.js";
+import { assertSecretsSet } from "./secret-shells.js";
 import { invalidServicesReport, outcomeOfGate, outcomeOfStop, planRecord } from "./release-records.js";
 import { configHash, gitRevision, imagesOf } from "./release-inputs.js";
 import type { EnvironmentRemote } from "./remote.js";
@@ -55,6 +56,8 @@ export async function runRelease(
   await ctx.tofu.beforeRun?.("release");
   // A variable or credentials nobody gives is exit 9 before anything is recorded: no failed release for a typo.
   await preflight(ctx, env, run.inputs.vars, run.kind);
+  // Secret Manager holds the application secrets' values: a deploy of one without a value would fail mid-apply.
+  if (run.kind === "deploy") await assertSecretsSet(ctx, env, run.lockTimeoutMs, run.inputs.vars);
   let release: ReleaseRecord | null = remote ? await remote.ledger.create(await releaseFields(ctx, env, holder, run)) : null;
   if (release) announce(ctx, release);
   let applyMayHaveRun = false;

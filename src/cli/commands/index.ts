@@ -17,7 +17,7 @@ import {
   sandboxUpDefinition,
 } from "./sandbox.command.js";
 import { scanDefinition } from "./scan.command.js";
-import { secretsListDefinition } from "./secrets.command.js";
+import { secretsListDefinition, secretsRotateDefinition, secretsSetDefinition } from "./secrets.command.js";
 import { statePushDefinition } from "./state.command.js";
 import { validateDefinition } from "./validate.command.js";
 
@@ -34,6 +34,8 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   alertsCheckDefinition,
   alertsSyncDefinition,
   secretsListDefinition,
+  secretsSetDefinition,
+  secretsRotateDefinition,
   validateDefinition,
   doctorDefinition,
   scanDefinition,
