@@ -11,3 +11,4 @@ node bench/deploy.mjs
 node bench/rollback.mjs
 node bench/failfast.mjs
 node bench/sandbox.mjs
+node bench/rotate.mjs

@@ -30,6 +30,7 @@ import { unchangedReleaseVars } from "./deploy-release.js";
 import { abandonedReleases, assertStatePersisted, PendingReleaseError } from "./pending.js";
 import { initStep } from "./plan.js";
 import { runReleaseFlow, type ReleaseFlowResult } from "./release-flow.js";
+import { isDefiniteApplyFailure } from "./release-records.js";
 import { audit, withEnvironment, type EnvironmentRemote } from "./remote.js";
 
 export interface RotateOptions {
@@ -56,6 +57,8 @@ export interface RotateResult {
   /** Null when nothing was due. */
   record: RotationRecord | null;
   outcome: RotateOutcome;
+  /** undone: because the operator asked (--undo), or because the release of the new versions failed its gate. */
+  undoneBy?: "request" | "gate";
   summary: string;
   hint?: string;
   /** The release that rolled the versions out (and the one that undid it). */
@@ -154,8 +157,9 @@ export async function rotateSecrets(ctx: RunContext, opts: RotateOptions): Promi
           resumeReleases: unfinished !== null,
           values: opts.values ?? {},
         };
-        if (unfinished && opts.undo) return undo(rotation, unfinished, `undone by ${holder.user}@${holder.host}`);
-        if (unfinished) return proceed(rotation, unfinished);
+        if (unfinished && opts.undo) return undo(rotation, unfinished, `undo asked by ${holder.user}@${holder.host}`, "request");
+        // --grace given to --resume replaces the one the rotation started with (an operator who cannot wait).
+        if (unfinished) return proceed(rotation, opts.graceMs === undefined ? unfinished : { ...unfinished, graceMs: opts.graceMs });
         const names = await chosenNames(rotation, opts);
         if (names.length === 0) return { record: null, outcome: "nothing", summary: `${env.name}: no secret is due for rotation` };
         return proceed(rotation, await start(rotation, names, opts.graceMs ?? ctx.config.secrets.grace));
@@ -259,14 +263,22 @@ async function start(r: Rotation, names: string[], graceMs: number): Promise<Rot
 /** Runs the record's remaining steps. */
 async function proceed(r: Rotation, record: RotationRecord): Promise<RotateResult> {
   let current = record;
-  if (current.step === "undoing") return undo(r, current, current.reason ?? "undo resumed");
+  if (current.step === "undoing") return undo(r, current, current.reason ?? "undo resumed", "request");
   if (current.step === "started") current = await createVersions(r, current);
   let release: ReleaseFlowResult | undefined;
   if (current.step === "versions-created") {
-    release = await releaseVersions(r, current);
+    try {
+      release = await releaseVersions(r, current);
+    } catch (err) {
+      // tofu reported an error (a container that will not start with the new values fails the
+      // apply): take them back now. Any other stop (interrupted, lease lost, unsaved state, retries
+      // exhausted) keeps the record as it is, for --resume or --undo.
+      if (!isDefiniteApplyFailure(err)) throw err;
+      return undo(r, current, `the release of the new versions failed: ${err instanceof Error ? err.message : String(err)}`, "gate");
+    }
     if (release.outcome !== "healthy") {
       const reason = `the release of the new versions failed its health gate: ${release.summary}`;
-      return undo(r, { ...current, ...(release.release ? { releaseId: release.release.id } : {}) }, reason, release);
+      return undo(r, { ...current, ...(release.release ? { releaseId: release.release.id } : {}) }, reason, "gate", release);
     }
     current = await save(
       r,
@@ -424,7 +436,13 @@ async function disablePrevious(r: Rotation, record: RotationRecord): Promise<Rot
  * Takes a rotation back: its new versions disabled, the previous ones enabled, released again and
  * gated. Recorded as `undoing` first, so a run that dies here is resumed as an undo.
  */
-async function undo(r: Rotation, record: RotationRecord, reason: string, failed?: ReleaseFlowResult): Promise<RotateResult> {
+async function undo(
+  r: Rotation,
+  record: RotationRecord,
+  reason: string,
+  by: "request" | "gate",
+  failed?: ReleaseFlowResult,
+): Promise<RotateResult> {
   let current = record.step === "undoing" ? record : await save(r, { ...record, step: "undoing", reason }, `undoing: ${reason}`);
   await step(r.ctx, "restore versions", async () => {
     const tag = versionDescription(record.id);
@@ -451,11 +469,14 @@ async function undo(r: Rotation, record: RotationRecord, reason: string, failed?
   return {
     record: current,
     outcome: healthy ? "undone" : "failed",
+    undoneBy: by,
     summary: healthy
       ? `${r.env.name}: ${reason}; undone, the containers run ${previous} again`
       : `${r.env.name}: ${reason}; the undo's release is unhealthy too: ${restored.summary}`,
     hint: healthy
-      ? "the new versions are disabled; fix the cause and rotate again"
+      ? by === "gate"
+        ? "the new versions are disabled; fix the cause and rotate again"
+        : "the new versions are disabled; rotate again when ready"
       : `the service is down: investigate now (\`evalap-infra status ${r.env.name}\`, the containers' logs), then \`evalap-infra rollback ${r.env.name}\``,
     ...(failed ? { release: failed } : {}),
     undoRelease: restored,

@@ -80,7 +80,9 @@ export function sandboxEnv(d: SandboxDescriptor): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: d.s3.secretKey,
     AWS_REGION: d.s3.region,
     TF_VAR_state_passphrase: d.statePassphrase,
-    TF_VAR_app_secrets: JSON.stringify(d.appSecrets),
+    // Not a tofu input: Secret Manager holds the application secrets. A deploy on the sandbox writes
+    // these as their first versions when Secret Manager has none (operations/secret-shells.ts).
+    EVALAP_SANDBOX_APP_SECRETS: JSON.stringify(d.appSecrets),
     // What an operator writes in the root's terraform.tfvars after bootstrap.
     TF_VAR_project_id: d.environmentProject.id,
     TF_VAR_project_name: d.environmentProject.name,

@@ -12,12 +12,12 @@ export interface RunningSandbox {
   projectDir: string;
   dataDir: string;
   descriptor: SandboxDescriptor;
-  /** SCW_*, AWS_*, TF_VAR_state_passphrase and TF_VAR_app_secrets for plain tofu. */
+  /** SCW_*, AWS_*, TF_VAR_state_passphrase and the roots' other inputs for plain tofu. */
   env: Record<string, string>;
-  /** Runs the CLI in the project. */
-  cli(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** Runs the CLI in the project; `input` is its standard input (none by default). */
+  cli(args: string[], env?: Record<string, string>, input?: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** Runs the CLI with the args as given (add `--json` for events): its NDJSON events, its last one (the result) and a printable transcript. */
-  run(args: string[]): Promise<SandboxRun>;
+  run(args: string[], opts?: { input?: string; env?: Record<string, string> }): Promise<SandboxRun>;
   /** Live resources per collection (`GET /_sandbox/resources`). */
   counts(): Promise<Record<string, number>>;
   /** `sandbox down`, then removes the project. */
@@ -48,8 +48,13 @@ export async function sandboxProject(opts: { readyDelay?: string } = {}): Promis
       environments: { staging: { root: "infra/staging" }, production: { root: "infra/production", protection: "protected" } },
     }),
   );
-  const cli = async (args: string[], env: Record<string, string> = {}) => {
-    const r = await execa("node", [CLI, ...args], { cwd: projectDir, reject: false, env: { ...env, CI: "true" }, stdin: "ignore" });
+  const cli = async (args: string[], env: Record<string, string> = {}, input?: string) => {
+    const r = await execa("node", [CLI, ...args], {
+      cwd: projectDir,
+      reject: false,
+      env: { ...env, CI: "true" },
+      ...(input === undefined ? { stdin: "ignore" as const } : { input }),
+    });
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   };
   const up = await cli(["sandbox", "up", "--data-dir", dataDir, ...(opts.readyDelay ? ["--ready-delay", opts.readyDelay] : [])]);
@@ -69,8 +74,8 @@ export async function sandboxProject(opts: { readyDelay?: string } = {}): Promis
     descriptor,
     env,
     cli,
-    run: async (args) => {
-      const r = await cli(args);
+    run: async (args, opts = {}) => {
+      const r = await cli(args, opts.env, opts.input);
       const events = parseEvents(r.stdout);
       const result = events.at(-1) as unknown as SandboxRun["result"];
       return { ...r, events, result, output: `exit ${r.exitCode}\n${r.stdout}\n${r.stderr}` };

@@ -101,7 +101,9 @@ describe("the sandbox environment", () => {
       AWS_SECRET_ACCESS_KEY: "s3-secret-value-42",
       TF_VAR_state_passphrase: "a-passphrase-of-32-characters-xx",
     });
-    expect(JSON.parse(env.TF_VAR_app_secrets ?? "{}")).toEqual({ ADMIN_TOKEN: "admin-token-value-1" });
+    expect(JSON.parse(env.EVALAP_SANDBOX_APP_SECRETS ?? "{}")).toEqual({ ADMIN_TOKEN: "admin-token-value-1" });
+    // Secret Manager holds the application secrets: no root input carries them any more.
+    expect(Object.keys(env).filter((k) => k.includes("app_secrets"))).toEqual([]);
     // The roots deploy into the environment's own project (checked by name), the registry stays in the default one.
     expect(env).toMatchObject({
       TF_VAR_project_id: "e1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d",

@@ -100,9 +100,10 @@ export function secretsRotateCommand(environment: string, names: string[], flags
   });
 }
 
-/** rotated or nothing due: 0; undone after a failed gate: 7 (the previous versions run again); failed: 8. */
+/** rotated, nothing due, or undone as asked (--undo): 0; undone after a failed gate: 7 (the previous versions run again); failed: 8. */
 function rotationOutcome(result: RotateResult): { summary: string } {
   if (result.outcome === "rotated" || result.outcome === "nothing") return { summary: result.summary };
+  if (result.outcome === "undone" && result.undoneBy === "request") return { summary: result.summary };
   const undone = result.outcome === "undone";
   throw new EvalapError(undone ? "rotation_undone" : "rotation_failed", result.summary, {
     exitCode: undone ? ExitCode.RolledBack : ExitCode.HealthFailed,
