@@ -2,7 +2,8 @@
 // the same plain tofu sequence (init, plan -out, apply) on the same emulator, and the emulator
 // daemon's peak memory. Each round starts a fresh sandbox per side, so both deploy from empty
 // state; sides alternate so machine noise hits both alike. Our deploy also runs the health gate,
-// which the plain sequence does not: the ratio is printed with and without it.
+// which the plain sequence does not: the ratio is printed with and without it. The application
+// secrets are written to the sandbox's Secret Manager first, on both sides (see seed).
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -48,6 +49,22 @@ async function sandboxEnv(p) {
   return { ...base, ...JSON.parse(r.out) };
 }
 
+/**
+ * The application secrets' first versions, written before either side is timed: Secret Manager
+ * holds them, and plain tofu cannot write them (the roots only read them). `deploy sandbox` would
+ * write them itself; doing it for both sides first keeps the comparison about the deploy.
+ */
+async function seed(p) {
+  const env = await sandboxEnv(p);
+  const secrets = JSON.parse(env.EVALAP_SANDBOX_APP_SECRETS);
+  for (const [name, value] of Object.entries(secrets)) {
+    const file = path.join(p.dir, `.seed-${name}`);
+    await writeFile(file, value, { mode: 0o600 });
+    await run("node", [cli, "secrets", "set", "sandbox", name, "--file", file, "--json"], { cwd: p.dir, env: base });
+    await rm(file);
+  }
+}
+
 async function plain(p, d) {
   const root = path.join(p.dir, "infra", "staging");
   const env = await sandboxEnv(p);
@@ -89,6 +106,7 @@ for (let i = 0; i < rounds; i++) {
     try {
       const started = await up(p);
       ups.push(started.ms);
+      await seed(p);
       if (side === "plain") plains.push(await plain(p, started.d));
       else {
         const r = await ours(p);

@@ -54,22 +54,35 @@ describe("project config", () => {
     expect(err.hint).toContain("$schema");
   });
 
+  it("secrets.grace (5 minutes by default) and secrets.generated (names in capitals)", () => {
+    const dflt = parse({ environments: { staging: { root: "infra/staging" } } }).secrets;
+    expect(dflt).toMatchObject({ grace: 300_000, generated: [] });
+    const given = parse({
+      environments: { staging: { root: "infra/staging" } },
+      secrets: { grace: "0s", generated: ["HF_TOKEN"] },
+    }).secrets;
+    expect(given).toMatchObject({ grace: 0, generated: ["HF_TOKEN"] });
+    expect(
+      errorOf(() => parse({ environments: { staging: { root: "infra/staging" } }, secrets: { generated: ["hf_token"] } })).message,
+    ).toMatch(/secrets\.generated\.0: a secret name is an environment variable name in capitals/);
+  });
+
   it("secrets.maxAge: 90 days for the generated secrets, none for external keys, merged over by the file", () => {
     const DAY = 86_400_000;
     const dflt = parse({ environments: { staging: { root: "infra/staging" } } }).secrets.maxAge;
-    expect(dflt).toEqual({
-      ADMIN_TOKEN: 90 * DAY,
-      EVALAP_FRONTEND_TOKEN: 90 * DAY,
-      POSTGRES_URL: 90 * DAY,
-      DB_APP_PASSWORD: 90 * DAY,
-      DB_ADMIN_PASSWORD: 90 * DAY,
-    });
+    // What `secrets rotate` renews; POSTGRES_URL follows DB_APP_CREDENTIALS, the admin password is tofu's.
+    expect(dflt).toEqual({ ADMIN_TOKEN: 90 * DAY, EVALAP_FRONTEND_TOKEN: 90 * DAY, DB_APP_CREDENTIALS: 90 * DAY });
     expect(configDefaults().secrets.maxAge).toEqual(dflt);
     const given = parse({
       environments: { staging: { root: "infra/staging" } },
-      secrets: { maxAge: { OPENAI_API_KEY: "180d", ADMIN_TOKEN: "720h", DB_ADMIN_PASSWORD: null } },
+      secrets: { maxAge: { OPENAI_API_KEY: "180d", ADMIN_TOKEN: "720h", DB_APP_CREDENTIALS: null } },
     }).secrets.maxAge;
-    expect(given).toMatchObject({ OPENAI_API_KEY: 180 * DAY, ADMIN_TOKEN: 30 * DAY, DB_ADMIN_PASSWORD: null, POSTGRES_URL: 90 * DAY });
+    expect(given).toMatchObject({
+      OPENAI_API_KEY: 180 * DAY,
+      ADMIN_TOKEN: 30 * DAY,
+      DB_APP_CREDENTIALS: null,
+      EVALAP_FRONTEND_TOKEN: 90 * DAY,
+    });
     const bad = errorOf(() =>
       parse({ environments: { staging: { root: "infra/staging" } }, secrets: { maxAge: { ADMIN_TOKEN: "3 months" } } }),
     );
