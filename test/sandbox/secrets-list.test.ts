@@ -52,8 +52,9 @@ describe("secrets list on the sandbox", () => {
   const uuid = (secretId: string) => secretId.split("/")[1] ?? "";
 
   const APP = ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "USER_API_KEYS"];
-  const READ_BY_CONTAINERS = [...APP, "POSTGRES_URL"];
-  const ALL = [...READ_BY_CONTAINERS, "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"].sort();
+  // DB_APP_CREDENTIALS is read too: the containers' POSTGRES_URL is derived from its latest enabled version.
+  const READ_BY_CONTAINERS = [...APP, "POSTGRES_URL", "DB_APP_CREDENTIALS"];
+  const ALL = [...READ_BY_CONTAINERS, "DB_ADMIN_PASSWORD"].sort();
 
   it("a never-deployed environment: exit 9 naming the deploy that creates the secrets", async () => {
     const r = await run(["secrets", "list", "sandbox", "--json"]);
@@ -87,10 +88,11 @@ describe("secrets list on the sandbox", () => {
       expect(by(name).ageMs).toBeGreaterThanOrEqual(0);
     }
     for (const name of READ_BY_CONTAINERS) expect(by(name), name).toMatchObject({ usedBy: "containers", inUse: 1, current: true });
-    for (const name of ["DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
-      expect(by(name), name).toMatchObject({ usedBy: "none", inUse: null, current: null });
-    // The defaults: 90 days for the generated secrets, none for USER_API_KEYS.
+    expect(by("DB_ADMIN_PASSWORD")).toMatchObject({ usedBy: "none", inUse: null, current: null });
+    // The defaults: 90 days for what `secrets rotate` renews, none for USER_API_KEYS and tofu's admin password.
     expect(by("ADMIN_TOKEN").maxAgeMs).toBe(90 * 86_400_000);
+    expect(by("DB_APP_CREDENTIALS").maxAgeMs).toBe(90 * 86_400_000);
+    expect(by("DB_ADMIN_PASSWORD").maxAgeMs).toBeNull();
     expect(by("USER_API_KEYS").maxAgeMs).toBeNull();
 
     const human = await run(["secrets", "list", "sandbox"]);
@@ -98,7 +100,7 @@ describe("secrets list on the sandbox", () => {
     // The listing goes to stdout (it is what the command produces), progress to stderr.
     expect(human.stdout).toMatch(/NAME +LATEST +AGE +ENABLED +DISABLED +TOTAL +IN USE +CURRENT +MAX AGE +DUE/);
     expect(human.stdout).toMatch(/ADMIN_TOKEN +1 +\S+ +1 +0 +1 +1 +yes +90d/);
-    expect(human.stdout).toMatch(/DB_APP_PASSWORD +1 +\S+ +1 +0 +1 +- +- +90d/);
+    expect(human.stdout).toMatch(/DB_ADMIN_PASSWORD +1 +\S+ +1 +0 +1 +- +- +-/);
   }, 600_000);
 
   it("a version added by hand is the latest, the containers still run revision 1: not current", async () => {
@@ -146,13 +148,13 @@ describe("secrets list on the sandbox", () => {
     const config = JSON.parse(await readFile(path.join(sb.projectDir, "evalap-infra.json"), "utf8")) as Record<string, unknown>;
     await writeFile(
       path.join(sb.projectDir, "tiny.json"),
-      JSON.stringify({ ...config, secrets: { maxAge: { ADMIN_TOKEN: "1ms", USER_API_KEYS: "1ms", DB_ADMIN_PASSWORD: null } } }),
+      JSON.stringify({ ...config, secrets: { maxAge: { ADMIN_TOKEN: "1ms", USER_API_KEYS: "1ms", DB_APP_CREDENTIALS: null } } }),
     );
     const { by } = await list("--config", "tiny.json");
     expect(by("ADMIN_TOKEN")).toMatchObject({ maxAgeMs: 1, due: true });
     expect(by("USER_API_KEYS")).toMatchObject({ maxAgeMs: 1, due: true });
     expect(by("EVALAP_FRONTEND_TOKEN")).toMatchObject({ maxAgeMs: 90 * 86_400_000, due: false });
-    expect(by("DB_ADMIN_PASSWORD")).toMatchObject({ maxAgeMs: null, due: false });
+    expect(by("DB_APP_CREDENTIALS")).toMatchObject({ maxAgeMs: null, due: false });
     const human = await run(["secrets", "list", "sandbox", "--config", "tiny.json"]);
     expect(human.stdout).toMatch(/ADMIN_TOKEN +.* 1ms +DUE/);
     expect(human.stdout + human.stderr).toContain("due: ADMIN_TOKEN, USER_API_KEYS");
@@ -178,7 +180,7 @@ describe("secrets list on the sandbox", () => {
     // The generated database credentials too, read here (the command itself never calls the access endpoint).
     const { by } = await list();
     const generated = await Promise.all(
-      ["POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"].map(async (name) => {
+      ["POSTGRES_URL", "DB_APP_CREDENTIALS", "DB_ADMIN_PASSWORD"].map(async (name) => {
         const res = await api(`/${uuid(by(name).secretId)}/versions/1/access`, { method: "GET" });
         expect(res.status).toBe(200);
         return Buffer.from(((await res.json()) as { data: string }).data, "base64").toString("utf8");
