@@ -112,6 +112,11 @@ export class ContainerRuntime {
     const internalPort = await freePort();
     await mkdir(this.logDir, { recursive: true });
     const logFile = await open(path.join(this.logDir, `${spec.containerId}.log`), "a", 0o600);
+    if (this.slots.get(spec.containerId) !== slot) {
+      // Stopped (deleted) while this deploy was being prepared: nothing to run.
+      await logFile.close();
+      return;
+    }
     const child = spawn(process.execPath, [standinPath()], {
       env: {
         ...spec.env,
@@ -136,6 +141,7 @@ export class ContainerRuntime {
     };
     void rev.exited.finally(() => void logFile.close().catch(() => undefined));
     const owner = slot;
+    this.cancelPending(spec.containerId); // another update may have started one meanwhile
     owner.pending = rev;
     owner.running.add(rev);
     child.once("exit", (code, signal) => {
