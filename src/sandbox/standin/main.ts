@@ -32,6 +32,10 @@ if (behaviour.crash) die("the image tag asks for a crash at start (-crash)", 3);
 const ENV = env.ENV ?? "dev";
 if (!["unittest", "dev", "prod"].includes(ENV)) die(`AssertionError: Unknown ENV: ${ENV} (must be unittest, dev or prod)`);
 if (ENV === "prod" && !env.POSTGRES_URL) die("POSTGRES_URL is required when ENV=prod");
+// evalap/api/config.py: USER_TOKENS = json.loads(os.getenv("USER_API_KEYS", "null")), then
+// {v: k for k, v in USER_TOKENS.items()} when truthy: a value that is not JSON, or a truthy
+// non-object, stops the app at import, before it listens.
+checkUserApiKeys(env.USER_API_KEYS);
 const adminToken = env.ADMIN_TOKEN ?? "";
 if (adminToken === "") die("ADMIN_TOKEN is required (the admin endpoints check it against x-evalap-admin)");
 const declaredPort = Number(env.PORT ?? "8000");
@@ -165,3 +169,15 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => die(err instanceof Error ? err.message : String(err)));
+
+function checkUserApiKeys(raw: string | undefined): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw ?? "null");
+  } catch {
+    die("json.decoder.JSONDecodeError: USER_API_KEYS is not valid JSON");
+  }
+  const truthy = Array.isArray(parsed) ? parsed.length > 0 : parsed !== null && parsed !== false && parsed !== 0 && parsed !== "";
+  if (truthy && (typeof parsed !== "object" || Array.isArray(parsed)))
+    die("AttributeError: USER_API_KEYS is not a JSON object ('.items()')");
+}
