@@ -28,6 +28,10 @@ variable "state_passphrase" {
   }
 }
 
+# ---------------------------------------------------------------------------------------------
+# Environment settings (terraform.tfvars)
+# ---------------------------------------------------------------------------------------------
+
 variable "app_secret_names" {
   type        = set(string)
   description = "Environment variables EvalAP reads from Secret Manager. Names only: the values are Secret Manager's (`evalap-infra secrets set production NAME` writes them), and each needs an enabled version before the first full apply. Validated by the platform module (names EvalAP reads, ADMIN_TOKEN and EVALAP_FRONTEND_TOKEN required)."
@@ -41,10 +45,6 @@ variable "app_secret_names" {
     error_message = "Production needs USER_API_KEYS in app_secret_names: without it EvalAP's API accepts any bearer token. Add it and set its value with `evalap-infra secrets set production USER_API_KEYS`."
   }
 }
-
-# ---------------------------------------------------------------------------------------------
-# Environment settings (terraform.tfvars)
-# ---------------------------------------------------------------------------------------------
 
 variable "project_id" {
   type        = string
@@ -178,7 +178,6 @@ variable "log_level" {
   description = "EvalAP LOG_LEVEL."
   default     = "INFO"
 }
-
 
 variable "protect_secrets" {
   type        = bool

@@ -25,15 +25,15 @@ variable "state_passphrase" {
   }
 }
 
+# ---------------------------------------------------------------------------------------------
+# Environment settings (terraform.tfvars)
+# ---------------------------------------------------------------------------------------------
+
 variable "app_secret_names" {
   type        = set(string)
   description = "Environment variables EvalAP reads from Secret Manager. Names only: the values are Secret Manager's (`evalap-infra secrets set staging NAME` writes them), and each needs an enabled version before the first full apply. Validated by the platform module (names EvalAP reads, ADMIN_TOKEN and EVALAP_FRONTEND_TOKEN required)."
   default     = ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]
 }
-
-# ---------------------------------------------------------------------------------------------
-# Environment settings (terraform.tfvars)
-# ---------------------------------------------------------------------------------------------
 
 variable "project_id" {
   type        = string
@@ -130,7 +130,6 @@ variable "log_level" {
   description = "EvalAP LOG_LEVEL."
   default     = "INFO"
 }
-
 
 variable "protect_secrets" {
   type        = bool
