@@ -60,3 +60,8 @@ output "network" {
   description = "VPC and private network IDs."
   value       = module.platform.network
 }
+
+output "app_secrets" {
+  description = "The application secrets' IDs keyed by environment variable name, and their path (written even by an apply limited to module.platform.module.secrets)."
+  value       = module.platform.app_secrets
+}

@@ -5,7 +5,7 @@ import { EvalapError, UsageError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import type { LockHolder } from "../lock/holder.js";
 import { formatDuration } from "../report/format.js";
-import { credentialsValue, currentDbUser, nextDbUser, setDbPassword } from "../rotation/db.js";
+import { credentialsValue, currentDbUser, nextDbUser, refreshDbPrivilege, setDbPassword } from "../rotation/db.js";
 import {
   bucketRotations,
   isFinished,
@@ -101,6 +101,8 @@ interface Rotation {
 
 interface DatabaseOutput {
   instance: SecretRef;
+  /** The application database (EvalAP's DB_NAME). */
+  database: string;
   users: string[];
 }
 
@@ -353,8 +355,11 @@ async function newDbCredentials(r: Rotation, ref: SecretRef, tag: string): Promi
   const next = nextDbUser(db.users, inUse);
   const password = generateDbPassword();
   r.ctx.redactor.add(password);
-  // The password first: an enabled version must always name a password the database accepts.
-  await setDbPassword(await r.scw.rdb(), db.instance, next, password);
+  // The password and the privileges first: an enabled version must always name a user the database
+  // accepts, with rights on every table the other user's migrations created.
+  const rdb = await r.scw.rdb();
+  await setDbPassword(rdb, db.instance, next, password);
+  await refreshDbPrivilege(rdb, db.instance, db.database, next);
   const value = credentialsValue(next, password);
   r.ctx.redactor.add(value);
   return { created: await createVersion(r.api, ref, value, tag), fingerprint: fingerprint(value), dbUser: next };
@@ -512,7 +517,16 @@ function refOf(r: Rotation, name: string): SecretRef {
 function databaseOutput(outputs: Record<string, OutputValue>): DatabaseOutput | null {
   const value = outputs.database?.value;
   if (typeof value !== "object" || value === null) return null;
-  const { instance_id: id, app_users: users } = value as { instance_id?: unknown; app_users?: unknown };
-  if (typeof id !== "string" || !Array.isArray(users) || !users.every((u): u is string => typeof u === "string")) return null;
-  return { instance: secretRef(id), users };
+  const {
+    instance_id: id,
+    app_users: users,
+    database_name: database,
+  } = value as {
+    instance_id?: unknown;
+    app_users?: unknown;
+    database_name?: unknown;
+  };
+  if (typeof id !== "string" || typeof database !== "string") return null;
+  if (!Array.isArray(users) || !users.every((u): u is string => typeof u === "string")) return null;
+  return { instance: secretRef(id), database, users };
 }

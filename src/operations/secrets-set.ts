@@ -9,7 +9,9 @@ import { unchangedReleaseVars } from "./deploy-release.js";
 import { abandonedReleases, PendingReleaseError } from "./pending.js";
 import { runReleaseFlow, type ReleaseFlowResult } from "./release-flow.js";
 import { ensureSecretShells } from "./secret-shells.js";
-import { withEnvironment } from "./remote.js";
+import { withEnvironment, type EnvironmentRemote } from "./remote.js";
+import { imagesOf } from "./release-inputs.js";
+import type { ResolvedEnvironment } from "../config/load.js";
 import { rotateSecrets, type RotateResult } from "./secrets-rotate.js";
 
 /** Secret Manager's limit on a version's data (64 KiB). */
@@ -60,7 +62,7 @@ export async function setSecret(ctx: RunContext, opts: SetOptions): Promise<SetR
       { environment: env.name, remote, holder },
       "secrets.set",
       async (): Promise<SetResult> => {
-        const outputs = await ensureSecretShells(locked, env, lockTimeoutMs);
+        const outputs = await ensureSecretShells(locked, env, lockTimeoutMs, await shellVars(env, remote));
         const ref = outputs.secrets[opts.name];
         if (!ref) {
           throw new UsageError(
@@ -150,8 +152,8 @@ function checkedValue(ctx: RunContext, opts: SetOptions): string {
  * gate. Null when it has none yet (a first value, deployed as a plain deploy).
  */
 async function rotateIfPresent(ctx: RunContext, opts: SetOptions, value: string): Promise<SetResult | null> {
-  const hasVersion = await withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, async (locked, { env, lockTimeoutMs }) => {
-    const outputs = await ensureSecretShells(locked, env, lockTimeoutMs);
+  const hasVersion = await withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, async (locked, { env, remote, lockTimeoutMs }) => {
+    const outputs = await ensureSecretShells(locked, env, lockTimeoutMs, await shellVars(env, remote));
     const ref = outputs.secrets[opts.name];
     if (!ref) return false;
     const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
@@ -174,4 +176,15 @@ async function rotateIfPresent(ctx: RunContext, opts: SetOptions, value: string)
   });
   const created = rotation.record?.secrets[0]?.created ?? null;
   return { name: opts.name, revision: created, fingerprint: fingerprint(value), rotation, summary: rotation.summary };
+}
+
+/**
+ * The variables the shells' plan needs besides the environment's: the root requires `images` (a
+ * plan evaluates every variable, even one the targeted resources do not use), taken as a deploy
+ * takes them: the last healthy release's, else the environment's first images.
+ */
+async function shellVars(env: ResolvedEnvironment, remote: EnvironmentRemote | null): Promise<Record<string, unknown>> {
+  const last = remote ? await remote.ledger.lastHealthy() : null;
+  const images = { ...env.images, ...(last ? imagesOf(last.inputs.vars) : {}) };
+  return Object.keys(images).length > 0 ? { images } : {};
 }

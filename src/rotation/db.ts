@@ -91,3 +91,33 @@ export async function setDbPassword(api: Rdbv1.API, instance: SecretRef, user: s
     });
   }
 }
+
+/**
+ * Gives `user` the "all" permission on the database again. Scaleway applies a permission to the
+ * objects that exist when it is set, not to objects created later (docs: managed-databases-for-
+ * postgresql-and-mysql/api-cli/advanced-user-permissions, "Custom permissions"): the tables the
+ * other user's migrations created since would be out of reach of the user a rotation switches to.
+ * Setting it again right before the switch covers every table that exists.
+ */
+export async function refreshDbPrivilege(api: Rdbv1.API, instance: SecretRef, database: string, user: string): Promise<void> {
+  try {
+    await api.setPrivilege({
+      region: instance.region,
+      instanceId: instance.id,
+      databaseName: database,
+      userName: user,
+      permission: "all",
+    });
+  } catch (err) {
+    throw sdkFailure(err, `setting the privileges of database user ${user} on ${database}`, {
+      unauthorized: {
+        code: "rdb_unauthorized",
+        hint: "use an API key whose IAM policy grants RelationalDatabasesFullAccess on the environment's project (the deployer application of infra/bootstrap)",
+      },
+      failed: {
+        code: "rdb_set_privilege",
+        hint: "check that the instance is ready (not in maintenance), then run `secrets rotate --resume`",
+      },
+    });
+  }
+}

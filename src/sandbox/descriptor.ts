@@ -83,6 +83,8 @@ export function sandboxEnv(d: SandboxDescriptor): Record<string, string> {
     // Not a tofu input: Secret Manager holds the application secrets. A deploy on the sandbox writes
     // these as their first versions when Secret Manager has none (operations/secret-shells.ts).
     EVALAP_SANDBOX_APP_SECRETS: JSON.stringify(d.appSecrets),
+    // The application secrets the sandbox's environment declares: those it has values for.
+    TF_VAR_app_secret_names: JSON.stringify(Object.keys(d.appSecrets).sort()),
     // What an operator writes in the root's terraform.tfvars after bootstrap.
     TF_VAR_project_id: d.environmentProject.id,
     TF_VAR_project_name: d.environmentProject.name,

@@ -23,15 +23,17 @@ export interface SecretOutputs {
  * that creates the secrets (exit 9, a prerequisite, as alerts sync says of a project it cannot find).
  */
 export function secretOutputs(environment: string, outputs: Record<string, OutputValue>): SecretOutputs {
-  const ids = outputs.secret_ids?.value;
-  const path = outputs.secret_path?.value;
+  // An apply limited to the secrets' shells writes only app_secrets (infra/modules/evalap-platform/outputs.tf).
+  const shells = outputs.app_secrets?.value as { ids?: unknown; path?: unknown } | undefined;
+  const ids = outputs.secret_ids?.value ?? shells?.ids;
+  const path = outputs.secret_path?.value ?? shells?.path;
   if (Object.keys(outputs).length === 0) {
     throw new EvalapError("secrets_not_deployed", `${environment} has no secrets yet: its root has no outputs (never deployed)`, {
       exitCode: ExitCode.Prerequisite,
       hint: `run \`evalap-infra deploy ${environment}\` first: its first apply creates the secrets`,
     });
   }
-  if (!isStringRecord(ids) || typeof path !== "string") {
+  if (!isRecord(ids) || typeof path !== "string") {
     throw new EvalapError(
       "secrets_outputs_invalid",
       `${environment}: the root's secret_ids or secret_path output is not what the CLI reads`,
@@ -41,7 +43,9 @@ export function secretOutputs(environment: string, outputs: Record<string, Outpu
     );
   }
   const secrets: Record<string, SecretRef> = {};
-  for (const [name, id] of Object.entries(ids)) secrets[name] = secretRef(id);
+  // After an apply limited to the secrets' shells (secrets set on a new environment), the database's
+  // entries are null: only the secrets that exist are listed.
+  for (const [name, id] of Object.entries(ids)) if (typeof id === "string") secrets[name] = secretRef(id);
   const revisions = outputs.secret_revisions?.value;
   const project = outputs.project_id?.value;
   return {
@@ -58,8 +62,8 @@ export function secretRef(id: string): SecretRef {
   return slash < 0 ? { region: "", id } : { region: id.slice(0, slash), id: id.slice(slash + 1) };
 }
 
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string" || x === null);
 }
 
 function isNumberRecord(v: unknown): v is Record<string, number> {

@@ -146,6 +146,25 @@ describe("secrets set and rotate on the sandbox", () => {
 
   it("rotates the database credentials under load: 0 failed requests, the other user takes over, both still connect, the next rotation switches back", async () => {
     const before = JSON.parse(await value("DB_APP_CREDENTIALS", "latest_enabled")) as { user: string; password: string };
+    const server = new URL((await value("POSTGRES_URL", "latest_enabled")).replace("postgresql+psycopg2://", "postgresql://"));
+    const sql = async (cred: { user: string; password: string }, text: string) => {
+      const client = new pg.Client({
+        host: server.hostname,
+        port: Number(server.port),
+        user: cred.user,
+        password: cred.password,
+        database: "evalap",
+      });
+      await client.connect();
+      try {
+        return (await client.query<Record<string, unknown>>(text)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    // A table the current user creates (as its migrations do): the user the rotation switches to must be able to use it.
+    await sql(before, "CREATE TABLE rotation_probe (id serial PRIMARY KEY, note text)");
+    await sql(before, "INSERT INTO rotation_probe (note) VALUES ('before')");
     const users: string[] = [];
     const failures: string[] = [];
     let stop = false;
@@ -180,20 +199,10 @@ describe("secrets set and rotate on the sandbox", () => {
     // Both users still log in: the previous one with its unchanged password, the new one with the new version's.
     const after = JSON.parse(await value("DB_APP_CREDENTIALS", "latest_enabled")) as { user: string; password: string };
     expect(after.user).toBe(next);
-    const url = new URL((await value("POSTGRES_URL", "latest_enabled")).replace("postgresql+psycopg2://", "postgresql://"));
-    for (const cred of [before, after]) {
-      const client = new pg.Client({
-        host: url.hostname,
-        port: Number(url.port),
-        user: cred.user,
-        password: cred.password,
-        database: "evalap",
-      });
-      await client.connect();
-      const res = await client.query<{ current_user: string }>("select current_user");
-      expect(res.rows[0]?.current_user).toBe(cred.user);
-      await client.end();
-    }
+    for (const cred of [before, after]) expect(await sql(cred, "select current_user")).toEqual([{ current_user: cred.user }]);
+    // The new user reads and writes the table the previous one created.
+    await sql(after, "INSERT INTO rotation_probe (note) VALUES ('after')");
+    expect(await sql(after, "SELECT note FROM rotation_probe ORDER BY id")).toEqual([{ note: "before" }, { note: "after" }]);
 
     const again = await run(["secrets", "rotate", "sandbox", "DB_APP_CREDENTIALS", "--grace", "0s", "--json"]);
     expect(again.exitCode, again.output).toBe(0);

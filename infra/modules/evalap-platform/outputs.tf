@@ -113,3 +113,11 @@ output "internals" {
     }
   }
 }
+
+# The application secrets alone: the only secret outputs an apply limited to module.secrets (how
+# `evalap-infra secrets set` creates the secrets of a new environment) writes. OpenTofu 1.12 writes
+# no root output that depends on resources outside the target, so secret_ids is absent then.
+output "app_secrets" {
+  description = "The application secrets' IDs keyed by environment variable name, and their Secret Manager path."
+  value       = { ids = module.secrets.secret_ids, path = module.secrets.path }
+}
