@@ -80,6 +80,9 @@ export class RotationUnfinishedError extends EvalapError {
   }
 }
 
+/** The POSTGRES_URL version tofu derives from DB_APP_CREDENTIALS (infra/modules/managed-postgresql/main.tf). */
+export const DERIVED_URL_VERSION = "module.platform.module.database.scaleway_secret_version.postgres_url";
+
 /** What one rotation works with, under the environment's lease. */
 interface Rotation {
   ctx: RunContext;
@@ -325,6 +328,7 @@ async function createVersions(r: Rotation, record: RotationRecord): Promise<Rota
       r,
       { ...current, secrets },
       `version ${update.created ?? "?"} of ${secret.name} ${adopted ? "adopted (written by the run that stopped)" : "created"}${update.fingerprint ? ` (sha256 ${update.fingerprint})` : ""}${update.dbUser ? ` for user ${update.dbUser}` : ""}`,
+      "secrets.rotate.version-created",
     );
   }
   return save(r, { ...current, step: "versions-created" }, `versions created: ${describeCreated(current)}`);
@@ -368,13 +372,16 @@ async function newDbCredentials(r: Rotation, ref: SecretRef, tag: string): Promi
 /** One release with the environment's current inputs: the secrets' new latest enabled versions change the containers' environment. */
 async function releaseVersions(r: Rotation, record: RotationRecord): Promise<ReleaseFlowResult> {
   const { vars, resumed } = await unchangedReleaseVars(r.ctx, r.env.name, r.remote, r.env.images, r.resumeReleases);
+  // New database credentials replace the POSTGRES_URL version tofu derives from them: that version
+  // is the one replacement of a Secret Manager version (a stateful type for the guard) a rotation means.
+  const allowDestroy = record.secrets.some((s) => s.name === DB_CREDENTIALS) ? [DERIVED_URL_VERSION] : [];
   const flow = {
     ctx: r.ctx,
     env: r.env,
     remote: r.remote,
     holder: r.holder,
     lockTimeoutMs: r.lockTimeoutMs,
-    allowDestroy: [],
+    allowDestroy,
     startedAt: r.startedAt,
   };
   const result = await runReleaseFlow(flow, { kind: "deploy", inputs: { vars }, yes: r.yes, autoRollback: false, resumed });
@@ -489,12 +496,17 @@ async function undo(
 }
 
 /** Saves the record (the step has happened) and writes the step's audit entry: names, revisions and fingerprints only. */
-async function save(r: Rotation, record: RotationRecord, detail: string): Promise<RotationRecord> {
+async function save(
+  r: Rotation,
+  record: RotationRecord,
+  detail: string,
+  operation = `secrets.rotate.${record.step}`,
+): Promise<RotationRecord> {
   const saved = { ...record, updatedAt: new Date().toISOString(), runId: r.holder.id };
   await r.store.save(saved);
   await audit(r.ctx, r.remote, r.holder, {
     environment: r.env.name,
-    operation: `secrets.rotate.${saved.step}`,
+    operation,
     outcome: saved.step === "failed" ? "failed" : "ok",
     ...(saved.releaseId ? { releaseId: saved.releaseId } : {}),
     detail: `rotation ${saved.id}: ${detail}`,

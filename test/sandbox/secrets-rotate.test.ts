@@ -290,7 +290,11 @@ describe("secrets set and rotate on the sandbox", () => {
     });
     let holderOut = "";
     holder.stdout?.on("data", (c: Buffer) => (holderOut += c.toString("utf8")));
+    let holderDone = false;
+    void holder.finally(() => (holderDone = true));
+    const deadline = Date.now() + 300_000;
     while (!parseEvents(holderOut).some((e) => e.type === "step.started" && e.step === "grace")) {
+      if (holderDone || Date.now() > deadline) throw new Error(`the first rotation never reached its grace period:\n${holderOut}`);
       await new Promise((res) => setTimeout(res, 200));
     }
     const impatient = await run(["secrets", "rotate", "sandbox", "EVALAP_FRONTEND_TOKEN", "--lock-timeout", "1s", "--json"]);
