@@ -102,6 +102,10 @@ export interface StoredBackup {
   download_url_expires_at: string | null;
   /** The presigned download's key (the query's `token`). */
   download_token: string | null;
+  /** Set through `/_sandbox/rdb/backups/{id}` only: the backup reads `error` (the API offers no way to fail one). */
+  failed?: boolean;
+  /** Set through `/_sandbox/rdb/backups/{id}` only: a restore of it takes at least this long (as a large database would). */
+  restore_ms?: number;
 }
 
 export const INSTANCES = "rdb.instances";
@@ -207,7 +211,17 @@ export function instanceWire(ctx: SandboxContext, i: StoredInstance, now = nowMs
   };
 }
 
+/** Backups whose restore (a real pg_restore, run after the API answered) is still running, per sandbox. */
+const restoring = new WeakMap<SandboxContext, Set<string>>();
+export function restoringBackups(ctx: SandboxContext): Set<string> {
+  let set = restoring.get(ctx);
+  if (!set) restoring.set(ctx, (set = new Set()));
+  return set;
+}
+
 export function backupStatus(ctx: SandboxContext, b: StoredBackup): string {
+  if (b.failed) return "error";
+  if (restoringBackups(ctx).has(b.id)) return "restoring";
   return statusAfter(b.since, ctx.readyDelayMs, b.transient, "ready");
 }
 
