@@ -170,9 +170,10 @@ export function backupRoutes(router: Router, ctx: SandboxContext): void {
       databases(ctx).put(subKey(target.id, database), { instance_id: target.id, name: database, created_at: timestamp() });
     }
     const now = timestamp();
-    const answer = await save({ ...b, transient: "restoring", since: now, updated_at: now });
+    // Busy before the answer is built, so it says `restoring` whatever the delay.
     const busy = restoringBackups(ctx);
     busy.add(b.id);
+    const answer = await save({ ...b, transient: "restoring", since: now, updated_at: now });
     const hold = new Promise<void>((resolve) => setTimeout(resolve, b.restore_ms ?? 0).unref());
     void Promise.all([cluster.restore(database, dumpFile(ctx, b.id), target.id !== b.instance_id), hold])
       // A restore cut short (its database dropped meanwhile, the sandbox stopping) leaves the backup as it was.
