@@ -9,7 +9,7 @@ import { scalewayClient } from "../scaleway/client.js";
 import { secretsApiError } from "../secrets/read.js";
 import type { SecretRef } from "../secrets/outputs.js";
 import { audited } from "./audit-trail.js";
-import { openTarget, waitOptions, type BackupTarget, type Timing } from "./backup.js";
+import { openTarget, verifyTarget, waitOptions, type BackupTarget, type Timing, type VerifyReport } from "./backup.js";
 import { retryPolicy, step, type RunContext } from "./context.js";
 import { withEnvironment } from "./remote.js";
 
@@ -123,21 +123,30 @@ async function adminLogin(ctx: RunContext, t: BackupTarget): Promise<Login> {
   return { user: user.name, password };
 }
 
+export interface VerifyWithRestore {
+  report: VerifyReport;
+  restore: RestoreTestResult;
+}
+
 /**
- * backup verify --restore-test: under the environment's lease, restores the newest ready backup
- * into a new scratch database of the same instance (RDB RestoreDatabaseBackup), checks it over a
- * real connection and drops it (RDB DeleteDatabase) on every path: success, failed check, error,
- * SIGINT. The drop uses a client without the run's abort signal, so an interrupted run still
- * cleans up, within its own deadline.
+ * backup verify --restore-test: under the environment's lease, the policy checks, then a restore
+ * of the newest ready backup into a new scratch database of the same instance (RDB
+ * RestoreDatabaseBackup), checked over a real connection and dropped (RDB DeleteDatabase) on every
+ * path: success, failed check, error, SIGINT. The drop uses a client without the run's abort
+ * signal, so an interrupted run still cleans up, within its own deadline.
  */
-export function restoreTest(ctx: RunContext, env: ResolvedEnvironment, opts: RestoreTestOptions): Promise<RestoreTestResult> {
+export function verifyWithRestore(ctx: RunContext, env: ResolvedEnvironment, opts: RestoreTestOptions): Promise<VerifyWithRestore> {
   return withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, (locked, { remote, holder }) =>
     audited(
       locked,
       { environment: env.name, remote, holder },
       "backup.restore-test",
-      () => restoreTestLocked(locked, env, opts),
-      (r) => ({
+      async (): Promise<VerifyWithRestore> => {
+        const t = await openTarget(locked, env);
+        const report = await verifyTarget(locked, t);
+        return { report, restore: await restoreTestLocked(locked, t, opts) };
+      },
+      ({ restore: r }) => ({
         outcome: r.ok ? "ok" : "failed",
         detail: `${r.backup.name} restored into ${r.database} in ${Math.round(r.restoreMs / 1000)} s${
           r.ok
@@ -152,8 +161,8 @@ export function restoreTest(ctx: RunContext, env: ResolvedEnvironment, opts: Res
   );
 }
 
-async function restoreTestLocked(ctx: RunContext, env: ResolvedEnvironment, opts: RestoreTestOptions): Promise<RestoreTestResult> {
-  const t = await openTarget(ctx, env);
+async function restoreTestLocked(ctx: RunContext, t: BackupTarget, opts: RestoreTestOptions): Promise<RestoreTestResult> {
+  const env = t.env;
   const instance = await step(ctx, "instance", async () => {
     try {
       return await t.api.getInstance({ region: t.db.instance.region, instanceId: t.db.instance.id });

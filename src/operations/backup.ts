@@ -42,7 +42,7 @@ export interface BackupTarget {
 /** Reads the root's outputs (init first, skipped when unchanged) and opens the RDB API with the retry layer. */
 export async function openTarget(ctx: RunContext, env: ResolvedEnvironment): Promise<BackupTarget> {
   await initStep(ctx, env);
-  const outputs = await tofu.output(ctx.tofu, env.rootDir);
+  const outputs = await step(ctx, "outputs", () => tofu.output(ctx.tofu, env.rootDir));
   const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
   ctx.redactor.add(scw.secretKey);
   const db = databaseOutputs(env.name, outputs, scw.defaultRegion ?? "fr-par");
@@ -237,15 +237,19 @@ export interface VerifyReport {
 
 /** backup verify's policy checks (read-only). A protected environment's schedule must keep the spec's 30 days. */
 export async function verifyBackups(ctx: RunContext, env: ResolvedEnvironment, now: () => number = Date.now): Promise<VerifyReport> {
-  const t = await openTarget(ctx, env);
+  return verifyTarget(ctx, await openTarget(ctx, env), now);
+}
+
+/** The policy checks on an opened target (the restore test runs them under its lease, on the same outputs). */
+export async function verifyTarget(ctx: RunContext, t: BackupTarget, now: () => number = Date.now): Promise<VerifyReport> {
   const [instance, backups] = await step(ctx, "backups", () =>
-    Promise.all([getInstance(t.api, t.db.instance), listBackups(t.api, env.name, t.db.instance, t.db.databaseName)]),
+    Promise.all([getInstance(t.api, t.db.instance), listBackups(t.api, t.env.name, t.db.instance, t.db.databaseName)]),
   );
   const checks = verifyPolicy({
     backups,
     schedule: scheduleOf(instance),
     now: now(),
-    requiredDailyRetentionDays: env.protection === "protected" ? DAILY_RETENTION_DAYS : null,
+    requiredDailyRetentionDays: t.env.protection === "protected" ? DAILY_RETENTION_DAYS : null,
   });
-  return { environment: env.name, checks, backups };
+  return { environment: t.env.name, checks, backups };
 }

@@ -3,8 +3,16 @@ import { parseDuration } from "../../core/duration.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import { verifyExitCode, type Tier } from "../../backup/policy.js";
 import { backupsTable, formatSize } from "../../backup/table.js";
-import { DEFAULT_TIMING, listEnvironmentBackups, pruneBackups, runBackup, verifyBackups, type Timing } from "../../operations/backup.js";
-import { restoreTest } from "../../operations/backup-restore.js";
+import {
+  DEFAULT_TIMING,
+  listEnvironmentBackups,
+  pruneBackups,
+  runBackup,
+  verifyBackups,
+  type Timing,
+  type VerifyReport,
+} from "../../operations/backup.js";
+import { verifyWithRestore, type RestoreTestResult } from "../../operations/backup-restore.js";
 import { parseLockTimeout } from "../flags.js";
 import { runCommand, type CommandEnv, type GlobalOptions } from "../run.js";
 
@@ -78,29 +86,33 @@ export function backupPruneCommand(environment: string, flags: PruneFlags, globa
 }
 
 /**
- * The policy checks (read-only, no lock), then with --restore-test the restore under the lease.
+ * The policy checks (read-only, no lock); with --restore-test, they and the restore run under the lease.
  * The exit code is the lowest of the failed checks' (README, "Exit codes").
  */
 export function backupVerifyCommand(environment: string, flags: VerifyFlags, globals: GlobalOptions): Promise<number> {
   return runCommand("backup verify", environment, globals, async (cmd) => {
     const ctx = await cmd.loadContext();
     const env = resolveEnvironment(ctx.config, environment);
-    const report = await verifyBackups(ctx, env);
+    let report: VerifyReport;
+    let restore: RestoreTestResult | undefined;
+    if (flags.restoreTest) {
+      ({ report, restore } = await verifyWithRestore(ctx, env, {
+        environment,
+        privateEndpoint: flags.privateEndpoint === true,
+        timing: timing(flags.timeout),
+        ...optional("expectRevision", flags.expectRevision),
+        ...optional("lockTimeoutMs", parseLockTimeout(flags.lockTimeout)),
+      }));
+    } else report = await verifyBackups(ctx, env);
     cmd.events.emit({ type: "data", kind: "backup.verify", data: report });
     const codes: { ok: boolean; exitCode: number }[] = [...report.checks];
     for (const c of report.checks) {
       cmd.events.emit({ type: "log", level: c.ok ? "info" : "warn", message: `${c.ok ? "ok  " : "FAIL"} ${c.check}: ${c.message}` });
       for (const f of c.failed ?? []) cmd.events.emit({ type: "log", level: "warn", message: `     ${f.name} (${f.id}): ${f.reason}` });
     }
-    let restore = "";
-    if (flags.restoreTest) {
-      const r = await restoreTest(ctx, env, {
-        environment,
-        privateEndpoint: flags.privateEndpoint === true,
-        timing: timing(flags.timeout),
-        ...optional("expectRevision", flags.expectRevision),
-        ...optional("lockTimeoutMs", parseLockTimeout(flags.lockTimeout)),
-      });
+    let summary = "";
+    if (restore) {
+      const r = restore;
       cmd.events.emit({ type: "data", kind: "backup.restore-test", data: r });
       for (const c of r.checks)
         cmd.events.emit({
@@ -109,13 +121,12 @@ export function backupVerifyCommand(environment: string, flags: VerifyFlags, glo
           message: `${c.ok ? "ok  " : "FAIL"} restore ${c.check}: ${c.message}`,
         });
       codes.push({ ok: r.ok && r.dropped, exitCode: ExitCode.RestoreTestFailed });
-      restore = `; restore test of ${r.backup.name}: ${r.ok ? "ok" : "FAILED"} in ${(r.restoreMs / 1000).toFixed(1)} s, ${r.database} ${r.dropped ? "dropped" : "NOT dropped"}`;
+      summary = `; restore test of ${r.backup.name}: ${r.ok ? "ok" : "FAILED"} in ${(r.restoreMs / 1000).toFixed(1)} s, ${r.database} ${r.dropped ? "dropped" : "NOT dropped"}`;
     }
     const failed = report.checks.filter((c) => !c.ok).map((c) => c.check);
-    const exitCode = verifyExitCode(codes);
     return {
-      exitCode,
-      summary: `${failed.length === 0 ? "backup policy ok" : `backup policy FAILED: ${failed.join(", ")}`}${restore}`,
+      exitCode: verifyExitCode(codes),
+      summary: `${failed.length === 0 ? "backup policy ok" : `backup policy FAILED: ${failed.join(", ")}`}${summary}`,
     };
   });
 }
