@@ -1,16 +1,10 @@
-import { InvalidArgumentError, Option } from "commander";
-import { parseDuration } from "../../core/duration.js";
+import { Option } from "commander";
 import { defineCommand, firstArg } from "../command.js";
-import { lockTimeoutOption } from "../flags.js";
+import { lockTimeoutOption, timeoutOption } from "../flags.js";
 import type { PruneFlags, RunFlags, VerifyFlags } from "./backup.js";
 
-const timeoutOption = (what: string) =>
-  new Option("--timeout <duration>", `how long to wait for ${what} (an instance in a transient state included), e.g. 10m, 1h`)
-    .argParser((text: string) => {
-      if (parseDuration(text) === null) throw new InvalidArgumentError('use a number with a unit: "30s", "10m" or "1h"');
-      return text;
-    })
-    .default("30m");
+const waitTimeout = (what: string) =>
+  timeoutOption(`how long to wait for ${what} (an instance in a transient state included), e.g. 10m, 1h`, "30m");
 
 export const backupListDefinition = defineCommand<Record<string, never>>({
   name: "list",
@@ -30,7 +24,7 @@ export const backupRunDefinition = defineCommand<RunFlags>({
   options: () => [
     new Option("--tier <tier>", "the backup's tier").choices(["daily", "weekly", "monthly"]).default("daily"),
     new Option("--no-wait", "return once the backup is created, without waiting until it is ready"),
-    timeoutOption("the instance and the backup"),
+    waitTimeout("the instance and the backup"),
     lockTimeoutOption(),
   ],
   examples: ["evalap-infra backup run staging --tier weekly", "evalap-infra backup run production --tier monthly --json"],
@@ -60,7 +54,7 @@ export const backupVerifyDefinition = defineCommand<VerifyFlags>({
       "--private-endpoint",
       "with --restore-test: this machine is inside the environment's private network, connect to the private endpoint",
     ),
-    timeoutOption("the restore"),
+    waitTimeout("the restore"),
     lockTimeoutOption(),
   ],
   examples: [
