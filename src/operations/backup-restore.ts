@@ -193,13 +193,15 @@ async function restoreTestLocked(ctx: RunContext, t: BackupTarget, opts: Restore
   const region = t.db.instance.region;
   const wait = waitOptions(ctx, opts.timing, "restore");
 
-  let created = false;
+  // Set before the create is sent: a create cut short (SIGINT, a lost answer) may still have made it.
+  let asked = false;
   let dropped = false;
   try {
     await step(
       ctx,
       "scratch database",
       async () => {
+        asked = true;
         try {
           await whenInstanceFree(t.api, t.db.instance, wait, () =>
             t.api.createDatabase({ region, instanceId: t.db.instance.id, name: database }),
@@ -209,7 +211,6 @@ async function restoreTestLocked(ctx: RunContext, t: BackupTarget, opts: Restore
             ? err
             : rdbFailure(err, `creating the scratch database ${database}`, "run the restore test again");
         }
-        created = true;
       },
       () => ({ detail: database }),
     );
@@ -246,7 +247,7 @@ async function restoreTestLocked(ctx: RunContext, t: BackupTarget, opts: Restore
       ok: lines.every((c) => c.ok),
     };
   } finally {
-    if (created && !dropped) await dropScratch(ctx, t, database, opts.timing);
+    if (asked && !dropped) await dropScratch(ctx, t, database, opts.timing);
   }
 }
 
@@ -297,7 +298,8 @@ function checkLines(status: string, checks: RestoreChecks | null, restoreMs: num
 
 /**
  * Drops the scratch database through RDB's DeleteDatabase, waiting while the instance is busy
- * (a restore still running), within the run's --timeout. Its own client has no abort signal: it
+ * (a restore still running), within the run's --timeout; one that is not there (its create never
+ * arrived) counts as dropped. Its own client has no abort signal: it
  * runs after a SIGINT too. Never throws: a database left behind is reported by name.
  */
 async function dropScratch(ctx: RunContext, t: BackupTarget, database: string, timing: Timing): Promise<boolean> {

@@ -24,14 +24,7 @@ describe("backup on the sandbox", () => {
 
   beforeAll(async () => {
     sb = await sandboxProject({ readyDelay: "0s" });
-    // The roots still take the application secrets as an input on this branch (issue 11 moves them
-    // to Secret Manager); given here too, the variable is ignored once the roots no longer declare it.
-    const deployed = await sb.run(["deploy", "sandbox", "--json"], {
-      env: { TF_VAR_app_secrets: JSON.stringify(sb.descriptor.appSecrets) },
-    });
-    printed.push(deployed.stdout, deployed.stderr);
-    expect(deployed.exitCode, deployed.output).toBe(0);
-  }, 900_000);
+  }, 120_000);
 
   afterAll(async () => {
     await sb?.cleanup();
@@ -118,6 +111,25 @@ describe("backup on the sandbox", () => {
       await admin.end();
     }
   };
+
+  it("before any deploy: exit 9 naming the deploy that creates the database; then deployed", async () => {
+    for (const args of [
+      ["backup", "list", "sandbox", "--json"],
+      ["backup", "verify", "sandbox", "--json"],
+    ]) {
+      const r = await run(args);
+      expect(r.exitCode, r.output).toBe(9);
+      expect(r.result.error?.code).toBe("database_not_deployed");
+      expect(r.result.error?.hint).toContain("evalap-infra deploy sandbox");
+    }
+    // The roots still take the application secrets as an input on this branch (issue 11 moves them
+    // to Secret Manager); given here too, the variable is ignored once the roots no longer declare it.
+    const deployed = await sb.run(["deploy", "sandbox", "--json"], {
+      env: { TF_VAR_app_secrets: JSON.stringify(sb.descriptor.appSecrets) },
+    });
+    printed.push(deployed.stdout, deployed.stderr);
+    expect(deployed.exitCode, deployed.output).toBe(0);
+  }, 900_000);
 
   it("a new environment has no backup: the list is empty and verify fails on the daily first (exit 19)", async () => {
     const report = await list();

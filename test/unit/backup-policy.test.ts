@@ -1,3 +1,4 @@
+import type { Rdbv1 } from "@scaleway/sdk-rdb";
 import { describe, expect, it } from "vitest";
 import {
   backupName,
@@ -12,7 +13,7 @@ import {
   type Tier,
 } from "../../src/backup/policy.js";
 import { ExitCode } from "../../src/core/exit-codes.js";
-import { scratchName } from "../../src/operations/backup-restore.js";
+import { reachableEndpoint, scratchName } from "../../src/operations/backup-restore.js";
 
 /** The policy over backup lists with a fixed clock. */
 const NOW = Date.parse("2026-06-15T12:00:00Z");
@@ -151,5 +152,40 @@ describe("prune", () => {
 
   it("nothing expired: nothing to delete", () => {
     expect(pruneCandidates(healthy(), NOW)).toEqual([]);
+  });
+});
+
+describe("where the restore test connects", () => {
+  const instance = (endpoints: Rdbv1.Endpoint[]) => ({ endpoints }) as unknown as Rdbv1.Instance;
+  const lb: Rdbv1.Endpoint = { id: "e1", ip: "51.15.1.2", port: 5432, loadBalancer: {} };
+  const pn: Rdbv1.Endpoint = {
+    id: "e2",
+    ip: "172.16.4.2",
+    port: 5432,
+    privateNetwork: { privateNetworkId: "pn", serviceIp: "172.16.4.2/22", zone: "fr-par-1", provisioningMode: "ipam" },
+  };
+
+  it("the public endpoint when there is one", () => {
+    expect(reachableEndpoint("staging", instance([pn, lb]), false)).toEqual({ host: "51.15.1.2", port: 5432, kind: "public" });
+  });
+
+  it("the private one only from inside the network (--private-endpoint, or the sandbox)", () => {
+    expect(reachableEndpoint("production", instance([pn]), true)).toEqual({ host: "172.16.4.2", port: 5432, kind: "private" });
+  });
+
+  it("production's private-only database from outside: exit 9, naming --private-endpoint, before anything is restored", () => {
+    let caught: unknown;
+    try {
+      reachableEndpoint("production", instance([pn]), false);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({
+      code: "restore_test_unreachable",
+      exitCode: ExitCode.Prerequisite,
+      message: "production's database has no public endpoint, only a private one: the restore test cannot connect to it from here",
+    });
+    expect((caught as { hint: string }).hint).toContain("--private-endpoint");
+    expect((caught as { hint: string }).hint).toContain("nothing was restored");
   });
 });
