@@ -3,6 +3,7 @@ import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { abortableSleep } from "../core/sleep.js";
 import { sdkFailure } from "../scaleway/errors.js";
+import { isTransientStateExhausted } from "../scaleway/retry.js";
 import type { SecretRef } from "../secrets/outputs.js";
 import { tierOf, type BackupView, type Schedule } from "./policy.js";
 
@@ -22,6 +23,12 @@ const UNAUTHORIZED = {
 /** The SDK's typed errors are told apart by name (TransientStateError, QuotasExceededError: @scaleway/sdk-client errors/standard). */
 const errorName = (err: unknown): string => (err instanceof Error ? err.name : "");
 
+/**
+ * A resource busy (409 transient_state): the SDK's TransientStateError, or the retry layer's
+ * RetriesExhaustedError after it retried that answer within the retry policy (src/scaleway/retry.ts).
+ */
+export const isBusy = (err: unknown): boolean => errorName(err) === "TransientStateError" || isTransientStateExhausted(err);
+
 /** Turns an SDK failure into the CLI's error: a quota refusal and a busy resource are named as such. */
 export function rdbFailure(err: unknown, what: string, hint: string): EvalapError {
   if (errorName(err) === "QuotasExceededError") {
@@ -34,7 +41,7 @@ export function rdbFailure(err: unknown, what: string, hint: string): EvalapErro
       },
     );
   }
-  if (errorName(err) === "TransientStateError") {
+  if (isBusy(err)) {
     const state = (err as { currentState?: unknown }).currentState;
     return new EvalapError("rdb_busy", `${what} was refused: the resource is ${typeof state === "string" ? state : "busy"}`, {
       exitCode: ExitCode.BackupNotReady,
@@ -156,7 +163,7 @@ export async function whenInstanceFree<T>(api: RdbApi, instance: SecretRef, opts
     try {
       return await fn();
     } catch (err) {
-      if (errorName(err) !== "TransientStateError" || Date.now() >= opts.deadline) throw err;
+      if (!isBusy(err) || Date.now() >= opts.deadline) throw err;
       const state = (err as { currentState?: unknown }).currentState;
       opts.onWait?.(typeof state === "string" ? state : "busy");
       await abortableSleep(pause(attempt, opts), opts.signal);

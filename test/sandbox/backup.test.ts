@@ -287,8 +287,9 @@ describe("backup on the sandbox", () => {
 
   it("SIGINT while restoring: exit 130 and no scratch database left", async () => {
     const newest = (await list()).backups.find((b) => b.status === "ready") as BackupView;
-    // Its restore lasts a minute, as a large database's would: the interruption comes in the middle.
-    await sandboxPatch(newest.id, { restore_ms: 60_000 });
+    // Its restore lasts 15 s, as a large database's would: the interruption comes in the middle, and
+    // the drop waits for the instance, which refuses changes while a restore runs (backuping).
+    await sandboxPatch(newest.id, { restore_ms: 15_000 });
     const child = execa("node", [CLI, "backup", "verify", "sandbox", "--restore-test", "--json"], {
       cwd: sb.projectDir,
       reject: false,
@@ -311,7 +312,10 @@ describe("backup on the sandbox", () => {
     expect(sent, out).toBe(true);
     expect(done.exitCode, out).toBe(130);
     const events = parseEvents(out);
-    expect(events.some((e) => e.type === "step.finished" && e.step === "drop scratch database" && e.outcome === "ok")).toBe(true);
+    expect(
+      events.some((e) => e.type === "step.finished" && e.step === "drop scratch database" && e.outcome === "ok"),
+      out,
+    ).toBe(true);
     expect(await scratchDatabases()).toEqual({ api: [], server: [] });
   }, 600_000);
 

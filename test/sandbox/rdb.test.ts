@@ -193,11 +193,17 @@ describe("RDB instances are real PostgreSQL servers", () => {
     });
     expect(answered.status).toBe("restoring");
     expect((await ok<{ status: string }>("GET", `/backups/${backup.id}`)).status).toBe("restoring");
+    // The target instance reads `backuping` meanwhile (recorded) and refuses changes, a database's drop included.
+    expect((await ok<{ status: string }>("GET", `/instances/${instanceId}`)).status).toBe("backuping");
+    const refused = await api<{ type: string; current_state: string }>("DELETE", `/instances/${instanceId}/databases/scratchdb`);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ type: "transient_state", current_state: "backuping" });
     // Busy: the API refuses another use of it with its transient state.
     const busy = await api<{ type: string; current_state: string }>("POST", `/backups/${backup.id}/export`, {});
     expect(busy.status).toBe(409);
     expect(busy.body).toMatchObject({ type: "transient_state", current_state: "restoring" });
     await waitReady(`/backups/${backup.id}`);
+    expect((await ok<{ status: string }>("GET", `/instances/${instanceId}`)).status).toBe("ready");
     expect(await asUser(ADMIN, "scratchdb", ["SELECT count(*)::int AS n FROM runs"])).toEqual([{ n: 3 }]);
     await ok("DELETE", `/instances/${instanceId}/databases/scratchdb`);
 

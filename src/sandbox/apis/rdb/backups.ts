@@ -16,6 +16,7 @@ import {
   databases,
   instances,
   readyInstance,
+  restoreTargetsOf,
   restoringBackups,
   type StoredBackup,
   subKey,
@@ -156,7 +157,8 @@ export function backupRoutes(router: Router, ctx: SandboxContext): void {
   // Restore: the dump really goes into the instance's database (made if missing), its objects replaced.
   // As recorded (action-rdb-database-backup-restore-basic cassette), the call answers `restoring` at
   // once and the backup reads `ready` later: pg_restore runs after the answer, and the backup stays
-  // `restoring` while it runs (and at least the sandbox's delay, or the backup's `restore_ms`).
+  // `restoring` while it runs (and at least the sandbox's delay, or the backup's `restore_ms`); the
+  // target instance reads `backuping` meanwhile, as recorded.
   router.add("POST", `${base}/backups/{backup_id}/restore`, async (req) => {
     const b = readyBackup(req.params.region, req.params.backup_id);
     const f = new Fields(req.body);
@@ -172,13 +174,20 @@ export function backupRoutes(router: Router, ctx: SandboxContext): void {
     const now = timestamp();
     // Busy before the answer is built, so it says `restoring` whatever the delay.
     const busy = restoringBackups(ctx);
+    const targets = restoreTargetsOf(ctx);
     busy.add(b.id);
+    targets.set(target.id, (targets.get(target.id) ?? 0) + 1);
     const answer = await save({ ...b, transient: "restoring", since: now, updated_at: now });
     const hold = new Promise<void>((resolve) => setTimeout(resolve, b.restore_ms ?? 0).unref());
     void Promise.all([cluster.restore(database, dumpFile(ctx, b.id), target.id !== b.instance_id), hold])
-      // A restore cut short (its database dropped meanwhile, the sandbox stopping) leaves the backup as it was.
+      // A restore cut short (the sandbox stopping) leaves the backup as it was.
       .catch(() => undefined)
-      .finally(() => busy.delete(b.id));
+      .finally(() => {
+        busy.delete(b.id);
+        const left = (targets.get(target.id) ?? 1) - 1;
+        if (left > 0) targets.set(target.id, left);
+        else targets.delete(target.id);
+      });
     return answer;
   });
 

@@ -132,8 +132,21 @@ export const DEFAULT_SETTINGS: Setting[] = [
   { name: "work_mem", value: "4" },
 ];
 
+/**
+ * Instances a backup is being restored into, per sandbox: they read `backuping` meanwhile, as the
+ * target instance does in the action-rdb-database-backup-restore-basic cassette (GET after the
+ * restore), so they refuse changes (409 transient_state) until it ends.
+ */
+const restoreTargets = new WeakMap<SandboxContext, Map<string, number>>();
+export function restoreTargetsOf(ctx: SandboxContext): Map<string, number> {
+  let map = restoreTargets.get(ctx);
+  if (!map) restoreTargets.set(ctx, (map = new Map<string, number>()));
+  return map;
+}
+
 export function instanceStatus(ctx: SandboxContext, i: StoredInstance, now = nowMs()): InstanceStatus {
   if (i.deleted_at) return "deleting";
+  if ((restoreTargetsOf(ctx).get(i.id) ?? 0) > 0) return "backuping";
   return statusAfter(i.since, ctx.readyDelayMs, i.transient, "ready", now);
 }
 
@@ -215,7 +228,7 @@ export function instanceWire(ctx: SandboxContext, i: StoredInstance, now = nowMs
 const restoring = new WeakMap<SandboxContext, Set<string>>();
 export function restoringBackups(ctx: SandboxContext): Set<string> {
   let set = restoring.get(ctx);
-  if (!set) restoring.set(ctx, (set = new Set()));
+  if (!set) restoring.set(ctx, (set = new Set<string>()));
   return set;
 }
 
