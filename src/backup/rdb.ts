@@ -94,7 +94,7 @@ export const scheduleOf = (i: Rdbv1.Instance): Schedule => ({
 
 export interface WaitOptions {
   deadline: number;
-  /** The longest pause between two polls: every 100 ms for the first 2 s (a small restore is seen when it ends, not up to a doubled pause later), then doubling up to it (a long one is not hammered). */
+  /** The longest pause between two polls: every 50 ms for the first 2 s (a small restore is seen when it ends, not up to a doubled pause later), then doubling up to it (a long one is not hammered). */
   pollMs: number;
   signal: AbortSignal;
   /** Called on each poll that is not done yet, with the status seen. */
@@ -103,7 +103,7 @@ export interface WaitOptions {
 
 /** Polls until `done` says so, or throws BackupNotReady (exit 24) naming `what` and the last status at the deadline. */
 const pause = (attempt: number, opts: WaitOptions): number =>
-  Math.min(opts.pollMs, attempt < 20 ? 100 : 100 * 2 ** Math.min(attempt - 19, 16));
+  Math.min(opts.pollMs, attempt < 40 ? 50 : 100 * 2 ** Math.min(attempt - 39, 16));
 
 async function until<T>(
   read: () => Promise<T>,
