@@ -44,7 +44,7 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-export type GroupName = "releases" | "lock" | "state" | "config" | "sandbox" | "alerts" | "secrets";
+export type GroupName = "releases" | "lock" | "state" | "config" | "sandbox" | "alerts" | "secrets" | "backup";
 
 /** "releases list", "deploy": the words a user types. */
 export function commandPath(def: Pick<CommandDefinition, "name" | "group">): string {

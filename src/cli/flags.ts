@@ -50,6 +50,16 @@ export function lockTimeoutOption(description = "how long to wait for the deploy
   });
 }
 
+/** `--timeout <duration>`: how long a command waits for a resource (checked like --lock-timeout). */
+export function timeoutOption(description: string, defaultValue: string): Option {
+  return new Option("--timeout <duration>", description)
+    .argParser((text: string) => {
+      if (parseDuration(text) === null) throw new InvalidArgumentError(DURATION_HINT);
+      return text;
+    })
+    .default(defaultValue);
+}
+
 export function allowDestroyOption(): Option {
   return new Option("--allow-destroy <address>", "allow deleting or replacing this stateful resource (repeatable)")
     .argParser(collect)

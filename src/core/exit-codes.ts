@@ -40,6 +40,18 @@ export const ExitCode = {
   AlertsNotSynced: 17,
   /** `secrets rotate`: a rotation left unfinished by a run that stopped needs `--resume` or `--undo`. */
   RotationUnfinished: 18,
+  /** `backup verify`: no ready daily backup younger than 26 h. */
+  BackupStale: 19,
+  /** `backup verify`: no ready weekly backup in the last 8 days, or monthly in the last 32. */
+  BackupMissing: 20,
+  /** `backup verify`: the schedule or a manual backup's expiry does not follow the retention policy. */
+  BackupRetention: 21,
+  /** `backup verify`: a backup is in error. */
+  BackupFailed: 22,
+  /** `backup verify --restore-test`: the restore, a check of the restored data, or the 10-minute target failed. */
+  RestoreTestFailed: 23,
+  /** `backup run`, `--restore-test`: the backup or the instance stayed busy past the deadline (`--timeout`). */
+  BackupNotReady: 24,
   /** Interrupted by SIGINT. */
   Interrupted: 130,
   /** Stopped by SIGTERM. */
@@ -69,6 +81,12 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
   [ExitCode.PortInUse]: "the port given to sandbox up is taken by another process",
   [ExitCode.AlertsNotSynced]: "deploy: the release is healthy, but the alert rules were not synced: run alerts sync <env>",
   [ExitCode.RotationUnfinished]: "secrets rotate: a rotation left unfinished by a run that stopped needs --resume or --undo",
+  [ExitCode.BackupStale]: "backup verify: no ready daily backup younger than 26 h",
+  [ExitCode.BackupMissing]: "backup verify: no ready weekly backup in the last 8 days, or monthly in the last 32",
+  [ExitCode.BackupRetention]: "backup verify: the backup schedule or a manual backup's expiry does not follow the retention policy",
+  [ExitCode.BackupFailed]: "backup verify: a backup is in error (each one is reported)",
+  [ExitCode.RestoreTestFailed]: "backup verify --restore-test: the restore, a check of the restored data or the 10-minute target failed",
+  [ExitCode.BackupNotReady]: "backup run, restore test: the backup or the instance stayed busy past --timeout",
   [ExitCode.Interrupted]: "interrupted (SIGINT): tofu was stopped gracefully, locks released",
   [ExitCode.Terminated]: "terminated (SIGTERM), likewise",
 };

@@ -3,7 +3,7 @@ import { ExitCode } from "../core/exit-codes.js";
 import { isScalewayPermanentType, isScalewayTransientType } from "../core/scaleway-errors.js";
 import type { EventSink } from "../events/types.js";
 import type { RetryPolicy } from "../retry/backoff.js";
-import { withRetry, type Transient } from "../retry/retry.js";
+import { RetriesExhaustedError, withRetry, type Transient } from "../retry/retry.js";
 
 export interface RetryingFetchOptions {
   policy: RetryPolicy;
@@ -25,7 +25,7 @@ class RetryableAnswer extends Error {
     method: string,
     url: string,
     status: number,
-    type: string | undefined,
+    readonly type: string | undefined,
   ) {
     super(`${method} ${url} answered ${status}${type === undefined ? "" : ` (${type})`}`);
     this.name = "RetryableAnswer";
@@ -93,6 +93,15 @@ export function retryingFetch(opts: RetryingFetchOptions): typeof fetch {
       throw err;
     }
   };
+}
+
+/**
+ * Whether a call failed because its resource stayed in a transient state through every retry (409
+ * `transient_state`): a caller that can wait longer for the resource (a backup, a restore) tells it
+ * from other exhausted retries with this.
+ */
+export function isTransientStateExhausted(err: unknown): boolean {
+  return err instanceof RetriesExhaustedError && err.lastError instanceof RetryableAnswer && err.lastError.type === "transient_state";
 }
 
 function classifyAttempt(err: unknown): Transient | null {

@@ -176,6 +176,57 @@ describe("RDB instances are real PostgreSQL servers", () => {
     expect(existsSync(path.join(dataDir, "rdb", "backups", `${backup.id}.dump`))).toBe(false);
   }, 120_000);
 
+  it("a restore answers `restoring` at once and runs after, as recorded; the sandbox's control fails, ages and slows a backup", async () => {
+    const backup = await ok<{ id: string }>("POST", "/backups", { instance_id: instanceId, database_name: "appdb", name: "controlled" });
+    await waitReady(`/backups/${backup.id}`);
+    const sandboxApi = (body: unknown) =>
+      fetch(`${sandbox?.url}/_sandbox/rdb/backups/${backup.id}`, {
+        method: "PATCH",
+        headers: { "X-Auth-Token": TOKEN, "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    // A restore held for 3 s: the call answers first, the backup reads `restoring` meanwhile, then `ready`.
+    expect((await sandboxApi({ restore_ms: 3000 })).status).toBe(200);
+    const answered = await ok<{ status: string }>("POST", `/backups/${backup.id}/restore`, {
+      instance_id: instanceId,
+      database_name: "scratchdb",
+    });
+    expect(answered.status).toBe("restoring");
+    expect((await ok<{ status: string }>("GET", `/backups/${backup.id}`)).status).toBe("restoring");
+    // The target instance reads `backuping` meanwhile (recorded) and refuses changes, a database's drop included.
+    expect((await ok<{ status: string }>("GET", `/instances/${instanceId}`)).status).toBe("backuping");
+    const refused = await api<{ type: string; current_state: string }>("DELETE", `/instances/${instanceId}/databases/scratchdb`);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ type: "transient_state", current_state: "backuping" });
+    // Busy: the API refuses another use of it with its transient state.
+    const busy = await api<{ type: string; current_state: string }>("POST", `/backups/${backup.id}/export`, {});
+    expect(busy.status).toBe(409);
+    expect(busy.body).toMatchObject({ type: "transient_state", current_state: "restoring" });
+    await waitReady(`/backups/${backup.id}`);
+    expect((await ok<{ status: string }>("GET", `/instances/${instanceId}`)).status).toBe("ready");
+    expect(await asUser(ADMIN, "scratchdb", ["SELECT count(*)::int AS n FROM runs"])).toEqual([{ n: 3 }]);
+    await ok("DELETE", `/instances/${instanceId}/databases/scratchdb`);
+
+    // Failed and aged: what backup verify must notice; `ready` undoes the failure.
+    expect((await sandboxApi({ status: "error", created_at: "2026-01-01T00:00:00Z" })).status).toBe(200);
+    expect(await ok("GET", `/backups/${backup.id}`)).toMatchObject({ status: "error", created_at: "2026-01-01T00:00:00.000000Z" });
+    expect((await sandboxApi({ status: "broken" })).status).toBe(400);
+    expect((await sandboxApi({ status: "ready", restore_ms: 0 })).status).toBe(200);
+    expect((await ok<{ status: string }>("GET", `/backups/${backup.id}`)).status).toBe("ready");
+    await ok("DELETE", `/backups/${backup.id}`);
+  }, 120_000);
+
+  it("the certificate: the file object the provider reads, and the PEM itself with dl=1 (the JS SDK's download)", async () => {
+    const file = await ok<{ content: string; content_type: string; name: string }>("GET", `/instances/${instanceId}/certificate`);
+    const pem = Buffer.from(file.content, "base64").toString("utf8");
+    expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const res = await fetch(`${sandbox?.url}/rdb/v1/regions/fr-par/instances/${instanceId}/certificate?dl=1`, {
+      headers: { "X-Auth-Token": TOKEN },
+    });
+    expect(res.headers.get("content-type")).toBe("application/x-pem-file");
+    expect(await res.text()).toBe(pem);
+  }, 60_000);
+
   it("keeps the data and the server across a restart of the sandbox, and removes both with the instance", async () => {
     await sandbox?.stop();
     // Stopping the sandbox stops its server.

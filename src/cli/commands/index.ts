@@ -1,5 +1,6 @@
 import type { CommandDefinition, GroupName } from "../command.js";
 import { alertsCheckDefinition, alertsSyncDefinition } from "./alerts.command.js";
+import { backupListDefinition, backupPruneDefinition, backupRunDefinition, backupVerifyDefinition } from "./backup.command.js";
 import { configCheckDefinition, configSchemaDefinition } from "./config.command.js";
 import { deployDefinition } from "./deploy.command.js";
 import { doctorDefinition } from "./doctor.command.js";
@@ -36,6 +37,10 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   secretsListDefinition,
   secretsSetDefinition,
   secretsRotateDefinition,
+  backupListDefinition,
+  backupRunDefinition,
+  backupVerifyDefinition,
+  backupPruneDefinition,
   validateDefinition,
   doctorDefinition,
   scanDefinition,
@@ -57,5 +62,6 @@ export const GROUPS: Record<GroupName, string> = {
   config: "inspect the project configuration",
   alerts: "the Prometheus alert rules of infra/alerts, pushed to each environment's Cockpit",
   secrets: "the Secret Manager secrets of an environment (never their values)",
+  backup: "the backups of an environment's database: list, run, verify (with a restore test), prune",
   sandbox: "a local emulator of the Scaleway APIs to deploy EvalAP on, with no account",
 };

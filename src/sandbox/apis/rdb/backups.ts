@@ -9,7 +9,18 @@ import { ordersBy, paginate, sameAsQuery } from "../../pagination.js";
 import type { Router } from "../../router.js";
 import { clusterOf, createDatabase } from "./clusters.js";
 import { base } from "./instances.js";
-import { backupStatus, backupWire, backups, databases, instances, readyInstance, type StoredBackup, subKey } from "./model.js";
+import {
+  backupStatus,
+  backupWire,
+  backups,
+  databases,
+  instances,
+  readyInstance,
+  restoreTargetsOf,
+  restoringBackups,
+  type StoredBackup,
+  subKey,
+} from "./model.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -144,6 +155,10 @@ export function backupRoutes(router: Router, ctx: SandboxContext): void {
   });
 
   // Restore: the dump really goes into the instance's database (made if missing), its objects replaced.
+  // As recorded (action-rdb-database-backup-restore-basic cassette), the call answers `restoring` at
+  // once and the backup reads `ready` later: pg_restore runs after the answer, and the backup stays
+  // `restoring` while it runs (and at least the sandbox's delay, or the backup's `restore_ms`); the
+  // target instance reads `backuping` meanwhile, as recorded.
   router.add("POST", `${base}/backups/{backup_id}/restore`, async (req) => {
     const b = readyBackup(req.params.region, req.params.backup_id);
     const f = new Fields(req.body);
@@ -156,9 +171,47 @@ export function backupRoutes(router: Router, ctx: SandboxContext): void {
       await createDatabase(ctx, cluster, target.id, database);
       databases(ctx).put(subKey(target.id, database), { instance_id: target.id, name: database, created_at: timestamp() });
     }
-    await cluster.restore(database, dumpFile(ctx, b.id), target.id !== b.instance_id);
     const now = timestamp();
-    return save({ ...b, transient: "restoring", since: now, updated_at: now });
+    // Busy before the answer is built, so it says `restoring` whatever the delay.
+    const busy = restoringBackups(ctx);
+    const targets = restoreTargetsOf(ctx);
+    busy.add(b.id);
+    targets.set(target.id, (targets.get(target.id) ?? 0) + 1);
+    const answer = await save({ ...b, transient: "restoring", since: now, updated_at: now });
+    const hold = new Promise<void>((resolve) => setTimeout(resolve, b.restore_ms ?? 0).unref());
+    void Promise.all([cluster.restore(database, dumpFile(ctx, b.id), target.id !== b.instance_id), hold])
+      // A restore cut short (the sandbox stopping) leaves the backup as it was.
+      .catch(() => undefined)
+      .finally(() => {
+        busy.delete(b.id);
+        const left = (targets.get(target.id) ?? 1) - 1;
+        if (left > 0) targets.set(target.id, left);
+        else targets.delete(target.id);
+      });
+    return answer;
+  });
+
+  // Sandbox only: what the API cannot do to a backup, for tests of what reads backups. `status:
+  // "error"` fails it (`"ready"` undoes that), `created_at` ages it, `restore_ms` makes its restores
+  // last at least that long.
+  router.add("PATCH", "/_sandbox/rdb/backups/{backup_id}", async (req) => {
+    const id = req.params.backup_id ?? "";
+    const b = isUuid(id) ? backups(ctx).get(id) : undefined;
+    if (!b) throw notFound("database_backup", id);
+    const f = new Fields(req.body);
+    const status = f.has("status") ? f.oneOf("status", ["error", "ready"] as const, "ready") : undefined;
+    const createdAt = f.string("created_at");
+    if (createdAt !== undefined && Number.isNaN(Date.parse(createdAt))) f.fail("created_at", "format", "must be an RFC 3339 time");
+    const rawMs = req.body.restore_ms;
+    const restoreMs = typeof rawMs === "number" && Number.isInteger(rawMs) && rawMs >= 0 ? rawMs : undefined;
+    if (rawMs !== undefined && restoreMs === undefined) f.fail("restore_ms", "constraint", "must be a whole number of milliseconds ≥ 0");
+    f.check();
+    return save({
+      ...b,
+      ...(status === undefined ? {} : { failed: status === "error" }),
+      ...(createdAt === undefined ? {} : { created_at: timestamp(Date.parse(createdAt)) }),
+      ...(restoreMs === undefined ? {} : { restore_ms: restoreMs }),
+    });
   });
 
   router.add("GET", DOWNLOAD_PATH, async (req) => {

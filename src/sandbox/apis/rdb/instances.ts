@@ -231,6 +231,9 @@ export function instanceRoutes(router: Router, ctx: SandboxContext): void {
   router.add("GET", `${base}/instances/{instance_id}/certificate`, async (req) => {
     const i = findInstance(ctx, req.params.region, req.params.instance_id);
     const cert = await (await clusterOf(ctx, i)).certificate();
+    // `dl=1` (what @scaleway/sdk-rdb's getInstanceCertificate sends, responseType blob) downloads the
+    // file itself; without it the answer is the scw.File object the Go SDK and the provider read.
+    if (req.query.get("dl") === "1") return { raw: { contentType: "application/x-pem-file", text: cert.toString("utf8") } };
     return { body: { content: cert.toString("base64"), content_type: "application/x-pem-file", name: "ssl_certificate" } };
   });
 

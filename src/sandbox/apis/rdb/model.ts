@@ -102,6 +102,10 @@ export interface StoredBackup {
   download_url_expires_at: string | null;
   /** The presigned download's key (the query's `token`). */
   download_token: string | null;
+  /** Set through `/_sandbox/rdb/backups/{id}` only: the backup reads `error` (the API offers no way to fail one). */
+  failed?: boolean;
+  /** Set through `/_sandbox/rdb/backups/{id}` only: a restore of it takes at least this long (as a large database would). */
+  restore_ms?: number;
 }
 
 export const INSTANCES = "rdb.instances";
@@ -128,8 +132,21 @@ export const DEFAULT_SETTINGS: Setting[] = [
   { name: "work_mem", value: "4" },
 ];
 
+/**
+ * Instances a backup is being restored into, per sandbox: they read `backuping` meanwhile, as the
+ * target instance does in the action-rdb-database-backup-restore-basic cassette (GET after the
+ * restore), so they refuse changes (409 transient_state) until it ends.
+ */
+const restoreTargets = new WeakMap<SandboxContext, Map<string, number>>();
+export function restoreTargetsOf(ctx: SandboxContext): Map<string, number> {
+  let map = restoreTargets.get(ctx);
+  if (!map) restoreTargets.set(ctx, (map = new Map<string, number>()));
+  return map;
+}
+
 export function instanceStatus(ctx: SandboxContext, i: StoredInstance, now = nowMs()): InstanceStatus {
   if (i.deleted_at) return "deleting";
+  if ((restoreTargetsOf(ctx).get(i.id) ?? 0) > 0) return "backuping";
   return statusAfter(i.since, ctx.readyDelayMs, i.transient, "ready", now);
 }
 
@@ -207,7 +224,17 @@ export function instanceWire(ctx: SandboxContext, i: StoredInstance, now = nowMs
   };
 }
 
+/** Backups whose restore (a real pg_restore, run after the API answered) is still running, per sandbox. */
+const restoring = new WeakMap<SandboxContext, Set<string>>();
+export function restoringBackups(ctx: SandboxContext): Set<string> {
+  let set = restoring.get(ctx);
+  if (!set) restoring.set(ctx, (set = new Set<string>()));
+  return set;
+}
+
 export function backupStatus(ctx: SandboxContext, b: StoredBackup): string {
+  if (b.failed) return "error";
+  if (restoringBackups(ctx).has(b.id)) return "restoring";
   return statusAfter(b.since, ctx.readyDelayMs, b.transient, "ready");
 }
 
