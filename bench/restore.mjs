@@ -29,8 +29,7 @@ try {
   const sandbox = JSON.parse(
     (await run("node", [cli, "sandbox", "env", "--data-dir", dataDir, "--shell", "json"], { cwd: dir, env: base })).out,
   );
-  // The roots of this branch still read the application secrets as an input (issue 11 moves them out).
-  const env = { ...base, TF_VAR_app_secrets: sandbox.EVALAP_SANDBOX_APP_SECRETS };
+  const env = base;
   const cliRun = (args) => run("node", [cli, ...args], { cwd: dir, env });
   await cliRun(["deploy", "sandbox", "--json"]);
 

@@ -33,7 +33,7 @@ export const SandboxDescriptorSchema = z.object({
   }),
   /** TF_VAR_state_passphrase for the root's state encryption. */
   statePassphrase: z.string().min(16),
-  /** TF_VAR_app_secrets: generated values of the secrets EvalAP reads. */
+  /** Generated values of the application secrets EvalAP reads: `deploy sandbox` writes them to Secret Manager when missing. */
   appSecrets: z.record(z.string(), z.string()),
   /** Image references pushed to the sandbox registry at start, by service (`evalap` at least). */
   images: z.record(z.string(), z.string()),

@@ -122,11 +122,7 @@ describe("backup on the sandbox", () => {
       expect(r.result.error?.code).toBe("database_not_deployed");
       expect(r.result.error?.hint).toContain("evalap-infra deploy sandbox");
     }
-    // The roots still take the application secrets as an input on this branch (issue 11 moves them
-    // to Secret Manager); given here too, the variable is ignored once the roots no longer declare it.
-    const deployed = await sb.run(["deploy", "sandbox", "--json"], {
-      env: { TF_VAR_app_secrets: JSON.stringify(sb.descriptor.appSecrets) },
-    });
+    const deployed = await sb.run(["deploy", "sandbox", "--json"]);
     printed.push(deployed.stdout, deployed.stderr);
     expect(deployed.exitCode, deployed.output).toBe(0);
   }, 900_000);
