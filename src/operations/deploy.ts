@@ -5,7 +5,7 @@ import { withStateLock } from "../statelock/recover.js";
 import { saveErroredState } from "../tofu/recovery.js";
 import * as tofu from "../tofu/commands.js";
 import type { ApplyResult, OutputValue, PlanResult } from "../tofu/commands.js";
-import { describeDiagnostics, emergencyStateDump, type TofuJsonMessage } from "../tofu/diagnostics.js";
+import { describeDiagnostics, emergencyStateDump, type Diagnostic, type TofuJsonMessage } from "../tofu/diagnostics.js";
 import { StateNotPersistedError, TofuError } from "../tofu/errors.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, step, type RunContext } from "./context.js";
@@ -30,6 +30,8 @@ export interface DeployResult {
   outputs: Record<string, OutputValue>;
   /** How many plan/apply cycles ran (more than one after a transient apply failure). */
   applyAttempts: number;
+  /** The apply's warnings (a provider's "Container is not ready" among them: see the health gate). */
+  warnings: Diagnostic[];
 }
 
 /**
@@ -65,13 +67,14 @@ async function planAndApply(
       const planned = await planStep(ctx, env, { lockTimeoutMs, diff, ...(opts.vars ? { vars: opts.vars } : {}) });
       try {
         if (!planned.summary.hasChanges) {
-          return { environment: env.name, changed: false, summary: planned.summary, outputs: {}, applyAttempts };
+          return { environment: env.name, changed: false, summary: planned.summary, outputs: {}, applyAttempts, warnings: [] };
         }
         await guard(ctx, env, opts, planned.summary);
         await opts.beforeApply?.(planned.summary);
         const applied = await step(ctx, "apply", () => applyStep(providers.context(run), env, planned, lockTimeoutMs));
         ctx.events.emit({ type: "outputs", environment: env.name, outputs: applied.outputs });
-        return { environment: env.name, changed: true, summary: planned.summary, outputs: applied.outputs, applyAttempts };
+        const warnings = applied.diagnostics.filter((d) => d.severity === "warning");
+        return { environment: env.name, changed: true, summary: planned.summary, outputs: applied.outputs, applyAttempts, warnings };
       } finally {
         await tofu.removePlanFile(planned.planFile);
       }

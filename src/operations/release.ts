@@ -10,6 +10,7 @@ import { LeaseLostError } from "../lock/remote.js";
 import * as tofu from "../tofu/commands.js";
 import { deployLocked, type DeployResult } from "./deploy.js";
 import { preflight } from "./preflight.js";
+import type { Diagnostic } from "../tofu/diagnostics.js";
 import { assertSecretsSet } from "./secret-shells.js";
 import { invalidServicesReport, outcomeOfGate, outcomeOfStop, planRecord } from "./release-records.js";
 import { configHash, gitRevision, imagesOf } from "./release-inputs.js";
@@ -156,6 +157,11 @@ async function gate(ctx: RunContext, env: ResolvedEnvironment, deployed: DeployR
     ctx.events.emit({ type: "log", level: "warn", message: `${err.message}: the release cannot be health-checked` });
     return invalidServicesReport(err.message);
   }
+  // Scaleway keeps the previous revision serving after a failed deploy (containers-limitations.mdx,
+  // "Versioning and rollback"), so the URLs answer well while the new revision is in error; the
+  // provider only warns. That warning fails the gate before any request is made.
+  const notReady = containersNotReady(deployed.warnings);
+  if (notReady.length > 0) return notReadyReport(ctx, notReady);
   return step(
     ctx,
     "health",
@@ -166,4 +172,36 @@ async function gate(ctx: RunContext, env: ResolvedEnvironment, deployed: DeployR
 
 function announce(ctx: RunContext, r: ReleaseRecord): void {
   ctx.events.emit({ type: "release.recorded", environment: r.environment, releaseId: r.id, status: r.status, kind: r.kind });
+}
+
+/** The containers the provider warned about after the apply ("Container is not ready, but has status …", internal/services/container/container.go). */
+export function containersNotReady(warnings: readonly Diagnostic[]): Array<{ name: string; reason: string }> {
+  const out: Array<{ name: string; reason: string }> = [];
+  for (const w of warnings) {
+    const status = /^Container is not ready, but has status "([^"]+)"/.exec(w.summary)?.[1];
+    if (!status) continue;
+    const name = /scaleway_container\.[\w-]+\["([^"]+)"\]/.exec(w.address ?? "")?.[1] ?? w.address ?? "a container";
+    out.push({ name, reason: `its new revision is ${status}${w.detail ? ` (${w.detail})` : ""}; the previous one still serves` });
+  }
+  return out;
+}
+
+function notReadyReport(ctx: RunContext, notReady: Array<{ name: string; reason: string }>): HealthReport {
+  const services = notReady.map((c) => ({
+    name: c.name,
+    url: "",
+    healthy: false,
+    attempts: 0,
+    consecutive: 0,
+    lastError: c.reason,
+    latencyMs: { p50: 0, max: 0 },
+    durationMs: 0,
+    reason: c.reason,
+  }));
+  ctx.events.emit({
+    type: "log",
+    level: "warn",
+    message: `not ready after the apply: ${notReady.map((c) => `${c.name}: ${c.reason}`).join("; ")}`,
+  });
+  return { healthy: false, services, durationMs: 0 };
 }

@@ -33,6 +33,7 @@ function result(outcome: ReleaseOutcome, over: Partial<ReleaseFlowResult> = {}):
       summary: { changes: [], counts: { create: 0, update: 1, delete: 0, replace: 0 }, outputChanges: [], hasChanges: true },
       outputs: {},
       applyAttempts: 1,
+      warnings: [],
     },
     health: null,
     summary: `staging: ${outcome}`,

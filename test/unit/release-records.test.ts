@@ -156,3 +156,25 @@ describe("records of the plan and the gate", () => {
     expect(Object.keys(record.services[0] ?? {})).toEqual(["name", "healthy", "attempts"]);
   });
 });
+
+describe("containers the provider left in error", () => {
+  it("are read from the apply's warnings, by service name, with the provider's message", async () => {
+    const { containersNotReady } = await import("../../src/operations/release.js");
+    const warnings = [
+      {
+        severity: "warning" as const,
+        summary: 'Container is not ready, but has status "error"',
+        detail: 'Container error message: "Container is unable to start"',
+        address: 'module.platform.module.containers.scaleway_container.this["evalap"]',
+      },
+      { severity: "warning" as const, summary: "Deprecated attribute", address: "module.x.y" },
+    ];
+    expect(containersNotReady(warnings)).toEqual([
+      {
+        name: "evalap",
+        reason: 'its new revision is error (Container error message: "Container is unable to start"); the previous one still serves',
+      },
+    ]);
+    expect(containersNotReady([])).toEqual([]);
+  });
+});
