@@ -84,3 +84,42 @@ export async function sandboxProject(opts: { readyDelay?: string } = {}): Promis
     cleanup,
   };
 }
+
+/** A CLI run that was sent a signal once one of its NDJSON events matched. */
+export interface SignalledRun {
+  exitCode: number;
+  /** Its stdout: the NDJSON events up to where it stopped. */
+  out: string;
+  /** Whether the event was seen and the signal sent. */
+  signalled: boolean;
+}
+
+/**
+ * Runs the CLI (`--json` is added) in the project and sends `signal` the first time an event matches
+ * `when`: how the fault tests stop a run at a chosen step (SIGKILL: a crash; SIGINT: Ctrl-C).
+ */
+export async function signalWhen(
+  sb: Pick<RunningSandbox, "projectDir">,
+  args: string[],
+  when: (event: ReturnType<typeof parseEvents>[number]) => boolean,
+  signal: NodeJS.Signals,
+): Promise<SignalledRun> {
+  const child = execa("node", [CLI, ...args, "--json"], {
+    cwd: sb.projectDir,
+    reject: false,
+    env: { CI: "true" },
+    stdin: "ignore",
+    buffer: false,
+  });
+  let out = "";
+  let signalled = false;
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+    if (!signalled && parseEvents(out).some(when)) {
+      signalled = true;
+      child.kill(signal);
+    }
+  });
+  const done = await child;
+  return { exitCode: done.exitCode ?? -1, out, signalled };
+}

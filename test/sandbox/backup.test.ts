@@ -1,12 +1,11 @@
-import { execa } from "execa";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupView } from "../../src/backup/policy.js";
 import type { BackupListReport, RunResult, VerifyReport } from "../../src/operations/backup.js";
 import type { RestoreTestResult } from "../../src/operations/backup-restore.js";
 import type { SecretsListReport } from "../../src/operations/secrets.js";
-import { CLI, parseEvents } from "../helpers/project.js";
-import { sandboxProject, type RunningSandbox, type SandboxRun } from "../helpers/sandbox.js";
+import { parseEvents } from "../helpers/project.js";
+import { sandboxProject, signalWhen, type RunningSandbox, type SandboxRun } from "../helpers/sandbox.js";
 
 /**
  * `backup list/run/verify/prune` on the sandbox daemon after a real deploy of infra/staging: RDB
@@ -286,27 +285,19 @@ describe("backup on the sandbox", () => {
     // Its restore lasts 15 s, as a large database's would: the interruption comes in the middle, and
     // the drop waits for the instance, which refuses changes while a restore runs (backuping).
     await sandboxPatch(newest.id, { restore_ms: 15_000 });
-    const child = execa("node", [CLI, "backup", "verify", "sandbox", "--restore-test", "--json"], {
-      cwd: sb.projectDir,
-      reject: false,
-      env: { CI: "true" },
-      stdin: "ignore",
-      buffer: false,
-    });
-    let out = "";
-    let sent = false;
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-      const waiting = parseEvents(out).some((e) => e.type === "log" && /^restore: restoring, waiting/.test(String(e.message)));
-      if (!sent && waiting) {
-        sent = true;
-        child.kill("SIGINT");
-      }
-    });
-    const done = await child;
+    const {
+      exitCode,
+      out,
+      signalled: sent,
+    } = await signalWhen(
+      sb,
+      ["backup", "verify", "sandbox", "--restore-test"],
+      (e) => e.type === "log" && /^restore: restoring, waiting/.test(String(e.message)),
+      "SIGINT",
+    );
     printed.push(out);
     expect(sent, out).toBe(true);
-    expect(done.exitCode, out).toBe(130);
+    expect(exitCode, out).toBe(130);
     const events = parseEvents(out);
     expect(
       events.some((e) => e.type === "step.finished" && e.step === "drop scratch database" && e.outcome === "ok"),

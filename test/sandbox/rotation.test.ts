@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { createClient } from "@scaleway/sdk-client";
 import { Rdbv1 } from "@scaleway/sdk-rdb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxCall, sdkClient, settledContainer } from "../helpers/sandbox-api.js";
 import { postgresPidsUnder } from "./postgres-procs.js";
 
 /**
@@ -28,25 +28,8 @@ describe("a secret rotation against the sandbox", () => {
   let pgPort = 0;
   const savedBudget = process.env.EVALAP_SANDBOX_STARTUP_BUDGET_MS;
 
-  const call = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${sandbox?.url}${p}`, {
-      method,
-      headers: { "X-Auth-Token": TOKEN, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const container = (id: string) => call("GET", `/containers/v1/regions/fr-par/containers/${id}`);
-  const settled = async (id: string): Promise<Record<string, unknown>> => {
-    for (let n = 0; n < 600; n++) {
-      const c = await container(id);
-      if (c.status === "ready" || c.status === "error") return c;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`container ${id} never settled`);
-  };
+  const call = sandboxCall(() => sandbox?.url, TOKEN);
+  const settled = (id: string) => settledContainer(call, id);
   const pidOf = async (id: string) => (await call("GET", `/_sandbox/containers/${id}`)).pid as number;
   const gone = async (pid: number): Promise<boolean> => {
     for (let n = 0; n < 100; n++) {
@@ -69,14 +52,7 @@ describe("a secret rotation against the sandbox", () => {
     process.env.EVALAP_SANDBOX_STARTUP_BUDGET_MS = "2000";
     dataDir = await mkdtemp(path.join(os.tmpdir(), "evalap-rotation-"));
     sandbox = await startSandbox({ dataDir, token: TOKEN, account: { organizationId: PROJECT, defaultProjectId: PROJECT } });
-    const client = createClient({
-      accessKey: "SCWXXXXXXXXXXXXXXXXX",
-      secretKey: TOKEN,
-      apiURL: sandbox.url,
-      defaultOrganizationId: PROJECT,
-      defaultProjectId: PROJECT,
-      defaultRegion: "fr-par",
-    });
+    const client = sdkClient(sandbox.url, TOKEN, PROJECT);
     rdb = new Rdbv1.API(client);
     const created = await rdb.createInstance({
       projectId: PROJECT,

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { crc32 } from "node:zlib";
-import { createClient } from "@scaleway/sdk-client";
 import { Secretv1beta1 } from "@scaleway/sdk-secret";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sdkClient } from "../helpers/sandbox-api.js";
 
 /**
  * The Secret Manager calls a rotation makes, through the real SDK (@scaleway/sdk-secret) against the
@@ -25,14 +25,7 @@ describe("Secret Manager versions through @scaleway/sdk-secret", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "evalap-secret-versions-"));
     sandbox = await startSandbox({ dataDir, token: TOKEN, account: { organizationId: PROJECT, defaultProjectId: PROJECT } });
-    const client = createClient({
-      accessKey: "SCWXXXXXXXXXXXXXXXXX",
-      secretKey: TOKEN,
-      apiURL: sandbox.url,
-      defaultOrganizationId: PROJECT,
-      defaultProjectId: PROJECT,
-      defaultRegion: "fr-par",
-    });
+    const client = sdkClient(sandbox.url, TOKEN, PROJECT);
     api = new Secretv1beta1.API(client);
   });
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObjectStore } from "../../src/objectstore/s3.js";
 import type { SecretsListReport } from "../../src/operations/secrets.js";
 import { CLI, parseEvents } from "../helpers/project.js";
-import { sandboxProject, type RunningSandbox, type SandboxRun } from "../helpers/sandbox.js";
+import { sandboxProject, signalWhen, type RunningSandbox, type SandboxRun } from "../helpers/sandbox.js";
 
 /**
  * secrets set / rotate on the sandbox (issue 11): the real provider applies infra/staging, the CLI
@@ -213,26 +213,15 @@ describe("secrets set and rotate on the sandbox", () => {
 
   /** Starts a rotation and SIGKILLs it once it has logged `marker` (its NDJSON log of a recorded step). */
   const killedAt = async (marker: RegExp, args: string[]): Promise<string> => {
-    const child = execa("node", [CLI, "secrets", "rotate", "sandbox", ...args, "--json"], {
-      cwd: sb.projectDir,
-      reject: false,
-      env: { CI: "true" },
-      stdin: "ignore",
-      buffer: false,
-    });
-    let out = "";
-    let killed = false;
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-      if (!killed && parseEvents(out).some((e) => e.type === "log" && marker.test(String(e.message)))) {
-        killed = true;
-        child.kill("SIGKILL");
-      }
-    });
-    await child;
-    printed.push(out);
-    expect(killed, `never saw ${String(marker)}:\n${out}`).toBe(true);
-    return out;
+    const r = await signalWhen(
+      sb,
+      ["secrets", "rotate", "sandbox", ...args],
+      (e) => e.type === "log" && marker.test(String(e.message)),
+      "SIGKILL",
+    );
+    printed.push(r.out);
+    expect(r.signalled, `never saw ${String(marker)}:\n${r.out}`).toBe(true);
+    return r.out;
   };
 
   /** What must hold after any fault once the rotation is finished: exactly one enabled version, and the containers run it. */

@@ -11,6 +11,7 @@ import { startSandbox } from "../../src/sandbox/index.js";
 import { argon2id, argon2idHash, argon2idMatches } from "../../src/sandbox/apis/container/argon2.js";
 import { duration } from "../../src/sandbox/apis/container/index.js";
 import { behaviourOf, databaseUri } from "../../src/sandbox/standin/behaviour.js";
+import { sandboxCall, settledContainer } from "../helpers/sandbox-api.js";
 
 /**
  * The EvalAP stand-in alone (the built dist/standin/main.js: run `npm run build` first), against a
@@ -278,24 +279,8 @@ describe("deploys that fail, through the containers API", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const call = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${sandbox?.url}${p}`, {
-      method,
-      headers: { "X-Auth-Token": TOKEN, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const settled = async (id: string): Promise<Record<string, unknown>> => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const c = await call("GET", `/containers/v1/regions/fr-par/containers/${id}`);
-      if (c.status === "ready" || c.status === "error" || Date.now() > deadline) return c;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const call = sandboxCall(() => sandbox?.url, TOKEN);
+  const settled = (id: string) => settledContainer(call, id);
 
   it("ends in error for -crash and -neverready, ready but answering 500 for -fail500", async () => {
     await call("POST", "/registry/v1/regions/fr-par/namespaces", { name: "evalap-fail", project_id: PROJECT });
