@@ -150,6 +150,10 @@ function looksLikeIdentifier(token: string): boolean {
 function looksHighEntropy(token: string): boolean {
   if (UUID.test(token)) return false; // identifiers; secret UUIDs are caught by scw-secret-key
   if (looksLikeIdentifier(token)) return false;
+  // Base64 of readable text (a mock's {"user":"evalap_a","password":"mock"}) is judged by what it
+  // encodes: random bytes do not decode to printable text, and a secret inside the text still shows.
+  const text = readableBase64(token);
+  if (text !== null) return [...text.matchAll(/[A-Za-z0-9+/=_-]{20,}/g)].some((m) => looksHighEntropy(m[0]));
   if (/^[a-f0-9]{32,}$/i.test(token)) return shannonEntropy(token) >= HEX_ENTROPY_THRESHOLD;
   if (token.length < 24) return false;
   // Random keys and base64 of random bytes mix lower case, upper case and digits; identifiers,
@@ -157,6 +161,13 @@ function looksHighEntropy(token: string): boolean {
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(token)).length;
   if (classes < 3) return false;
   return shannonEntropy(token) >= ENTROPY_THRESHOLD;
+}
+
+/** The text a base64 token encodes, when it is padded base64 of printable ASCII; null otherwise. */
+function readableBase64(token: string): string | null {
+  if (token.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return null;
+  const text = Buffer.from(token, "base64").toString("latin1");
+  return /^[\x20-\x7e]+$/.test(text) ? text : null;
 }
 
 // Contexts where long hex or base64 strings are expected and not secret.

@@ -237,22 +237,22 @@ describe("provider gate: infra/ applied by the real provider on the sandbox", ()
       ),
     );
 
-    // The shells exist, but OPENAI_API_KEY (in staging's default app_secret_names) has no version yet.
+    // The shells exist, but USER_API_KEYS (in the sandbox's app_secret_names, TF_VAR_app_secret_names) has no version yet.
     await seedAppSecrets({ sb, root: dir, environment: "staging", args: images(sb), only: ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN"] });
     const missing = await tofu("apply", "-auto-approve", ...images(sb));
     expect(missing.exitCode, missing.output).toBe(1);
     const message = missing.output.replace(/[│╷╵]/g, " ").replace(/\s+/g, " ");
-    expect(message).toContain('data.scaleway_secret_version.app["OPENAI_API_KEY"]');
+    expect(message).toContain('data.scaleway_secret_version.app["USER_API_KEYS"]');
     expect(message).toMatch(/secret_version .* is not found/);
     expect(live(await sb.counts())["container.containers"] ?? 0).toBe(0);
 
-    const first = await seedAppSecrets({ sb, root: dir, environment: "staging", args: images(sb), only: ["OPENAI_API_KEY"] });
+    const first = await seedAppSecrets({ sb, root: dir, environment: "staging", args: images(sb), only: ["USER_API_KEYS"] });
     expectOk(await tofu("apply", "-auto-approve", ...images(sb)));
     const before = await revisions();
     expect(before).toMatchObject({
       ADMIN_TOKEN: 1,
       EVALAP_FRONTEND_TOKEN: 1,
-      OPENAI_API_KEY: first.OPENAI_API_KEY?.revision,
+      USER_API_KEYS: first.USER_API_KEYS?.revision,
       POSTGRES_URL: 1,
       DB_APP_CREDENTIALS: 1,
     });

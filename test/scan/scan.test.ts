@@ -172,6 +172,17 @@ describe("scan rules", () => {
     );
   });
 
+  it("judges base64 of readable text by what it encodes: a mock's JSON passes, a token inside it does not", () => {
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+    const mock = b64('{"user":"evalap_a","password":"mock"}');
+    expect(findings("infra/modules/x/tests/x.tftest.hcl", `      data = "${mock}"`)).toEqual([]);
+    const hidden = b64(`{"user":"evalap_a","password":"${PLANTED_TOKEN}"}`);
+    expect(findings("infra/modules/x/tests/x.tftest.hcl", `      data = "${hidden}"`)).toEqual(["high-entropy-string"]);
+    // Bytes that are not text (a random key) are judged as base64: still flagged.
+    const binary = Buffer.from([1, 255, 7, 200, ...Buffer.from(PLANTED_TOKEN)]).toString("base64");
+    expect(findings("templates/app.env", `BLOB=${binary}`)).toEqual(["high-entropy-string"]);
+  });
+
   it("keeps IAM and projects in infra/bootstrap", () => {
     expect(findings("infra/modules/secret-manager/main.tf", 'resource "scaleway_iam_policy" "reader" {\n}\n')).toEqual([
       "iam-outside-bootstrap",
