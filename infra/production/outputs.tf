@@ -60,3 +60,9 @@ output "network" {
   description = "VPC and private network IDs."
   value       = module.platform.network
 }
+
+output "migration_runner" {
+  description = "The migration runner while evalap-infra migrate runs one (null otherwise); holds its container token."
+  sensitive   = true
+  value       = module.platform.migration_runner
+}
