@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { imageSource, materializeImage } from "./image.js";
 
 /** What a deployed container runs as: the stand-in program with the container's environment. */
 export interface InstanceSpec {
@@ -17,6 +18,9 @@ export interface InstanceSpec {
   healthPath: string;
   env: Record<string, string>;
   secretKeys: string[];
+  /** The container's command and args: EvalAP's supervisord (or none) runs the stand-in, a python3 command runs for real. */
+  command: string[];
+  args: string[];
   /** After this long without an answer on healthPath, the deploy is failed. */
   startupBudgetMs: number;
 }
@@ -52,6 +56,14 @@ export function standinPath(): string {
   throw new Error("the EvalAP stand-in (dist/standin/main.js) is not built: run `npm run build` (or set EVALAP_SANDBOX_STANDIN)");
 }
 
+function safeStandinPath(): string | undefined {
+  try {
+    return standinPath();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The stand-in processes, one per deployed container. A deploy's outcome (ready: the health path
  * answers; error: the process exited, or nothing answered within the startup budget) is reported
@@ -62,6 +74,8 @@ export class ContainerRuntime {
 
   constructor(
     private readonly logDir: string,
+    /** Where the images' files are laid out (image.ts), one folder per tag. */
+    private readonly dataDir: string,
     private readonly report: (containerId: string, outcome: Outcome) => void,
   ) {}
 
@@ -74,17 +88,13 @@ export class ContainerRuntime {
     await this.stop(spec.containerId);
     await mkdir(this.logDir, { recursive: true });
     const logFile = await open(path.join(this.logDir, `${spec.containerId}.log`), "a", 0o600);
-    const child = spawn(process.execPath, [standinPath()], {
-      env: {
-        ...spec.env,
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        PORT: String(spec.port),
-        EVALAP_STANDIN_LISTEN_PORT: String(spec.listenPort),
-        EVALAP_STANDIN_IMAGE: spec.image,
-        EVALAP_STANDIN_SECRET_KEYS: spec.secretKeys.join(","),
-      },
-      stdio: ["ignore", logFile.fd, logFile.fd],
-    });
+    let child: ChildProcess;
+    try {
+      child = await this.spawnFor(spec, logFile.fd);
+    } catch (err) {
+      await logFile.close();
+      throw err;
+    }
     let markDone = () => undefined as void;
     const done = new Promise<void>((resolve) => (markDone = resolve));
     const instance: Instance = {
@@ -106,6 +116,47 @@ export class ContainerRuntime {
       });
     });
     void this.probe(instance);
+  }
+
+  /**
+   * EvalAP's supervisord (or no command: the image's default) is the stand-in program. Any other
+   * command runs for real in the image's files (image.ts), as the container would run it: only
+   * `python3 …` (the migration runner), with Debian's /usr/bin/python3 (python3-alembic and
+   * python3-psycopg2, installed by scripts/system-deps.sh), never a python of the PATH. PORT is
+   * where it must listen (Scaleway sets the container's port; here the endpoint's port, the same
+   * thing seen from outside), on 127.0.0.1 (RUNNER_BIND_ADDRESS).
+   */
+  private async spawnFor(spec: InstanceSpec, fd: number): Promise<ChildProcess> {
+    const program = spec.command[0];
+    if (program === undefined || path.basename(program) === "supervisord") {
+      return spawn(process.execPath, [standinPath()], {
+        env: {
+          ...spec.env,
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          PORT: String(spec.port),
+          EVALAP_STANDIN_LISTEN_PORT: String(spec.listenPort),
+          EVALAP_STANDIN_IMAGE: spec.image,
+          EVALAP_STANDIN_SECRET_KEYS: spec.secretKeys.join(","),
+        },
+        stdio: ["ignore", fd, fd],
+      });
+    }
+    if (program !== "python3" && program !== "/usr/bin/python3") {
+      throw new Error(`the sandbox's image runs EvalAP's supervisord or a python3 command, not ${program}`);
+    }
+    const cwd = await materializeImage(this.dataDir, spec.image, imageSource(safeStandinPath()));
+    return spawn(process.env.EVALAP_SANDBOX_PYTHON ?? "/usr/bin/python3", [...spec.command.slice(1), ...spec.args], {
+      cwd,
+      env: {
+        ...spec.env,
+        PATH: "/usr/bin:/bin",
+        PORT: String(spec.listenPort),
+        RUNNER_BIND_ADDRESS: "127.0.0.1",
+        PYTHONDONTWRITEBYTECODE: "1",
+        PYTHONUNBUFFERED: "1",
+      },
+      stdio: ["ignore", fd, fd],
+    });
   }
 
   private settle(instance: Instance, outcome: Outcome): void {
