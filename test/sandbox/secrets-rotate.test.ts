@@ -331,6 +331,26 @@ describe("secrets set and rotate on the sandbox", () => {
     expect((await versions("USER_API_KEYS")).filter((v) => v.status === "enabled").map((v) => v.revision)).toEqual([latest + 1]);
   }, 600_000);
 
+  it("a value the app cannot start with: the rotation is undone, the previous version runs again (exit 7)", async () => {
+    const before = (await versions("USER_API_KEYS")).filter((v) => v.status === "enabled").map((v) => v.revision);
+    const previous = await value("USER_API_KEYS", "latest_enabled");
+    // EvalAP's config.py json.loads USER_API_KEYS at import: a value that is not JSON stops the app before it listens.
+    const broken = `not-json-${Date.now()}`;
+    values.add(broken);
+    const r = await run(["secrets", "set", "sandbox", "USER_API_KEYS", "--deploy", "--grace", "0s", "--json"], broken);
+    expect(r.exitCode, r.output).toBe(7);
+    expect(r.result.error?.code).toBe("rotation_undone");
+    expect(r.result.error?.message).toMatch(/undone, the containers run USER_API_KEYS revision \d+ again/);
+    const after = await versions("USER_API_KEYS");
+    expect(after.filter((v) => v.status === "enabled").map((v) => v.revision)).toEqual(before);
+    expect(after.at(-1)?.status).toBe("disabled");
+    const seen = await proof(await value("ADMIN_TOKEN", "latest_enabled"));
+    expect(seen.body?.secrets.USER_API_KEYS).toBe(sha(previous));
+    const ops = await auditOps();
+    expect(ops).toContain("secrets.rotate.undoing");
+    expect(ops).toContain("secrets.rotate.undone");
+  }, 600_000);
+
   it("no secret value in any output, event, audit entry, ledger or rotation record, or file the CLI keeps", async () => {
     expect(values.size).toBeGreaterThan(5);
     const store = createObjectStore({

@@ -11,7 +11,8 @@
 // EVALAP_STANDIN_IMAGE (the image reference: its tag selects a misbehaviour, see behaviour.ts),
 // EVALAP_STANDIN_SECRET_KEYS (names of the secret variables, comma-separated: /_standin/proof
 // answers their SHA-256, never their values) and EVALAP_STANDIN_DB_WAIT_MS (how long to retry the
-// database, 10 s by default). Secret values are never printed.
+// database, 10 s by default). Secret values are never printed. GET /_standin/db opens a new database
+// connection per request (rotation tests: which role answers, and does its password still work).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import pg from "pg";
@@ -31,6 +32,10 @@ if (behaviour.crash) die("the image tag asks for a crash at start (-crash)", 3);
 const ENV = env.ENV ?? "dev";
 if (!["unittest", "dev", "prod"].includes(ENV)) die(`AssertionError: Unknown ENV: ${ENV} (must be unittest, dev or prod)`);
 if (ENV === "prod" && !env.POSTGRES_URL) die("POSTGRES_URL is required when ENV=prod");
+// evalap/api/config.py: USER_TOKENS = json.loads(os.getenv("USER_API_KEYS", "null")), then
+// {v: k for k, v in USER_TOKENS.items()} when truthy: a value that is not JSON, or a truthy
+// non-object, stops the app at import, before it listens.
+checkUserApiKeys(env.USER_API_KEYS);
 const adminToken = env.ADMIN_TOKEN ?? "";
 if (adminToken === "") die("ADMIN_TOKEN is required (the admin endpoints check it against x-evalap-admin)");
 const declaredPort = Number(env.PORT ?? "8000");
@@ -78,6 +83,41 @@ function send(res: ServerResponse, status: number, body: string, type = "applica
   res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body) }).end(body);
 }
 
+/**
+ * GET /_standin/db: a NEW connection per request with the URL given at start (as a request of the real
+ * app opening a session would), `select current_user`, closed again. It shows which credentials this
+ * revision runs with and whether they still work. No admin token: it answers only the role's name.
+ */
+async function dbCheck(res: ServerResponse): Promise<void> {
+  if (!env.POSTGRES_URL) return send(res, 503, JSON.stringify({ detail: "no database: POSTGRES_URL is not set" }));
+  const url = databaseUri(env.POSTGRES_URL, dbName);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on("error", () => undefined); // a connection lost after the answer is no one's concern
+  try {
+    await client.connect();
+    const r = await client.query<{ user: string }>("select current_user as user");
+    send(res, 200, JSON.stringify({ user: r.rows[0]?.user ?? null }));
+  } catch (err) {
+    send(res, 503, JSON.stringify({ detail: redact(err instanceof Error ? err.message : String(err), url) }));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** An error message without the database URL or its password (pg's messages normally hold neither). */
+function redact(message: string, url: string): string {
+  let out = message.split(url).join("<database url>");
+  const password = (() => {
+    try {
+      return decodeURIComponent(new URL(url).password);
+    } catch {
+      return "";
+    }
+  })();
+  if (password) out = out.split(password).join("<password>");
+  return out;
+}
+
 const OPENAPI = JSON.stringify({ openapi: "3.1.0", info: { title: "EvalAP (sandbox stand-in)", version: "0.0.0" }, paths: {} });
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -88,6 +128,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const database = { user: dbIdentity?.user ?? null, name: dbIdentity?.database ?? dbName, connected: dbIdentity !== null };
     return send(res, 200, JSON.stringify({ env: ENV, image: env.EVALAP_STANDIN_IMAGE ?? "", port: declaredPort, database, secrets }));
   }
+  if (path === "/_standin/db") return dbCheck(res);
   if (behaviour.slowMs > 0) await new Promise((r) => setTimeout(r, behaviour.slowMs));
   if (behaviour.fail500) return send(res, 500, JSON.stringify({ detail: "Internal Server Error" }));
   if (streamlit) {
@@ -128,3 +169,15 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => die(err instanceof Error ? err.message : String(err)));
+
+function checkUserApiKeys(raw: string | undefined): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw ?? "null");
+  } catch {
+    die("json.decoder.JSONDecodeError: USER_API_KEYS is not valid JSON");
+  }
+  const truthy = Array.isArray(parsed) ? parsed.length > 0 : parsed !== null && parsed !== false && parsed !== 0 && parsed !== "";
+  if (truthy && (typeof parsed !== "object" || Array.isArray(parsed)))
+    die("AttributeError: USER_API_KEYS is not a JSON object ('.items()')");
+}

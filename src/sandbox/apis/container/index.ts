@@ -87,8 +87,9 @@ interface StoredContainer {
   _phase: "creating" | "updating";
   _outcome?: Outcome;
   _listen_port: number;
-  /** The stand-in's process id, to stop one a sandbox killed without its stop hooks left behind. */
+  /** The stand-ins' process ids (older states: `_pid`), to stop those a sandbox killed without its stop hooks left behind. */
   _pid?: number;
+  _pids?: number[];
   _deleted_at?: string;
 }
 
@@ -315,8 +316,8 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
 
   /** Starts a deploy: the image must be in the sandbox registry, then the stand-in runs it. */
   const deploy = async (c: StoredContainer): Promise<StoredContainer> => {
-    const rt = runtimeOf(ctx);
-    await rt.stop(c.id);
+    // The revision serving keeps serving through a redeploy, also one that fails (runtime.ts).
+    runtimeOf(ctx).cancelPending(c.id);
     if (!resolveImage(ctx, c.image)) {
       const ref = parseImageRef(c.image);
       const where = ref
@@ -678,7 +679,7 @@ async function startInstance(ctx: SandboxContext, c: StoredContainer): Promise<v
   });
   const all = ctx.store.collection<StoredContainer>(CONTAINERS);
   const latest = all.get(c.id);
-  if (latest) all.put(c.id, { ...latest, _pid: runtimeOf(ctx).pid(c.id) });
+  if (latest) all.put(c.id, { ...latest, _pid: undefined, _pids: runtimeOf(ctx).pids(c.id) });
 }
 
 /** A stand-in left running by a sandbox that was killed (its stop hooks never ran) is stopped, freeing its port. */
@@ -717,7 +718,8 @@ export async function resumeContainers(ctx: SandboxContext): Promise<void> {
   let changed = false;
   for (const c of all.all()) {
     if (c._deleted_at) continue;
-    const killed = await stopLeftover(c._pid);
+    let killed = false;
+    for (const pid of [...(c._pids ?? []), ...(c._pid ? [c._pid] : [])]) killed = (await stopLeftover(pid)) || killed;
     const o = c._outcome;
     if (o && o.generation === c._generation && o.status === "error") continue;
     if (!resolveImage(ctx, c.image)) continue;
