@@ -1,6 +1,7 @@
 # Production settings. No secrets here: images come from the CLI (-var, the same references that
-# passed staging), the state passphrase and the application secrets from the environment
-# (TF_VAR_state_passphrase, TF_VAR_app_secrets).
+# passed staging), the state passphrase from the environment (TF_VAR_state_passphrase), the
+# application secrets' values from Secret Manager (`evalap-infra secrets set production NAME`;
+# app_secret_names lists which).
 #
 # Set by the operator of this deployment, here, after infra/bootstrap (no default, no placeholder: a
 # plan without them stops and names them):

@@ -1,9 +1,10 @@
 # Inputs of the production root. Names are the interface of the CLI (-var images), of operators
-# (TF_VAR_state_passphrase, TF_VAR_app_secrets) and of terraform.tfvars: do not rename them.
+# (TF_VAR_state_passphrase) and of terraform.tfvars: do not rename them.
 # Here: the production defaults and the production-specific validations. The validations that
-# hold for every environment (images, app_secrets keys, memory >= 2 GiB, 0 <= min_scale <=
+# hold for every environment (images, app_secret_names, memory >= 2 GiB, 0 <= min_scale <=
 # max_scale, log_level, retention ranges...) are in ../modules/evalap-platform/variables.tf.
-# Production only (enforced below): USER_API_KEYS set, a fixed pool of min_scale = max_scale >= 2
+# Production only (enforced below): USER_API_KEYS among the secrets (the CLI checks its value is
+# not empty), a fixed pool of min_scale = max_scale >= 2
 # (the API; the UI runs one replica), HA, not db-dev-*, encrypted at rest, 30 to 365 days of
 # backups, no public database endpoint, a peak connection budget.
 
@@ -27,22 +28,23 @@ variable "state_passphrase" {
   }
 }
 
-variable "app_secrets" {
-  type        = map(string)
-  description = "EvalAP secrets keyed by environment variable name (ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, USER_API_KEYS, HF_TOKEN, OPENAI_API_KEY...). Set TF_VAR_app_secrets (JSON) from CI secrets; stored in Secret Manager and injected as secret environment variables."
-  sensitive   = true
-
-  # Without USER_API_KEYS EvalAP accepts any bearer token: a public production API would let anyone
-  # run evaluations on the LLM keys. Only the check's result is revealed, never a value.
-  validation {
-    condition     = nonsensitive(length(trimspace(lookup(var.app_secrets, "USER_API_KEYS", ""))) > 0)
-    error_message = "Production needs app_secrets.USER_API_KEYS (non-empty): without it EvalAP's API accepts any bearer token."
-  }
-}
-
 # ---------------------------------------------------------------------------------------------
 # Environment settings (terraform.tfvars)
 # ---------------------------------------------------------------------------------------------
+
+variable "app_secret_names" {
+  type        = set(string)
+  description = "Environment variables EvalAP reads from Secret Manager. Names only: the values are Secret Manager's (`evalap-infra secrets set production NAME` writes them), and each needs an enabled version before the first full apply. Validated by the platform module (names EvalAP reads, ADMIN_TOKEN and EVALAP_FRONTEND_TOKEN required)."
+  default     = ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "USER_API_KEYS"]
+
+  # Without USER_API_KEYS EvalAP accepts any bearer token: a public production API would let anyone
+  # run evaluations on the LLM keys. The name is checked here; that its value is not empty is the
+  # CLI's check (`secrets set`, deploy preflight), since OpenTofu no longer sees values.
+  validation {
+    condition     = contains(var.app_secret_names, "USER_API_KEYS")
+    error_message = "Production needs USER_API_KEYS in app_secret_names: without it EvalAP's API accepts any bearer token. Add it and set its value with `evalap-infra secrets set production USER_API_KEYS`."
+  }
+}
 
 variable "project_id" {
   type        = string
@@ -176,7 +178,6 @@ variable "log_level" {
   description = "EvalAP LOG_LEVEL."
   default     = "INFO"
 }
-
 
 variable "protect_secrets" {
   type        = bool

@@ -10,7 +10,7 @@ module "platform" {
   project_name         = var.project_name
   registry_project_id  = var.registry_project_id
   images               = var.images
-  app_secrets          = var.app_secrets
+  app_secret_names     = var.app_secret_names
   state_bucket         = var.state_bucket
   registry_namespace   = var.registry_namespace
   private_subnet       = var.private_subnet

@@ -22,7 +22,7 @@ output "database" {
 }
 
 output "secret_ids" {
-  description = "Secret Manager IDs keyed by environment variable name: the app secrets, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD."
+  description = "Secret Manager IDs keyed by environment variable name: the app secrets, POSTGRES_URL, DB_APP_CREDENTIALS, DB_ADMIN_PASSWORD."
   value       = module.platform.secret_ids
 }
 
@@ -32,7 +32,7 @@ output "secret_path" {
 }
 
 output "secret_revisions" {
-  description = "Secret Manager revision the containers' secret environment was built from, keyed by environment variable name."
+  description = "Secret Manager revision the containers' secret environment was built from, keyed by environment variable name: the app secrets, POSTGRES_URL and DB_APP_CREDENTIALS."
   value       = module.platform.secret_revisions
 }
 

@@ -1,7 +1,7 @@
 # Inputs of the staging root. Names are the interface of the CLI (-var images), of operators
-# (TF_VAR_state_passphrase, TF_VAR_app_secrets) and of terraform.tfvars: do not rename them.
+# (TF_VAR_state_passphrase) and of terraform.tfvars: do not rename them.
 # Here: the staging defaults and the staging-specific validations. The validations that
-# hold for every environment (images, app_secrets keys, memory >= 2 GiB, 0 <= min_scale <=
+# hold for every environment (images, app_secret_names, memory >= 2 GiB, 0 <= min_scale <=
 # max_scale, log_level, retention ranges...) are in ../modules/evalap-platform/variables.tf.
 # Staging only: scale to zero allowed (min_scale = 0), no HA, 1 to 14 days of backups.
 
@@ -25,15 +25,15 @@ variable "state_passphrase" {
   }
 }
 
-variable "app_secrets" {
-  type        = map(string)
-  description = "EvalAP secrets keyed by environment variable name (ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, USER_API_KEYS, HF_TOKEN, OPENAI_API_KEY...). Set TF_VAR_app_secrets (JSON) from CI secrets; stored in Secret Manager and injected as secret environment variables."
-  sensitive   = true
-}
-
 # ---------------------------------------------------------------------------------------------
 # Environment settings (terraform.tfvars)
 # ---------------------------------------------------------------------------------------------
+
+variable "app_secret_names" {
+  type        = set(string)
+  description = "Environment variables EvalAP reads from Secret Manager. Names only: the values are Secret Manager's (`evalap-infra secrets set staging NAME` writes them), and each needs an enabled version before the first full apply. Validated by the platform module (names EvalAP reads, ADMIN_TOKEN and EVALAP_FRONTEND_TOKEN required)."
+  default     = ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]
+}
 
 variable "project_id" {
   type        = string
@@ -130,7 +130,6 @@ variable "log_level" {
   description = "EvalAP LOG_LEVEL."
   default     = "INFO"
 }
-
 
 variable "protect_secrets" {
   type        = bool

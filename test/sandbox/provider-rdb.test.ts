@@ -10,7 +10,8 @@ import { providerHarness } from "./provider-harness.js";
 /**
  * infra/modules/managed-postgresql applied by the real tofu and the real Scaleway provider 2.81.0 on
  * the sandbox: the instance is a real PostgreSQL server, and the POSTGRES_URL the module builds (and
- * stores in Secret Manager) connects to it with the application user's generated password.
+ * stores in Secret Manager) connects to it with the credentials of db-app-credentials' latest enabled
+ * version: the first one OpenTofu writes (user _a), then the ones a rotation writes (the other user).
  */
 describe("the real provider applies infra's managed-postgresql module on the sandbox", () => {
   const h = providerHarness({ prefix: "evalap-sandbox-rdb-", readyDelayMs: 300 });
@@ -66,9 +67,27 @@ describe("the real provider applies infra's managed-postgresql module on the san
       public_endpoint: true,
       acl_cidrs: ["10.20.0.0/16"],
     });
-    expect(await counts()).toMatchObject({ "rdb.instances": 1, "rdb.users": 2, "rdb.databases": 1, "rdb.privileges": 1 });
+    // The admin and the two application users that take turns, each with the same privilege.
+    expect(await counts()).toMatchObject({ "rdb.instances": 1, "rdb.users": 3, "rdb.databases": 1, "rdb.privileges": 2 });
+    expect(out.app_user_names).toEqual(["evalap_a", "evalap_b"]);
+    const instance = String(out.instance_id).split("/").pop() ?? "";
+    const users = (await (await h.fetch(`/rdb/v1/regions/fr-par/instances/${instance}/users`)).json()) as {
+      users: { name: string; is_admin: boolean }[];
+    };
+    expect(users.users.filter((u) => !u.is_admin).map((u) => u.name)).toEqual(["evalap_a", "evalap_b"]);
+    const privileges = (await (await h.fetch(`/rdb/v1/regions/fr-par/instances/${instance}/privileges?database_name=evalap`)).json()) as {
+      privileges: { user_name: string; permission: string }[];
+    };
+    expect(
+      Object.fromEntries(privileges.privileges.filter((p) => p.user_name.startsWith("evalap_")).map((p) => [p.user_name, p.permission])),
+    ).toEqual({
+      evalap_a: "all",
+      evalap_b: "all",
+    });
 
-    // The app user (permission "all") runs migrations and writes, through the module's POSTGRES_URL.
+    // The first credentials are user _a's: the app user (permission "all") runs migrations and
+    // writes, through the module's POSTGRES_URL.
+    expect(await asApp(["SELECT current_user AS u"])).toEqual([{ u: "evalap_a" }]);
     await asApp(["CREATE TABLE evaluations (id serial PRIMARY KEY, name text)", "INSERT INTO evaluations (name) VALUES ('sandbox')"]);
     await noDrift();
 
@@ -79,12 +98,6 @@ describe("the real provider applies infra's managed-postgresql module on the san
     await noDrift();
     expect(await asApp(["SELECT name FROM evaluations"])).toEqual([{ name: "sandbox" }]);
 
-    // Password rotation: new passwords for both users; the new POSTGRES_URL connects, with the data.
-    const rotate = await tofu("apply", "-auto-approve", "-input=false", "-var", "password_rotation=2");
-    expect(rotate.exitCode, rotate.output).toBe(0);
-    expect(await asApp(["SELECT count(*)::int AS n FROM evaluations"])).toEqual([{ n: 1 }]);
-    await noDrift("-var", "password_rotation=2");
-
     // Alembic's kind of DDL, as the app user: its version table, a foreign key, an index, an enum.
     // The app user owns what it creates, so the privilege read back stays "all": no drift.
     await asApp([
@@ -94,14 +107,12 @@ describe("the real provider applies infra's managed-postgresql module on the san
       "CREATE TABLE runs (id serial PRIMARY KEY, evaluation_id int REFERENCES evaluations (id), status run_status)",
       "CREATE INDEX runs_evaluation ON runs (evaluation_id)",
     ]);
-    await noDrift("-var", "password_rotation=2");
+    await noDrift();
 
     // Engine settings as evalap-platform sets them: all six a PostgreSQL instance reports (here a
     // db-dev-s's defaults but max_connections), read back without drift. max_connections alone
     // plans the five others away on every run (the module refuses such a map).
     const settings = [
-      "-var",
-      "password_rotation=2",
       "-var",
       'settings={max_connections="200",effective_cache_size="1300",maintenance_work_mem="150",work_mem="4",max_parallel_workers="0",max_parallel_workers_per_gather="0"}',
     ];
@@ -109,9 +120,39 @@ describe("the real provider applies infra's managed-postgresql module on the san
     expect(tuned.exitCode, tuned.output).toBe(0);
     expect(((await outputs()) as { instance: { max_connections: string } }).instance.max_connections).toBe("200");
     await noDrift(...settings);
-    const partial = await tofu("plan", "-input=false", "-var", "password_rotation=2", "-var", 'settings={max_connections="250"}');
+    const partial = await tofu("plan", "-input=false", "-var", 'settings={max_connections="250"}');
     expect(partial.exitCode).toBe(1);
     expect(partial.output.replace(/\s+/g, " ")).toContain("settings must be empty or set all six settings");
+
+    // A rotation as the CLI does it, once the schema exists: a new password for the idle user _b
+    // through the RDB API, then a new credentials version naming it. The next apply derives
+    // POSTGRES_URL from it (user _b), the user's password is not put back (ignore_changes), and the
+    // plan after is empty.
+    const credentialsId =
+      String((out.secret_ids as Record<string, string>)["db-app-credentials"])
+        .split("/")
+        .pop() ?? "";
+    const rotated = `Rot9_${instance.replace(/-/g, "").toUpperCase()}.b`;
+    const setPassword = await h.fetch(`/rdb/v1/regions/fr-par/instances/${instance}/users/evalap_b`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ password: rotated }),
+    });
+    expect(setPassword.status, await setPassword.text()).toBe(200);
+    const version = await h.fetch(`/secret-manager/v1beta1/regions/fr-par/secrets/${credentialsId}/versions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ data: Buffer.from(JSON.stringify({ user: "evalap_b", password: rotated })).toString("base64") }),
+    });
+    expect(version.status, await version.text()).toBe(200);
+    const rotate = await tofu("apply", "-auto-approve", "-input=false", ...settings);
+    expect(rotate.exitCode, rotate.output).toBe(0);
+    // Only POSTGRES_URL's version is replaced: no user update (the rotated password stays).
+    expect(rotate.output).toContain("Apply complete! Resources: 1 added, 0 changed, 1 destroyed.");
+    expect(rotate.output).not.toMatch(/scaleway_rdb_user\.app\["[ab]"\] will be updated/);
+    expect((await outputs()).secret_revisions).toMatchObject({ "db-app-credentials": "2" });
+    expect(await asApp(["SELECT current_user AS u"])).toEqual([{ u: "evalap_b" }]);
+    await noDrift(...settings);
 
     // prevent_destroy (production's prevent_database_destroy): OpenTofu itself refuses any plan that
     // deletes or replaces the instance or its database, before the CLI's guard sees it.
@@ -119,14 +160,14 @@ describe("the real provider applies infra's managed-postgresql module on the san
       ["plan", "-destroy"],
       ["plan", "-replace=module.db.scaleway_rdb_instance.this"],
     ]) {
-      const refused = await tofu(...plan, "-input=false", "-var", "password_rotation=2", "-var", "prevent_destroy=true");
+      const refused = await tofu(...plan, "-input=false", "-var", "prevent_destroy=true");
       expect(refused.exitCode, refused.output).toBe(1);
       expect(refused.output.replace(/\s+/g, " ")).toMatch(
         /Resource instance module\.db\.scaleway_rdb_(instance\.this|database\.app) has prevent_destroy set/,
       );
     }
 
-    const destroy = await tofu("destroy", "-auto-approve", "-input=false", "-var", "password_rotation=2");
+    const destroy = await tofu("destroy", "-auto-approve", "-input=false");
     expect(destroy.exitCode, destroy.output).toBe(0);
     const left = await counts();
     for (const c of ["rdb.instances", "rdb.users", "rdb.databases", "rdb.privileges", "secret.secrets"]) expect(left[c] ?? 0, c).toBe(0);

@@ -26,13 +26,12 @@ function envAt(rootDir: string, extra: Partial<ResolvedEnvironment> = {}): Resol
 const names = (missing: Awaited<ReturnType<typeof missingInputs>>) => missing.map((m) => m.names.join(","));
 
 describe("preflight: what a root needs before tofu runs", () => {
-  it("the repository's staging root: its five unset variables, the backend's and the provider's credentials", async () => {
+  it("the repository's staging root: its four unset variables, the backend's and the provider's credentials", async () => {
     const env = envAt(path.join(REPO, "infra", "staging"));
     const missing = await missingInputs(env, {}, NONE);
     expect(names(missing)).toEqual([
       "images",
       "state_passphrase",
-      "app_secrets",
       "project_id",
       "alert_contact_emails",
       "AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY",
@@ -43,7 +42,6 @@ describe("preflight: what a root needs before tofu runs", () => {
     const given: NodeJS.ProcessEnv = {
       ...NONE,
       TF_VAR_state_passphrase: "x",
-      TF_VAR_app_secrets: "{}",
       AWS_ACCESS_KEY_ID: "a",
       AWS_SECRET_ACCESS_KEY: "b",
       SCW_ACCESS_KEY: "c",

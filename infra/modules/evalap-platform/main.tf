@@ -18,7 +18,7 @@ locals {
   name        = "evalap-${local.environment}"
   secret_path = "/evalap/${local.environment}"
 
-  app_secret_names = toset(nonsensitive(keys(var.app_secrets)))
+  app_secret_names = var.app_secret_names
 
   supervisord = ["supervisord", "-c", "/app/supervisord.conf"]
 
@@ -272,20 +272,23 @@ module "secrets" {
   path        = local.secret_path
   project_id  = data.scaleway_account_project.current.project_id
   secrets     = { for k in local.app_secret_names : k => { protected = var.protect_secrets } }
-  values      = var.app_secrets
   tags        = ["evalap", local.environment]
   # Readers (CI, the CLI) are IAM applications of infra/bootstrap, scoped to this environment's project:
   # an apply here needs no IAM rights.
 }
 
-# Application secrets go Secret Manager -> secret environment variables. Reading the revision the
-# secret-manager module just wrote makes the read wait for it, and a new revision (rotation)
-# changes the container's secret environment, which redeploys it.
+# Application secrets go Secret Manager -> secret environment variables. Secret Manager is their
+# source of truth: the CLI (`secrets set`, `secrets rotate`) writes their versions and this reads the
+# latest enabled one ("latest_enabled", a revision the API accepts: scaleway-sdk-go
+# api/secret/v1beta1/secret_sdk.go AccessSecretVersionRequest.Revision; the provider passes it
+# through: internal/services/secret/version_data_source.go). A new enabled version changes the
+# containers' secret environment at the next plan, which redeploys them: that is how a rotation
+# deploys. A secret without an enabled version fails the plan here (the CLI's preflight names it).
 data "scaleway_secret_version" "app" {
   for_each = local.app_secret_names
 
   secret_id = module.secrets.secret_ids[each.key]
-  revision  = module.secrets.revisions[each.key]
+  revision  = "latest_enabled"
 }
 
 data "scaleway_secret_version" "postgres_url" {

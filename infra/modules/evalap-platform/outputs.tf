@@ -22,7 +22,7 @@ output "database" {
   value = {
     instance_id     = module.database.instance_id
     database_name   = module.database.database_name
-    app_user_name   = module.database.app_user_name
+    app_users       = module.database.app_user_names
     host            = module.database.endpoint.host
     port            = module.database.endpoint.port
     private         = module.database.endpoint.private
@@ -31,11 +31,11 @@ output "database" {
 }
 
 output "secret_ids" {
-  description = "Secret Manager IDs keyed by environment variable name: the app secrets, POSTGRES_URL, DB_APP_PASSWORD, DB_ADMIN_PASSWORD."
+  description = "Secret Manager IDs keyed by environment variable name: the app secrets, POSTGRES_URL, DB_APP_CREDENTIALS, DB_ADMIN_PASSWORD."
   value = merge(module.secrets.secret_ids, {
-    POSTGRES_URL      = module.database.secret_ids["postgres-url"]
-    DB_APP_PASSWORD   = module.database.secret_ids["db-app-password"]
-    DB_ADMIN_PASSWORD = module.database.secret_ids["db-admin-password"]
+    POSTGRES_URL       = module.database.secret_ids["postgres-url"]
+    DB_APP_CREDENTIALS = module.database.secret_ids["db-app-credentials"]
+    DB_ADMIN_PASSWORD  = module.database.secret_ids["db-admin-password"]
   })
 }
 
@@ -44,15 +44,19 @@ output "secret_path" {
   value       = local.secret_path
 }
 
-# The revision each secret environment variable of the containers was read from at the last apply
-# (the data sources' `revision`, which the provider always sets to the number it read:
-# internal/services/secret/helpers.go setVersionState). `secrets list` compares it with the latest
+# The revision each secret environment variable of the containers was read from at the last apply.
+# The app secrets are read at revision "latest_enabled", which the data source's `revision` keeps;
+# the number read is the last part of its id, "<region>/<secret id>/<revision>"
+# (internal/services/secret/version_data_source.go). `secrets list` compares it with the latest
 # enabled version to say whether the running containers use it. Revisions are not secret.
 output "secret_revisions" {
-  description = "Secret Manager revision the containers' secret environment was built from, keyed by environment variable name: the app secrets and POSTGRES_URL."
+  description = "Secret Manager revision the containers' secret environment was built from, keyed by environment variable name: the app secrets, POSTGRES_URL and DB_APP_CREDENTIALS (the credentials version POSTGRES_URL was derived from)."
   value = merge(
-    { for k, v in data.scaleway_secret_version.app : k => tonumber(v.revision) },
-    { POSTGRES_URL = tonumber(data.scaleway_secret_version.postgres_url.revision) },
+    { for k, v in data.scaleway_secret_version.app : k => tonumber(split("/", v.id)[2]) },
+    {
+      POSTGRES_URL       = tonumber(data.scaleway_secret_version.postgres_url.revision)
+      DB_APP_CREDENTIALS = tonumber(module.database.secret_revisions["db-app-credentials"])
+    },
   )
 }
 
@@ -100,7 +104,7 @@ output "internals" {
     secret_paths      = module.secrets.secret_paths
     secret_reads = {
       app = {
-        for k, v in data.scaleway_secret_version.app : k => { secret_id = v.secret_id, revision = v.revision }
+        for k, v in data.scaleway_secret_version.app : k => { secret_id = v.secret_id, revision = split("/", v.id)[2] }
       }
       postgres_url = {
         secret_id = data.scaleway_secret_version.postgres_url.secret_id

@@ -58,24 +58,23 @@ variable "images" {
   }
 }
 
-variable "app_secrets" {
-  type        = map(string)
-  description = "EvalAP secrets keyed by environment variable name (ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, USER_API_KEYS, HF_TOKEN, OPENAI_API_KEY...). Stored in Secret Manager and injected as secret environment variables."
-  sensitive   = true
+variable "app_secret_names" {
+  type        = set(string)
+  description = "Environment variables EvalAP reads from Secret Manager (ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, USER_API_KEYS, HF_TOKEN, OPENAI_API_KEY...). Names only: the values are Secret Manager's, written by `evalap-infra secrets set`; each needs an enabled version before the first full apply."
 
   validation {
-    condition     = alltrue([for k in ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN"] : contains(nonsensitive(keys(var.app_secrets)), k)])
-    error_message = "app_secrets must contain at least ADMIN_TOKEN and EVALAP_FRONTEND_TOKEN."
+    condition     = alltrue([for k in ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN"] : contains(var.app_secret_names, k)])
+    error_message = "app_secret_names must contain at least ADMIN_TOKEN and EVALAP_FRONTEND_TOKEN."
   }
 
   validation {
-    condition = alltrue([for k in nonsensitive(keys(var.app_secrets)) : contains([
+    condition = alltrue([for k in var.app_secret_names : contains([
       "ADMIN_TOKEN", "USER_API_KEYS", "EVALAP_FRONTEND_TOKEN", "HF_TOKEN",
       "OPENAI_API_KEY", "ALBERT_API_KEY", "ALBERT_API_KEY_STAGING", "ANTHROPIC_API_KEY",
       "MISTRAL_API_KEY", "SCALEWAY_API_KEY", "MFS_API_KEY_V2", "XAI_API_KEY", "CORTEX_API_KEY",
       "ELASTICSEARCH_PASSWORD",
     ], k)])
-    error_message = "app_secrets keys must be secret variables EvalAP reads (see infra/README.md); POSTGRES_URL is generated, not passed."
+    error_message = "app_secret_names must be secret variables EvalAP reads (see infra/README.md); POSTGRES_URL is generated, not passed."
   }
 }
 

@@ -1,35 +1,37 @@
-# Managed PostgreSQL for EvalAP: the instance, the application database, a non-admin application
-# user with a generated password, its privileges, an ACL when a public endpoint is asked for, and
-# the connection contract (POSTGRES_URL without the database name + DB_NAME) in Secret Manager.
+# Managed PostgreSQL for EvalAP: the instance, the application database, two non-admin application
+# users that take turns (<app_user_name>_a and _b, so a password rotation by the CLI switches to the
+# idle user before changing its password), their privileges, an ACL when a public endpoint is asked
+# for, and the connection contract (POSTGRES_URL without the database name + DB_NAME) in Secret Manager.
+#
+# The application credentials live in the secret <name>-db-app-credentials: OpenTofu writes its FIRST
+# version (user _a with its initial password); later versions are the CLI's, and POSTGRES_URL follows
+# the latest enabled one.
 
 locals {
   admin_password = sensitive(terraform_data.admin_password.output)
-  app_password   = sensitive(terraform_data.app_password.output)
 
-  private   = var.private_network_id != null
-  endpoint  = local.private ? scaleway_rdb_instance.this.private_network[0] : scaleway_rdb_instance.this.load_balancer[0]
-  host      = local.endpoint.ip
-  port      = local.endpoint.port
-  server    = "${local.host}:${local.port}"
-  auth_user = var.app_user_name
+  # The two application users, keyed by their suffix.
+  app_users = { for s in ["a", "b"] : s => "${var.app_user_name}_${s}" }
+
+  private  = var.private_network_id != null
+  endpoint = local.private ? scaleway_rdb_instance.this.private_network[0] : scaleway_rdb_instance.this.load_balancer[0]
+  host     = local.endpoint.ip
+  port     = local.endpoint.port
+  server   = "${local.host}:${local.port}"
+
+  # What the containers connect with: the latest enabled credentials version (the CLI's after a
+  # rotation, else the first one below).
+  app_credentials = jsondecode(base64decode(data.scaleway_secret_version.app_credentials.data))
 
   # EvalAP builds DATABASE_URI = POSTGRES_URL.rstrip('/') + '/' + DB_NAME, so no database here.
-  postgres_url = sensitive("postgresql+psycopg2://${local.auth_user}:${urlencode(local.app_password)}@${local.server}")
-
-  secret_values = {
-    "postgres-url"      = local.postgres_url
-    "db-app-password"   = local.app_password
-    "db-admin-password" = local.admin_password
-  }
+  postgres_url = sensitive("postgresql+psycopg2://${local.app_credentials.user}:${urlencode(local.app_credentials.password)}@${local.server}")
 }
 
 resource "terraform_data" "admin_password" {
   # Generated with OpenTofu built-ins only (no random provider, FR-013): two UUIDv4 (244 random
   # bits) framed so that the RDB password policy (lower, upper, digit, special) always holds.
-  # uuid() is unknown during plan and evaluated at apply; ignore_changes pins the result. The
-  # expression is repeated on purpose: a shared local would give both users the same value.
-  input            = sensitive("Ev9_${upper(replace(uuid(), "-", ""))}.${replace(uuid(), "-", "")}")
-  triggers_replace = [var.password_rotation]
+  # uuid() is unknown during plan and evaluated at apply; ignore_changes pins the result.
+  input = sensitive("Ev9_${upper(replace(uuid(), "-", ""))}.${replace(uuid(), "-", "")}")
 
   lifecycle {
     ignore_changes = [input]
@@ -37,12 +39,11 @@ resource "terraform_data" "admin_password" {
 }
 
 resource "terraform_data" "app_password" {
-  # Generated with OpenTofu built-ins only (no random provider, FR-013): two UUIDv4 (244 random
-  # bits) framed so that the RDB password policy (lower, upper, digit, special) always holds.
-  # uuid() is unknown during plan and evaluated at apply; ignore_changes pins the result. The
-  # expression is repeated on purpose: a shared local would give both users the same value.
-  input            = sensitive("Ev9_${upper(replace(uuid(), "-", ""))}.${replace(uuid(), "-", "")}")
-  triggers_replace = [var.password_rotation]
+  # The initial password of each application user, generated like the admin's; each for_each
+  # instance evaluates uuid() on its own, so the two users never share one.
+  for_each = local.app_users
+
+  input = sensitive("Ev9_${upper(replace(uuid(), "-", ""))}.${replace(uuid(), "-", "")}")
 
   lifecycle {
     ignore_changes = [input]
@@ -110,16 +111,28 @@ resource "scaleway_rdb_database" "app" {
 }
 
 resource "scaleway_rdb_user" "app" {
+  for_each = local.app_users
+
   instance_id = scaleway_rdb_instance.this.id
-  name        = var.app_user_name
-  password    = local.app_password
+  name        = each.value
+  password    = sensitive(terraform_data.app_password[each.key].output)
   is_admin    = false
   region      = var.region
+
+  lifecycle {
+    # The CLI rotates the passwords through the RDB API; an apply must never put the initial one
+    # back. The provider never reads the password back from the API (internal/services/rdb/user.go,
+    # ResourceUserRead sets name, is_admin and region only), so a rotated password shows no drift.
+    ignore_changes = [password]
+  }
 }
 
+# The same privilege for both users: either can serve the application while the other rotates.
 resource "scaleway_rdb_privilege" "app" {
+  for_each = scaleway_rdb_user.app
+
   instance_id   = scaleway_rdb_instance.this.id
-  user_name     = scaleway_rdb_user.app.name
+  user_name     = each.value.name
   database_name = scaleway_rdb_database.app.name
   permission    = var.app_permission
   region        = var.region
@@ -141,7 +154,7 @@ resource "scaleway_rdb_acl" "public" {
 }
 
 resource "scaleway_secret" "db" {
-  for_each = toset(keys(local.secret_values))
+  for_each = toset(["postgres-url", "db-app-credentials", "db-admin-password"])
 
   name        = "${var.name}-${each.key}"
   path        = var.secret_path
@@ -153,15 +166,62 @@ resource "scaleway_secret" "db" {
   tags        = var.tags
 }
 
-resource "scaleway_secret_version" "db" {
-  for_each = scaleway_secret.db
+# The FIRST credentials version only: user _a and its initial password. Later versions are written
+# by the CLI's rotation and are the truth, so a change of the initial value never writes a new one.
+resource "scaleway_secret_version" "app_credentials" {
+  secret_id   = scaleway_secret.db["db-app-credentials"].id
+  data        = sensitive(jsonencode({ user = local.app_users["a"], password = terraform_data.app_password["a"].output }))
+  description = "initial credentials, written by OpenTofu"
+  region      = var.region
 
-  secret_id   = each.value.id
-  data        = local.secret_values[each.key]
-  description = "password rotation ${var.password_rotation}"
+  lifecycle {
+    ignore_changes = [data, description]
+  }
+}
+
+# The credentials the application connects with: the latest enabled version ("latest_enabled" is a
+# revision the Secret Manager API accepts: scaleway-sdk-go api/secret/v1beta1/secret_sdk.go,
+# AccessSecretVersionRequest.Revision; the provider passes it through, version_data_source.go).
+data "scaleway_secret_version" "app_credentials" {
+  secret_id = scaleway_secret.db["db-app-credentials"].id
+  revision  = "latest_enabled"
+  region    = var.region
+
+  depends_on = [scaleway_secret_version.app_credentials]
+}
+
+resource "scaleway_secret_version" "admin_password" {
+  secret_id   = scaleway_secret.db["db-admin-password"].id
+  data        = local.admin_password
+  description = "written by OpenTofu"
   region      = var.region
 
   lifecycle {
     create_before_destroy = true
   }
+}
+
+# Follows both the credentials and the endpoint: a new credentials version or a new endpoint writes
+# a new revision before the old one goes, so readers never see a secret without an enabled version.
+resource "scaleway_secret_version" "postgres_url" {
+  secret_id   = scaleway_secret.db["postgres-url"].id
+  data        = local.postgres_url
+  description = "derived by OpenTofu from db-app-credentials and the endpoint"
+  region      = var.region
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# The former for_each of versions: a state that has them keeps them under the new names. The
+# db-app-password secret is gone (rotation is the CLI's, on db-app-credentials), with its version.
+moved {
+  from = scaleway_secret_version.db["postgres-url"]
+  to   = scaleway_secret_version.postgres_url
+}
+
+moved {
+  from = scaleway_secret_version.db["db-admin-password"]
+  to   = scaleway_secret_version.admin_password
 }

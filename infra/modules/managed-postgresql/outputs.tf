@@ -1,5 +1,5 @@
 output "instance_id" {
-  description = "ID of the RDB instance (regional)."
+  description = "ID of the RDB instance, regional as the provider gives it (fr-par/<uuid>): what the CLI's rotation passes to the RDB API."
   value       = scaleway_rdb_instance.this.id
 }
 
@@ -8,9 +8,9 @@ output "database_name" {
   value       = scaleway_rdb_database.app.name
 }
 
-output "app_user_name" {
-  description = "Application user name."
-  value       = scaleway_rdb_user.app.name
+output "app_user_names" {
+  description = "The two application users that take turns, [<app_user_name>_a, <app_user_name>_b]."
+  value       = [for k in sort(keys(scaleway_rdb_user.app)) : scaleway_rdb_user.app[k].name]
 }
 
 output "endpoint" {
@@ -37,13 +37,18 @@ output "connection" {
 }
 
 output "secret_ids" {
-  description = "Secret Manager IDs of the generated credentials: postgres-url, db-app-password, db-admin-password."
+  description = "Secret Manager IDs of the database secrets: postgres-url, db-app-credentials, db-admin-password."
   value       = { for k, s in scaleway_secret.db : k => s.id }
 }
 
 output "secret_revisions" {
-  description = "Current revision of each credential secret (changes when passwords or the endpoint change)."
-  value       = { for k, v in scaleway_secret_version.db : k => v.revision }
+  description = "Revisions the containers depend on: postgres-url (written by OpenTofu, changes with the credentials or the endpoint) and db-app-credentials (the latest enabled version POSTGRES_URL was derived from)."
+  value = {
+    "postgres-url" = scaleway_secret_version.postgres_url.revision
+    # The revision read, from the data source's id "<region>/<secret id>/<revision>"
+    # (internal/services/secret/version_data_source.go): `revision` holds what was asked for.
+    "db-app-credentials" = split("/", data.scaleway_secret_version.app_credentials.id)[2]
+  }
 }
 
 output "instance" {

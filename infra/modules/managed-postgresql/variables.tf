@@ -150,12 +150,13 @@ variable "database_name" {
 
 variable "app_user_name" {
   type        = string
-  description = "Non-admin application user; its generated password goes to Secret Manager."
+  description = "Base name of the two non-admin application users, <app_user_name>_a and <app_user_name>_b, which take turns on password rotations. The first credentials (user _a) go to Secret Manager (db-app-credentials)."
   default     = "evalap"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.app_user_name)) && !contains(["postgres", "admin", "root"], var.app_user_name)
-    error_message = "app_user_name must be a lowercase identifier and not a reserved name (postgres, admin, root)."
+    # 61 characters at most: the users are <app_user_name>_a and _b, and PostgreSQL names hold 63.
+    condition     = can(regex("^[a-z][a-z0-9_]{0,60}$", var.app_user_name)) && !contains(["postgres", "admin", "root"], var.app_user_name)
+    error_message = "app_user_name must be a lowercase identifier of at most 61 characters (the users are <name>_a and <name>_b) and not a reserved name (postgres, admin, root)."
   }
 }
 
@@ -212,17 +213,6 @@ variable "protect_secrets" {
   type        = bool
   description = "Mark the credential secrets as protected (deleting them fails until unprotected)."
   default     = false
-}
-
-variable "password_rotation" {
-  type        = number
-  description = "Bump to generate new admin and application passwords (the CLI's secrets rotate does it)."
-  default     = 1
-
-  validation {
-    condition     = var.password_rotation >= 1 && floor(var.password_rotation) == var.password_rotation
-    error_message = "password_rotation is a positive integer."
-  }
 }
 
 variable "prevent_destroy" {

@@ -8,17 +8,10 @@ output "secret_names" {
   value       = { for k, s in scaleway_secret.this : k => s.name }
 }
 
-output "revisions" {
-  description = "Current revision of each secret, keyed by environment variable name."
-  value       = { for k, v in scaleway_secret_version.this : k => v.revision }
-}
-
 output "path" {
   description = "Secret Manager path of the environment."
   value       = var.path
 }
-
-
 
 output "secret_paths" {
   description = "Path of each secret, keyed by environment variable name."

@@ -31,17 +31,6 @@ variable "secrets" {
   }
 }
 
-variable "values" {
-  type        = map(string)
-  description = "Secret values keyed like var.secrets. Comes from the environment (TF_VAR_...) or the CLI, never from code or tfvars."
-  sensitive   = true
-
-  validation {
-    condition     = alltrue([for v in values(var.values) : length(v) > 0 && length(v) <= 65536])
-    error_message = "Every secret value must be non-empty and at most 64 KiB."
-  }
-}
-
 variable "project_id" {
   type        = string
   description = "Project holding the secrets."

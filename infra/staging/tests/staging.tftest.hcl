@@ -60,8 +60,13 @@ mock_provider "scaleway" {
     defaults = { endpoint = "rg.fr-par.scw.cloud/evalap" }
   }
   mock_data "scaleway_secret_version" {
-    # base64 of "mock": the data source returns base64, like the real one.
-    defaults = { data = "bW9jaw==" }
+    # Every read gets base64 of {"user":"evalap_a","password":"mock"} (the data source returns
+    # base64, like the real one; the database module decodes the credentials as JSON) at revision 2
+    # (the provider's id is <region>/<secret id>/<revision>; `revision` keeps what was asked for).
+    defaults = {
+      id   = "fr-par/77777777-7777-7777-7777-777777777777/2"
+      data = "eyJ1c2VyIjoiZXZhbGFwX2EiLCJwYXNzd29yZCI6Im1vY2sifQ=="
+    }
   }
 }
 
@@ -71,15 +76,10 @@ variables {
   alert_contact_emails = ["oncall@evalap.beta.gouv.fr"]
   project_id           = "99999999-9999-9999-9999-999999999999"
   project_name         = "evalap-mock"
-  app_secrets = {
-    ADMIN_TOKEN           = "mock-admin-token"
-    EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
-    OPENAI_API_KEY        = "mock-openai-key"
-  }
 }
 
 # The cases that hold for every environment (images without the evalap key or with :latest,
-# memory < 2 GiB, app_secrets keys...) are rejected by ../modules/evalap-platform/variables.tf and
+# memory < 2 GiB, app_secret_names...) are rejected by ../modules/evalap-platform/variables.tf and
 # tested in ../modules/evalap-platform/tests: a root test can only expect failures of the root's
 # own variables. The root's tests read the composed modules through module.platform.internals.
 
@@ -215,13 +215,13 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
+    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "POSTGRES_URL", "DB_APP_CREDENTIALS", "DB_ADMIN_PASSWORD"])
     error_message = "secret_ids exposes every secret by variable name."
   }
 
   assert {
-    condition     = output.secret_revisions == { ADMIN_TOKEN = 1, EVALAP_FRONTEND_TOKEN = 1, OPENAI_API_KEY = 1, POSTGRES_URL = 1 } && !issensitive(output.secret_revisions)
-    error_message = "secret_revisions (what secrets list compares with the latest enabled versions) is passed through, non-sensitive, for the app secrets and POSTGRES_URL."
+    condition     = output.secret_revisions == { ADMIN_TOKEN = 2, EVALAP_FRONTEND_TOKEN = 2, OPENAI_API_KEY = 2, POSTGRES_URL = 1, DB_APP_CREDENTIALS = 2 } && !issensitive(output.secret_revisions)
+    error_message = "secret_revisions (what secrets list compares with the latest enabled versions) is passed through, non-sensitive, for the default app secrets (ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN, OPENAI_API_KEY), POSTGRES_URL and DB_APP_CREDENTIALS."
   }
 
   assert {

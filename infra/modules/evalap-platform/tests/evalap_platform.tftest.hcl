@@ -60,8 +60,13 @@ mock_provider "scaleway" {
     defaults = { endpoint = "rg.fr-par.scw.cloud/evalap" }
   }
   mock_data "scaleway_secret_version" {
-    # base64 of "mock": the data source returns base64, like the real one.
-    defaults = { data = "bW9jaw==" }
+    # Every read gets base64 of {"user":"evalap_a","password":"mock"} (the data source returns
+    # base64, like the real one; the database module decodes the credentials as JSON) at revision 2
+    # (the provider's id is <region>/<secret id>/<revision>; `revision` keeps what was asked for).
+    defaults = {
+      id   = "fr-par/77777777-7777-7777-7777-777777777777/2"
+      data = "eyJ1c2VyIjoiZXZhbGFwX2EiLCJwYXNzd29yZCI6Im1vY2sifQ=="
+    }
   }
 }
 
@@ -102,11 +107,7 @@ variables {
     max_connections        = 400
     connection_budget      = "steady"
   }
-  app_secrets = {
-    ADMIN_TOKEN           = "mock-admin-token"
-    EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
-    OPENAI_API_KEY        = "mock-openai-key"
-  }
+  app_secret_names = ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]
 }
 
 run "evalap_as_it_really_runs" {
@@ -166,8 +167,8 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = toset(keys(data.scaleway_secret_version.app)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]) && data.scaleway_secret_version.app["ADMIN_TOKEN"].secret_id == output.secret_ids["ADMIN_TOKEN"] && data.scaleway_secret_version.postgres_url.secret_id == output.secret_ids["POSTGRES_URL"]
-    error_message = "Secret values are read back from Secret Manager."
+    condition     = toset(keys(data.scaleway_secret_version.app)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY"]) && data.scaleway_secret_version.app["ADMIN_TOKEN"].secret_id == output.secret_ids["ADMIN_TOKEN"] && alltrue([for v in data.scaleway_secret_version.app : v.revision == "latest_enabled"]) && data.scaleway_secret_version.postgres_url.secret_id == output.secret_ids["POSTGRES_URL"]
+    error_message = "App secret values are read from Secret Manager at their latest enabled version (the CLI writes them)."
   }
 
   assert {
@@ -221,18 +222,18 @@ run "evalap_as_it_really_runs" {
   }
 
   assert {
-    condition     = output.database.database_name == "evalap" && output.database.instance_id == "fr-par/66666666-6666-6666-6666-666666666666"
-    error_message = "database output."
+    condition     = output.database.database_name == "evalap" && output.database.instance_id == "fr-par/66666666-6666-6666-6666-666666666666" && output.database.app_users == ["evalap_a", "evalap_b"] && !can(output.database.app_user_name)
+    error_message = "database output: instance_id (regional), database_name and the two application users (app_users), no credentials."
   }
 
   assert {
-    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "POSTGRES_URL", "DB_APP_PASSWORD", "DB_ADMIN_PASSWORD"])
+    condition     = toset(keys(output.secret_ids)) == toset(["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "OPENAI_API_KEY", "POSTGRES_URL", "DB_APP_CREDENTIALS", "DB_ADMIN_PASSWORD"]) && output.secret_ids["DB_APP_CREDENTIALS"] == module.database.secret_ids["db-app-credentials"]
     error_message = "secret_ids exposes every secret by variable name."
   }
 
   assert {
-    condition     = output.secret_revisions == { ADMIN_TOKEN = 1, EVALAP_FRONTEND_TOKEN = 1, OPENAI_API_KEY = 1, POSTGRES_URL = 1 } && output.secret_revisions["ADMIN_TOKEN"] == tonumber(output.internals.secret_reads.app["ADMIN_TOKEN"].revision) && output.secret_revisions["POSTGRES_URL"] == tonumber(output.internals.secret_reads.postgres_url.revision) && !issensitive(output.secret_revisions)
-    error_message = "secret_revisions gives, non-sensitive and as numbers, the revision each secret environment variable of the containers was read from (app secrets and POSTGRES_URL; the DB passwords are not read by the containers)."
+    condition     = output.secret_revisions == { ADMIN_TOKEN = 2, EVALAP_FRONTEND_TOKEN = 2, OPENAI_API_KEY = 2, POSTGRES_URL = 1, DB_APP_CREDENTIALS = 2 } && output.secret_revisions["ADMIN_TOKEN"] == tonumber(output.internals.secret_reads.app["ADMIN_TOKEN"].revision) && output.secret_revisions["POSTGRES_URL"] == tonumber(output.internals.secret_reads.postgres_url.revision) && !issensitive(output.secret_revisions)
+    error_message = "secret_revisions gives, non-sensitive and as numbers, the revision each secret environment variable of the containers was read from (app secrets at their latest enabled version, POSTGRES_URL, and DB_APP_CREDENTIALS it was derived from; the admin password is not read by the containers)."
   }
 
   assert {
@@ -530,38 +531,30 @@ run "missing_required_secret_is_rejected" {
   command = plan
 
   variables {
-    app_secrets = { OPENAI_API_KEY = "mock-openai-key" }
+    app_secret_names = ["OPENAI_API_KEY"]
   }
 
-  expect_failures = [var.app_secrets]
+  expect_failures = [var.app_secret_names]
 }
 
 run "postgres_url_cannot_be_passed_in" {
   command = plan
 
   variables {
-    app_secrets = {
-      ADMIN_TOKEN           = "mock-admin-token"
-      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
-      POSTGRES_URL          = "mock-url"
-    }
+    app_secret_names = ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "POSTGRES_URL"]
   }
 
-  expect_failures = [var.app_secrets]
+  expect_failures = [var.app_secret_names]
 }
 
-run "secret_in_tfvars_style_key_is_rejected" {
+run "unknown_secret_name_is_rejected" {
   command = plan
 
   variables {
-    app_secrets = {
-      ADMIN_TOKEN           = "mock-admin-token"
-      EVALAP_FRONTEND_TOKEN = "mock-frontend-token"
-      DATABASE_URL          = "mock-url"
-    }
+    app_secret_names = ["ADMIN_TOKEN", "EVALAP_FRONTEND_TOKEN", "DATABASE_URL"]
   }
 
-  expect_failures = [var.app_secrets]
+  expect_failures = [var.app_secret_names]
 }
 
 run "invalid_state_bucket_is_rejected" {

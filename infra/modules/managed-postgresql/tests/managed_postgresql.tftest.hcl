@@ -14,6 +14,16 @@ mock_provider "scaleway" {
       revision = "1"
     }
   }
+  # The latest enabled credentials version, as if the CLI had rotated to user _b: POSTGRES_URL must
+  # follow it, not the first version OpenTofu wrote. base64 of
+  # {"user":"evalap_b","password":"p@ss/w:rd%"} (the provider returns the payload base64-encoded),
+  # revision 3 (the provider's id is <region>/<secret id>/<revision>).
+  mock_data "scaleway_secret_version" {
+    defaults = {
+      id   = "fr-par/77777777-7777-7777-7777-777777777777/3"
+      data = "eyJ1c2VyIjoiZXZhbGFwX2IiLCJwYXNzd29yZCI6InBAc3MvdzpyZCUifQ=="
+    }
+  }
 }
 
 variables {
@@ -66,13 +76,33 @@ run "private_ha_encrypted_instance" {
   }
 
   assert {
-    condition     = scaleway_rdb_user.app.is_admin == false
-    error_message = "The application user must not be an admin."
+    condition     = toset([for u in scaleway_rdb_user.app : u.name]) == toset(["evalap_a", "evalap_b"]) && alltrue([for u in scaleway_rdb_user.app : u.is_admin == false])
+    error_message = "Two non-admin application users, evalap_a and evalap_b, take turns."
   }
 
   assert {
-    condition     = scaleway_rdb_privilege.app.permission == "all" && scaleway_rdb_privilege.app.database_name == "evalap"
-    error_message = "The application user owns its database (Alembic needs DDL)."
+    condition     = length(scaleway_rdb_privilege.app) == 2 && toset([for p in scaleway_rdb_privilege.app : p.user_name]) == toset(["evalap_a", "evalap_b"]) && alltrue([for p in scaleway_rdb_privilege.app : p.permission == "all" && p.database_name == "evalap"])
+    error_message = "Both application users get the same privilege on their database (Alembic needs DDL)."
+  }
+
+  assert {
+    condition     = output.app_user_names == ["evalap_a", "evalap_b"] && output.instance_id == "fr-par/66666666-6666-6666-6666-666666666666"
+    error_message = "app_user_names lists both users; instance_id is the regional id the SDK needs."
+  }
+
+  assert {
+    condition     = jsondecode(nonsensitive(scaleway_secret_version.app_credentials.data)).user == "evalap_a" && jsondecode(nonsensitive(scaleway_secret_version.app_credentials.data)).password == nonsensitive(terraform_data.app_password["a"].output)
+    error_message = "The first credentials version is user _a with its initial password."
+  }
+
+  assert {
+    condition     = data.scaleway_secret_version.app_credentials.revision == "latest_enabled" && data.scaleway_secret_version.app_credentials.secret_id == scaleway_secret.db["db-app-credentials"].id
+    error_message = "The credentials are read from the latest enabled version."
+  }
+
+  assert {
+    condition     = output.secret_revisions == { "postgres-url" = "1", "db-app-credentials" = "3" }
+    error_message = "secret_revisions gives the two revisions the containers depend on: postgres-url and the credentials it was derived from."
   }
 
   assert {
@@ -80,9 +110,11 @@ run "private_ha_encrypted_instance" {
     error_message = "DB_NAME contract."
   }
 
+  # Derived from the latest enabled credentials (the mock's evalap_b, password URL-encoded) and the
+  # private endpoint.
   assert {
-    condition     = startswith(nonsensitive(output.connection.postgres_url), "postgresql+psycopg2://evalap:")
-    error_message = "POSTGRES_URL must use the psycopg2 driver and the application user."
+    condition     = nonsensitive(output.connection.postgres_url) == "postgresql+psycopg2://evalap_b:p%40ss%2Fw%3Ard%25@${scaleway_rdb_instance.this.private_network[0].ip}:${scaleway_rdb_instance.this.private_network[0].port}" && nonsensitive(scaleway_secret_version.postgres_url.data) == nonsensitive(output.connection.postgres_url)
+    error_message = "POSTGRES_URL (psycopg2 driver) is derived from the latest enabled credentials and the endpoint."
   }
 
   assert {
@@ -91,18 +123,18 @@ run "private_ha_encrypted_instance" {
   }
 
   assert {
-    condition     = length(nonsensitive(terraform_data.app_password.output)) >= 16 && can(regex("[A-Z]", nonsensitive(terraform_data.app_password.output))) && can(regex("[a-z]", nonsensitive(terraform_data.app_password.output))) && can(regex("[0-9]", nonsensitive(terraform_data.app_password.output))) && can(regex("[^A-Za-z0-9]", nonsensitive(terraform_data.app_password.output)))
-    error_message = "The generated password must satisfy the RDB password policy."
+    condition     = alltrue([for p in terraform_data.app_password : length(nonsensitive(p.output)) >= 16 && can(regex("[A-Z]", nonsensitive(p.output))) && can(regex("[a-z]", nonsensitive(p.output))) && can(regex("[0-9]", nonsensitive(p.output))) && can(regex("[^A-Za-z0-9]", nonsensitive(p.output)))])
+    error_message = "The generated passwords must satisfy the RDB password policy."
   }
 
   assert {
-    condition     = terraform_data.app_password.output != terraform_data.admin_password.output
-    error_message = "Admin and application passwords must differ."
+    condition     = length(toset([terraform_data.app_password["a"].output, terraform_data.app_password["b"].output, terraform_data.admin_password.output])) == 3
+    error_message = "Admin and both application passwords must differ."
   }
 
   assert {
-    condition     = toset(keys(output.secret_ids)) == toset(["postgres-url", "db-app-password", "db-admin-password"])
-    error_message = "The generated credentials must go to Secret Manager."
+    condition     = toset(keys(output.secret_ids)) == toset(["postgres-url", "db-app-credentials", "db-admin-password"])
+    error_message = "The database secrets are postgres-url, db-app-credentials and db-admin-password (no db-app-password: rotation is the CLI's)."
   }
 
   assert {
@@ -236,4 +268,33 @@ run "partial_settings_are_rejected" {
   }
 
   expect_failures = [var.settings]
+}
+
+# A password the CLI set later must never be put back by an apply. Here the password input of the
+# users changes (an override of their generator's output) after the apply of the run above: with
+# ignore_changes = [password] the planned password stays the applied one, i.e. no update of the user.
+run "rotated_password_is_not_reverted" {
+  command = plan
+
+  variables {
+    name               = "evalap-staging"
+    node_type          = "db-dev-s"
+    high_availability  = false
+    private_network_id = null
+    secret_path        = "/evalap/staging"
+    public_access = {
+      enabled       = true
+      allowed_cidrs = ["203.0.113.0/24"]
+    }
+  }
+
+  override_resource {
+    target = terraform_data.app_password
+    values = { output = "Ev9_ANOTHERPASSWORD.fromtheoverride" }
+  }
+
+  assert {
+    condition     = nonsensitive(terraform_data.app_password["a"].output) == "Ev9_ANOTHERPASSWORD.fromtheoverride" && alltrue([for u in scaleway_rdb_user.app : nonsensitive(u.password) != "Ev9_ANOTHERPASSWORD.fromtheoverride"])
+    error_message = "A changed password input must not update the user (ignore_changes = [password])."
+  }
 }

@@ -4,11 +4,6 @@ mock_provider "scaleway" {
       id = "fr-par/77777777-7777-7777-7777-777777777777"
     }
   }
-  mock_resource "scaleway_secret_version" {
-    defaults = {
-      revision = "1"
-    }
-  }
 }
 
 variables {
@@ -19,13 +14,9 @@ variables {
     ADMIN_TOKEN    = { protected = true }
     OPENAI_API_KEY = {}
   }
-  values = {
-    ADMIN_TOKEN    = "mock-admin-token-for-tests"
-    OPENAI_API_KEY = "mock-openai-key-for-tests"
-  }
 }
 
-run "secrets_and_versions" {
+run "secret_shells_only" {
   command = apply
 
   assert {
@@ -43,40 +34,27 @@ run "secrets_and_versions" {
     error_message = "Protection follows the definition."
   }
 
+  # Values are Secret Manager's (written by the CLI): no value is given here (the old module required
+  # var.values), and a mock of scaleway_secret_version would be unused.
   assert {
-    condition     = length(scaleway_secret_version.this) == 2
-    error_message = "Each secret gets a version."
+    condition     = length(scaleway_secret.this) == 2
+    error_message = "The module creates one secret shell per name."
+  }
+
+  assert {
+    condition     = output.secret_names == { ADMIN_TOKEN = "evalap-staging-admin-token", OPENAI_API_KEY = "evalap-staging-openai-api-key" } && output.secret_paths["ADMIN_TOKEN"] == "/evalap/staging" && output.path == "/evalap/staging"
+    error_message = "secret_names, secret_paths and path outputs stay."
+  }
+
+  assert {
+    condition     = contains(scaleway_secret.this["ADMIN_TOKEN"].tags, "env-var:ADMIN_TOKEN")
+    error_message = "Each secret is tagged with the environment variable it feeds (the CLI finds them by it)."
   }
 
   assert {
     condition     = output.secret_ids["ADMIN_TOKEN"] == "fr-par/77777777-7777-7777-7777-777777777777"
     error_message = "secret_ids output keyed by variable name."
   }
-}
-
-run "missing_value_is_rejected" {
-  command = plan
-
-  variables {
-    values = {
-      ADMIN_TOKEN = "mock-admin-token-for-tests"
-    }
-  }
-
-  expect_failures = [scaleway_secret_version.this["OPENAI_API_KEY"]]
-}
-
-run "empty_value_is_rejected" {
-  command = plan
-
-  variables {
-    values = {
-      ADMIN_TOKEN    = ""
-      OPENAI_API_KEY = "mock-openai-key-for-tests"
-    }
-  }
-
-  expect_failures = [var.values]
 }
 
 run "lowercase_key_is_rejected" {
