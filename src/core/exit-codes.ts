@@ -40,6 +40,8 @@ export const ExitCode = {
   AlertsNotSynced: 17,
   /** `secrets rotate`: a rotation left unfinished by a run that stopped needs `--resume` or `--undo`. */
   RotationUnfinished: 18,
+  /** `migrate`: Alembic failed in the runner; the error names the backup taken first and how to restore it. (25 and up: issue 12's other parts use 19+, the lead renumbers at merge.) */
+  MigrationFailed: 25,
   /** Interrupted by SIGINT. */
   Interrupted: 130,
   /** Stopped by SIGTERM. */
@@ -69,6 +71,8 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
   [ExitCode.PortInUse]: "the port given to sandbox up is taken by another process",
   [ExitCode.AlertsNotSynced]: "deploy: the release is healthy, but the alert rules were not synced: run alerts sync <env>",
   [ExitCode.RotationUnfinished]: "secrets rotate: a rotation left unfinished by a run that stopped needs --resume or --undo",
+  [ExitCode.MigrationFailed]:
+    "migrate (and a deploy that migrates): the migration failed; the error names the backup taken first and the restore command",
   [ExitCode.Interrupted]: "interrupted (SIGINT): tofu was stopped gracefully, locks released",
   [ExitCode.Terminated]: "terminated (SIGTERM), likewise",
 };

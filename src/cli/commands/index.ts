@@ -3,6 +3,7 @@ import { alertsCheckDefinition, alertsSyncDefinition } from "./alerts.command.js
 import { configCheckDefinition, configSchemaDefinition } from "./config.command.js";
 import { deployDefinition } from "./deploy.command.js";
 import { doctorDefinition } from "./doctor.command.js";
+import { migrateDefinition } from "./migrate.command.js";
 import { lockReleaseDefinition, lockStatusDefinition } from "./lock.command.js";
 import { planDefinition } from "./plan.command.js";
 import { historyDefinition, releasesListDefinition } from "./releases.command.js";
@@ -36,6 +37,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   secretsListDefinition,
   secretsSetDefinition,
   secretsRotateDefinition,
+  migrateDefinition,
   validateDefinition,
   doctorDefinition,
   scanDefinition,
