@@ -12,3 +12,4 @@ node bench/rollback.mjs
 node bench/failfast.mjs
 node bench/sandbox.mjs
 node bench/rotate.mjs
+node bench/migrate.mjs

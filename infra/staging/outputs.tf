@@ -62,7 +62,6 @@ output "network" {
 }
 
 output "migration_runner" {
-  description = "The migration runner while evalap-infra migrate runs one (null otherwise); holds its container token."
-  sensitive   = true
+  description = "The migration runner while evalap-infra migrate runs one (null otherwise): { id, container_id, url }."
   value       = module.platform.migration_runner
 }

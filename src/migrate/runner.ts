@@ -5,6 +5,7 @@ import { EvalapError, InterruptedError } from "../core/errors.js";
 import { abortableSleep } from "../core/sleep.js";
 import { withRetry } from "../retry/retry.js";
 import { withStateLock } from "../statelock/recover.js";
+import { scalewayProfile } from "../scaleway/profile.js";
 import * as tofu from "../tofu/commands.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "../operations/context.js";
 
@@ -23,7 +24,8 @@ export interface RunnerState {
 interface RunnerEndpoint {
   id: string;
   url: string;
-  token: string;
+  /** The CLI's own API secret key: a private container takes it in X-Auth-Token (ContainersPrivateAccess). */
+  key: string;
 }
 
 export interface RunnerOptions {
@@ -41,7 +43,7 @@ export interface RunnerOptions {
 
 /**
  * One run of the migration runner: apply the runner (`-target` the platform's migration module,
- * `migration = {id, args}`), read it with its container token until it ends, and always remove it
+ * `migration = {id, args}`), read it with the CLI's API key until it ends, and always remove it
  * (apply with `migration = null`), after a failure or an interrupt too. Needs the environment's lease.
  */
 export async function runInRunner(ctx: RunContext, env: ResolvedEnvironment, opts: RunnerOptions): Promise<RunnerState> {
@@ -120,17 +122,18 @@ async function applyRunner(
 
 async function readEndpoint(ctx: RunContext, env: ResolvedEnvironment, id: string): Promise<RunnerEndpoint> {
   const outputs = await tofu.output(ctx.tofu, env.rootDir);
-  const v = outputs.migration_runner?.value as Partial<RunnerEndpoint> | null | undefined;
-  if (!v || typeof v.url !== "string" || typeof v.token !== "string" || v.id !== id) {
+  const v = outputs.migration_runner?.value as { id?: unknown; url?: unknown } | null | undefined;
+  if (!v || typeof v.url !== "string" || v.id !== id) {
     throw new EvalapError("migration_runner_missing", `${env.name}: the root has no migration_runner output for run ${id}`, {
       hint: "the root must pass module.platform's migration variable and migration_runner output through (infra/staging, infra/production)",
     });
   }
-  ctx.redactor.add(v.token);
-  return { id, url: v.url, token: v.token };
+  const key = scalewayProfile(process.env).secretKey;
+  ctx.redactor.add(key);
+  return { id, url: v.url, key };
 }
 
-/** Polls the runner (header X-Serverless-Token: the container token) and streams its new log lines until it ends. */
+/** Polls the runner (X-Auth-Token: the CLI's API key) and streams its new log lines until it ends. */
 async function follow(ctx: RunContext, runner: RunnerEndpoint, opts: RunnerOptions): Promise<RunnerState> {
   const deadline = Date.now() + opts.timeoutMs;
   let seen = 0;
@@ -140,7 +143,7 @@ async function follow(ctx: RunContext, runner: RunnerEndpoint, opts: RunnerOptio
     let state: RunnerState | null = null;
     try {
       const res = await fetch(runner.url, {
-        headers: { "X-Serverless-Token": runner.token },
+        headers: { "X-Auth-Token": runner.key },
         signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]),
       });
       if (res.ok) state = (await res.json()) as RunnerState;

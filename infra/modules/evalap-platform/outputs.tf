@@ -114,10 +114,9 @@ output "internals" {
   }
 }
 
-# The migration runner while one exists (null otherwise): read by the CLI's migrate, which adds the
-# token to its redactor. Sensitive: it holds the container token.
+# The migration runner while one exists (null otherwise): read by the CLI's migrate, which calls it
+# with its own API key.
 output "migration_runner" {
-  description = "The migration runner: { id, container_id, url, token } while a migration runs, else null."
-  sensitive   = true
+  description = "The migration runner: { id, container_id, url } while a migration runs, else null."
   value       = var.migration == null ? null : module.migration[0].runner
 }

@@ -2,7 +2,7 @@
 # after (the CLI applies it with -target and `migration` set, then with `migration = null`). It
 # runs the release's image with the API's database environment, inside the environment's private
 # network (the production database has only a private endpoint), and serves its state for the CLI,
-# which reads it with the container token below. Why a container and not a Serverless Job, and why
+# which reads it with its own IAM API key in X-Auth-Token (ContainersPrivateAccess, infra/bootstrap). Why a container and not a Serverless Job, and why
 # through tofu: infra/README.md, "Migrations".
 
 locals {
@@ -31,7 +31,9 @@ resource "scaleway_container" "runner" {
   max_scale = 1
   timeout   = 300
 
-  # Reached only with the token below, and only the database's own network: private_network_id.
+  # Private: a call needs X-Auth-Token with an IAM API secret key allowed ContainersPrivateAccess (403
+  # without). Not scaleway_container_token: Scaleway stopped creating those JWTs on 2026-02-16
+  # (docs: serverless-containers/how-to/migrate-jwt-to-iam-authentication).
   privacy                = "private"
   https_connections_only = true
   private_network_id     = var.private_network_id
@@ -56,13 +58,4 @@ resource "scaleway_container" "runner" {
       path = "/"
     }
   }
-}
-
-# scaleway_container_token (provider v2.81, internal/services/container/token.go: the v1beta1 token
-# API, deprecated in favour of IAM but the only token the provider makes for one container). It
-# goes with the container; no expiry, which is ForceNew and would be a new token at every plan.
-resource "scaleway_container_token" "runner" {
-  container_id = scaleway_container.runner.id
-  region       = var.region
-  description  = "evalap-infra reads migration ${var.migration.id}"
 }

@@ -1,11 +1,9 @@
 output "runner" {
-  description = "What the CLI reads the run with: id, container id, URL (https) and the container token (sensitive)."
-  sensitive   = true
+  description = "What the CLI reads the run with: id, container id and URL (https); it calls it with its own API key."
   value = {
     id           = var.migration.id
     container_id = scaleway_container.runner.id
     url          = can(regex("^https?://", scaleway_container.runner.public_endpoint)) ? scaleway_container.runner.public_endpoint : "https://${scaleway_container.runner.public_endpoint}"
-    token        = scaleway_container_token.runner.token
   }
 }
 

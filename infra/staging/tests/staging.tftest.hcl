@@ -19,9 +19,6 @@ mock_provider "scaleway" {
       public_endpoint = "https://evalap-mock.functions.fnc.fr-par.scw.cloud"
     }
   }
-  mock_resource "scaleway_container_token" {
-    defaults = { id = "fr-par/88888888-8888-8888-8888-888888888888", token = "mock-container-token" }
-  }
   mock_resource "scaleway_rdb_instance" {
     defaults = { id = "fr-par/66666666-6666-6666-6666-666666666666" }
   }

@@ -19,9 +19,6 @@ mock_provider "scaleway" {
       public_endpoint = "https://evalap-mock.functions.fnc.fr-par.scw.cloud"
     }
   }
-  mock_resource "scaleway_container_token" {
-    defaults = { id = "fr-par/88888888-8888-8888-8888-888888888888", token = "mock-container-token" }
-  }
   mock_resource "scaleway_rdb_instance" {
     defaults = { id = "fr-par/66666666-6666-6666-6666-666666666666" }
   }
@@ -885,7 +882,7 @@ run "migration_runner_when_set" {
   }
 
   assert {
-    condition     = nonsensitive(output.migration_runner.token) == "mock-container-token" && nonsensitive(output.migration_runner.id) == "m20260101"
-    error_message = "The platform outputs the runner's id and token for the CLI."
+    condition     = output.migration_runner.id == "m20260101" && startswith(output.migration_runner.url, "https://")
+    error_message = "The platform outputs the runner's id and URL for the CLI."
   }
 }

@@ -104,12 +104,17 @@ const runtimes = new WeakMap<SandboxContext, ContainerRuntime>();
 function runtimeOf(ctx: SandboxContext): ContainerRuntime {
   let rt = runtimes.get(ctx);
   if (!rt) {
-    const created = new ContainerRuntime(path.join(ctx.dataDir, "container", "logs"), ctx.dataDir, (id, outcome) => {
-      const c = ctx.store.collection<StoredContainer>(CONTAINERS).get(id);
-      if (!c || c._generation !== outcome.generation || c._deleted_at) return;
-      ctx.store.collection<StoredContainer>(CONTAINERS).put(id, { ...c, _outcome: outcome, updated_at: timestamp() });
-      void ctx.store.flush().catch(() => undefined);
-    });
+    const created = new ContainerRuntime(
+      path.join(ctx.dataDir, "container", "logs"),
+      ctx.dataDir,
+      (key) => ctx.acceptsKey?.(key) ?? false,
+      (id, outcome) => {
+        const c = ctx.store.collection<StoredContainer>(CONTAINERS).get(id);
+        if (!c || c._generation !== outcome.generation || c._deleted_at) return;
+        ctx.store.collection<StoredContainer>(CONTAINERS).put(id, { ...c, _outcome: outcome, updated_at: timestamp() });
+        void ctx.store.flush().catch(() => undefined);
+      },
+    );
     ctx.onStop(() => created.stopAll());
     runtimes.set(ctx, created);
     rt = created;
@@ -675,6 +680,7 @@ async function startInstance(ctx: SandboxContext, c: StoredContainer): Promise<v
     secretKeys: [...new Set([...Object.keys(ns?._secret_values ?? {}), ...Object.keys(c._secret_values)])],
     command: c.command,
     args: c.args,
+    private: c.privacy === "private",
     startupBudgetMs: budget,
   });
   const all = ctx.store.collection<StoredContainer>(CONTAINERS);

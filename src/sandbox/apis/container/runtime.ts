@@ -23,6 +23,8 @@ export interface InstanceSpec {
   /** The container's command and args: EvalAP's supervisord (or none) runs the stand-in, a python3 command runs for real. */
   command: string[];
   args: string[];
+  /** privacy = private: the endpoint wants X-Auth-Token with a key the sandbox accepts. */
+  private: boolean;
   /** After this long without an answer on healthPath, the deploy is failed. */
   startupBudgetMs: number;
 }
@@ -102,6 +104,8 @@ export class ContainerRuntime {
     private readonly logDir: string,
     /** Where the images' files are laid out (image.ts), one folder per tag. */
     private readonly dataDir: string,
+    /** Whether an API secret key opens the sandbox (private containers' X-Auth-Token). */
+    private readonly acceptsKey: (key: string) => boolean,
     private readonly report: (containerId: string, outcome: Outcome) => void,
   ) {}
 
@@ -121,6 +125,7 @@ export class ContainerRuntime {
       slot = { proxy: new EndpointProxy(spec.listenPort), running: new Set() };
       this.slots.set(spec.containerId, slot);
     }
+    slot.proxy.guard = spec.private ? (token) => token !== undefined && this.acceptsKey(token) : undefined;
     // A deploy still starting is superseded by this one (Scaleway deploys the latest configuration).
     this.cancelPending(spec.containerId);
     const internalPort = await freePort();
