@@ -4,6 +4,7 @@
 // that keeps the API image skips the check (no runner): its cost is a ledger read the deploy does
 // anyway. One sandbox; each round deploys another tag of the same image (same head), so every
 // round runs the check and rolls the containers; the step's own duration comes from the JSON events.
+import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -42,8 +43,9 @@ async function firstApply(tag) {
   const listed = await (await fetch(`${api}?project_id=${env.TF_VAR_project_id}&path=/evalap/staging&page_size=100`, { headers })).json();
   for (const s of listed.secrets) {
     const name = s.tags.map((t) => /^env-var:(\w+)$/.exec(t)?.[1]).find(Boolean);
-    const value = descriptor[name];
-    if (!value) continue;
+    if (!name) continue;
+    // The sandbox's own value, else a random one (an external key such as OPENAI_API_KEY), as test/helpers/secret-seed.ts does.
+    const value = descriptor[name] ?? randomBytes(24).toString("base64url");
     await fetch(`${api}/${s.id}/versions`, {
       method: "POST",
       headers,

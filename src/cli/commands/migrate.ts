@@ -16,6 +16,8 @@ export function migrateCommand(args: string[], flags: MigrateFlags, globals: Glo
   const statusOf = args[0] === "status" && args[1] !== undefined ? args[1] : null;
   const environment = statusOf ?? args[0] ?? "";
   return runCommand(statusOf === null ? "migrate" : "migrate status", environment, globals, async (cmd) => {
+    if (args[0] === "status" && args[1] === undefined)
+      throw new UsageError("migrate status needs the environment", "run `evalap-infra migrate status <env>`");
     if (statusOf === null && args.length > 1)
       throw new UsageError(`unexpected argument "${args[1]}"`, "migrate <env>, or migrate status <env>");
     if (statusOf !== null && (flags.sql || flags.to !== undefined))
