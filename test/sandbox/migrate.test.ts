@@ -188,6 +188,20 @@ describe("migrate on the sandbox", () => {
     await noRunnerLeft();
   }, 900_000);
 
+  it("rollback --restore-database: the backup taken before the migration, then the previous image", async () => {
+    const r = await run(["rollback", "sandbox", "--restore-database", "--json"]);
+    expect(r.exitCode, r.output).toBe(0);
+    const steps = stepsOf(r.events);
+    expect(steps.indexOf("restore database")).toBeGreaterThan(-1);
+    expect(steps.indexOf("restore database")).toBeLessThan(steps.indexOf("apply"));
+    const restored = r.events.find((e) => e.type === "step.finished" && e.step === "restore database");
+    expect(String(restored?.detail)).toMatch(/backup [0-9a-f-]{36} \(taken before release \d+ migrated\) restored/);
+    expect(await apiImage()).toBe(image("v1-head2"));
+    // The database is back at the revision of the image it rolled back to.
+    expect(await status()).toMatchObject({ image: image("v1-head2"), current: "0002", head: "0002", pending: [] });
+    await noRunnerLeft();
+  }, 900_000);
+
   it("two migrate runs started together: one waits for the lease, never both at once", async () => {
     const [a, b] = await Promise.all([run(["migrate", "sandbox", "--json"]), run(["migrate", "sandbox", "--json"])]);
     expect(a.exitCode, a.output).toBe(0);
