@@ -82,6 +82,7 @@ export async function migrateLocked(
   const runner = { vars, lockTimeoutMs, timeoutMs: opts.timeoutMs ?? RUN_TIMEOUT_MS };
   const stream = (line: string) => ctx.events.emit({ type: "log", level: "info", message: `alembic: ${line}` });
   if (opts.sql) {
+    await databaseOf(ctx, env); // never deployed: say so, rather than a runner plan that would create the platform
     const state = await runInRunner(ctx, env, { ...runner, args: ["upgrade", target, "--sql"] });
     if (state.status !== "succeeded") throw new MigrationFailedError(env.name, state, null);
     const sqlText = state.log
@@ -193,7 +194,7 @@ export async function assertRunnerRoot(env: ResolvedEnvironment): Promise<void> 
 }
 
 /** The app database from the root's `database` output (no credentials in it). */
-async function databaseOf(ctx: RunContext, env: ResolvedEnvironment): Promise<{ region: string; instanceId: string; name: string }> {
+export async function databaseOf(ctx: RunContext, env: ResolvedEnvironment): Promise<{ region: string; instanceId: string; name: string }> {
   const outputs = await tofu.output(ctx.tofu, env.rootDir);
   const db = outputs.database?.value as { instance_id?: unknown; database_name?: unknown } | undefined;
   if (typeof db?.instance_id !== "string" || typeof db.database_name !== "string") {

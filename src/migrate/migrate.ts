@@ -3,7 +3,15 @@ import type { RunContext } from "../operations/context.js";
 import { unchangedReleaseVars } from "../operations/deploy-release.js";
 import { initStep } from "../operations/plan.js";
 import { withEnvironment } from "../operations/remote.js";
-import { assertRunnerRoot, migrateLocked, statusLocked, type MigrateOptions, type MigrateResult, type StatusResult } from "./core.js";
+import {
+  assertRunnerRoot,
+  databaseOf,
+  migrateLocked,
+  statusLocked,
+  type MigrateOptions,
+  type MigrateResult,
+  type StatusResult,
+} from "./core.js";
 
 export { MigrationFailedError, type MigrateOptions, type MigrateResult, type StatusResult } from "./core.js";
 
@@ -30,6 +38,7 @@ export function migrationStatus(ctx: RunContext, opts: { environment: string; lo
   return withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, async (locked, { env, remote, lockTimeoutMs }) => {
     await assertRunnerRoot(env);
     await initStep(locked, env);
+    await databaseOf(locked, env); // never deployed: say so, rather than a runner plan that would create the platform
     const { vars } = await unchangedReleaseVars(locked, env.name, remote, env.images, false);
     return statusLocked(locked, env, lockTimeoutMs, vars);
   });
