@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { newId, statusAfter, timestamp } from "../../clock.js";
 import { checkRegion, type SandboxContext } from "../../context.js";
-import { invalidArgument, notFound } from "../../errors.js";
+import { invalidArgument, notFound, ScwError } from "../../errors.js";
 import { Fields } from "../../fields.js";
 import type { Router } from "../../router.js";
 
@@ -57,7 +57,8 @@ export function tokenRoutes(
   });
   const find = (region: string | undefined, id: string | undefined): StoredToken => {
     const t = tokens().get(id ?? "");
-    if (!t || t.region !== region) throw notFound("token", id ?? "");
+    // As recorded: a bare message, no type.
+    if (!t || t.region !== region) throw new ScwError(404, { message: "Token was not found" });
     return t;
   };
 
@@ -96,6 +97,7 @@ export function tokenRoutes(
     const t = find(req.params.region, req.params.token_id);
     tokens().delete(t.id);
     await ctx.store.flush();
-    return { body: wire(t, false) };
+    // As recorded: the token emptied and `deleting`.
+    return { body: { ...wire(t, false), token: "", status: "deleting" } };
   });
 }
