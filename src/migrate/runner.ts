@@ -8,6 +8,7 @@ import { withStateLock } from "../statelock/recover.js";
 import { scalewayProfile } from "../scaleway/profile.js";
 import * as tofu from "../tofu/commands.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "../operations/context.js";
+import { withProviders } from "../operations/providers.js";
 
 /** The platform's runner module (infra/modules/migration-runner), the only thing the runner's applies may change. */
 export const MIGRATION_TARGET = "module.platform.module.migration";
@@ -46,24 +47,29 @@ export interface RunnerOptions {
  * `migration = {id, args}`), read it with the CLI's API key until it ends, and always remove it
  * (apply with `migration = null`), after a failure or an interrupt too. Needs the environment's lease.
  */
-export async function runInRunner(ctx: RunContext, env: ResolvedEnvironment, opts: RunnerOptions): Promise<RunnerState> {
+export function runInRunner(ctx: RunContext, env: ResolvedEnvironment, opts: RunnerOptions): Promise<RunnerState> {
   const id = `m${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
-  try {
-    await applyRunner(ctx, env, opts, { id, args: opts.args }, "runner up");
-    const endpoint = await readEndpoint(ctx, env, id);
-    return await step(
-      ctx,
-      "runner",
-      () => follow(ctx, endpoint, opts),
-      (s) => ({ outcome: s.status === "succeeded" ? "ok" : "failed", detail: `alembic ${opts.args.join(" ")}: ${s.status}` }),
-    );
-  } finally {
-    // After an interrupt the run's signal is aborted: the removal still runs (a second SIGINT ends the process).
-    const calm: RunContext = ctx.signal.aborted
-      ? { ...ctx, signal: new AbortController().signal, tofu: { ...ctx.tofu, signal: undefined } }
-      : ctx;
-    await applyRunner(calm, env, opts, null, "runner down");
-  }
+  // The plans and applies reattach to providers started once for the run (as deploy's steps do).
+  return withProviders(ctx, env, async (providers) => {
+    const reusing = providers.context(ctx);
+    try {
+      await applyRunner(reusing, env, opts, { id, args: opts.args }, "runner up");
+      const endpoint = await readEndpoint(reusing, env, id);
+      return await step(
+        ctx,
+        "runner",
+        () => follow(ctx, endpoint, opts),
+        (s) => ({ outcome: s.status === "succeeded" ? "ok" : "failed", detail: `alembic ${opts.args.join(" ")}: ${s.status}` }),
+      );
+    } finally {
+      // After an interrupt the run's signal is aborted: the removal still runs (a second SIGINT ends the
+      // process), with providers of its own (a terminal's Ctrl-C reaches the shared ones too).
+      const calm: RunContext = ctx.signal.aborted
+        ? { ...ctx, signal: new AbortController().signal, tofu: { ...ctx.tofu, signal: undefined } }
+        : reusing;
+      await applyRunner(calm, env, opts, null, "runner down");
+    }
+  });
 }
 
 /** A plan limited to the runner module, refused if it would change anything else, then applied. */
