@@ -13,3 +13,4 @@ node bench/failfast.mjs
 node bench/sandbox.mjs
 node bench/rotate.mjs
 node bench/restore.mjs
+node bench/migrate.mjs

@@ -1,7 +1,7 @@
 // Bundles the CLI with esbuild: one file per lazily-loaded command instead of ~150 modules
 // (ours and node_modules'), which cuts Node's start-up on every command (see bench/).
 // Type checking stays with tsc (`npm run typecheck`, and `npm run build` runs both).
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
@@ -64,3 +64,7 @@ await build({
   external: ["pg-native"],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
+
+// The stand-in image's files (a fixture Alembic project, src/sandbox/standin/image/README.md), which
+// the sandbox runs a container's own command in (the migration runner).
+cpSync("src/sandbox/standin/image", "dist/standin/image", { recursive: true, filter: (src) => !src.includes("__pycache__") });

@@ -20,6 +20,8 @@ locals {
           scope = "environment"
           sets = [
             "ContainersFullAccess",
+            # migrate reads its private runner container with this key (X-Auth-Token).
+            "ContainersPrivateAccess",
             "RelationalDatabasesFullAccess",
             "SecretManagerFullAccess",
             "PrivateNetworksFullAccess",

@@ -20,6 +20,7 @@ module "platform" {
   alert_contact_emails = var.alert_contact_emails
   log_level            = var.log_level
   protect_secrets      = var.protect_secrets
+  migration            = var.migration
 
   prevent_database_destroy = var.prevent_database_destroy
 }

@@ -65,3 +65,8 @@ output "app_secrets" {
   description = "The application secrets' IDs keyed by environment variable name, and their path (written even by an apply limited to module.platform.module.secrets)."
   value       = module.platform.app_secrets
 }
+
+output "migration_runner" {
+  description = "The migration runner while evalap-infra migrate runs one (null otherwise): { id, container_id, url }."
+  value       = module.platform.migration_runner
+}

@@ -136,3 +136,12 @@ variable "protect_secrets" {
   description = "Mark Secret Manager secrets as protected (deletion fails until unprotected)."
   default     = false
 }
+
+variable "migration" {
+  type = object({
+    id   = string
+    args = list(string)
+  })
+  description = "Set by evalap-infra migrate (and deploy) for one run of the migration runner, then null again. Never set it in tfvars."
+  default     = null
+}

@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option } from "commander";
 import { parseDuration } from "../core/duration.js";
 import { UsageError } from "../core/errors.js";
 
-const DURATION_HINT = 'use a number with a unit: "500ms", "30s", "10m" or "1h"';
+export const DURATION_HINT = 'use a number with a unit: "500ms", "30s", "10m" or "1h"';
 const VAR_HINT = 'write it as --var name=value, e.g. --var images=\'{"evalap":"rg.fr-par.scw.cloud/ns/evalap:1.2.3"}\'';
 const IMAGE_HINT = "write it as --image evalap=rg.fr-par.scw.cloud/<namespace>/evalap:<tag>";
 

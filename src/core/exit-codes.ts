@@ -52,6 +52,8 @@ export const ExitCode = {
   RestoreTestFailed: 23,
   /** `backup run`, `--restore-test`: the backup or the instance stayed busy past the deadline (`--timeout`). */
   BackupNotReady: 24,
+  /** `migrate`: Alembic failed in the runner; the error names the backup taken first and how to restore it. */
+  MigrationFailed: 25,
   /** Interrupted by SIGINT. */
   Interrupted: 130,
   /** Stopped by SIGTERM. */
@@ -87,6 +89,8 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
   [ExitCode.BackupFailed]: "backup verify: a backup is in error (each one is reported)",
   [ExitCode.RestoreTestFailed]: "backup verify --restore-test: the restore, a check of the restored data or the 10-minute target failed",
   [ExitCode.BackupNotReady]: "backup run, restore test: the backup or the instance stayed busy past --timeout",
+  [ExitCode.MigrationFailed]:
+    "migrate (and a deploy that migrates): the migration failed; the error names the backup taken first and the restore command",
   [ExitCode.Interrupted]: "interrupted (SIGINT): tofu was stopped gracefully, locks released",
   [ExitCode.Terminated]: "terminated (SIGTERM), likewise",
 };

@@ -1,6 +1,7 @@
 import type { ReleaseRecord } from "../ledger/types.js";
 import { alertsAfterDeploy, alertsLine, type AlertsStepResult } from "./alerts-step.js";
 import { audited } from "./audit-trail.js";
+import { migrateBeforeRoll } from "../migrate/deploy-step.js";
 import { imagesOf } from "./release-inputs.js";
 import { auditOfRelease, runReleaseFlow, type ReleaseFlowResult } from "./release-flow.js";
 import { abandonedReleases, assertStatePersisted, PendingReleaseError } from "./pending.js";
@@ -53,6 +54,8 @@ export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions)
       async () => {
         await assertStatePersisted(locked, env.name, remote);
         const { vars, resumed } = await releaseVars({ ctx: locked, environment: env.name, remote, opts, firstImages: env.images });
+        // The schema first: new instances find it at head (their start-up upgrade is a no-op); a failed migration stops here.
+        const migrated = await migrateBeforeRoll(locked, { env, remote, holder, lockTimeoutMs }, vars);
         const flow = { ctx: locked, env, remote, holder, lockTimeoutMs, allowDestroy: opts.allowDestroy, startedAt };
         const result = await runReleaseFlow(flow, {
           kind: "deploy",
@@ -60,6 +63,7 @@ export async function deployRelease(ctx: RunContext, opts: DeployReleaseOptions)
           yes: opts.yes,
           autoRollback: opts.autoRollback,
           resumed,
+          notes: migrated ? [migrated] : [],
         });
         if (result.outcome !== "healthy") return result;
         const alerts = await alertsAfterDeploy(locked, env, result.deploy.outputs);

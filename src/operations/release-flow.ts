@@ -68,6 +68,8 @@ export interface DeploySpec {
   autoRollback: boolean;
   /** Releases left pending that this deploy resumes: closed as superseded by it. */
   resumed: ReleaseRecord[];
+  /** Recorded with the release (the migration that ran before it, and its backup). */
+  notes?: string[];
 }
 
 export interface RollbackSpec {
@@ -87,7 +89,7 @@ export function runReleaseFlow(flow: ReleaseFlow, spec: ReleaseSpec): Promise<Re
 export async function runReleaseFlow(flow: ReleaseFlow, spec: ReleaseSpec): Promise<ReleaseFlowResult> {
   if (spec.kind === "rollback") return manualRollback(flow, spec);
   const { ctx, env, remote, holder, allowDestroy, lockTimeoutMs } = flow;
-  const run = { kind: "deploy" as const, inputs: spec.inputs, yes: spec.yes, allowDestroy, lockTimeoutMs };
+  const run = { kind: "deploy" as const, inputs: spec.inputs, yes: spec.yes, allowDestroy, lockTimeoutMs, notes: spec.notes ?? [] };
   const result = await runRelease(ctx, env, remote, holder, run);
   if (remote && spec.resumed.length > 0) {
     await closeAbandoned(remote, spec.resumed, "superseded", `resumed by ${result.release?.id ?? "a later deploy"}`);

@@ -21,6 +21,8 @@ export interface ReleaseRun {
   kind: "deploy" | "rollback";
   inputs: ReleaseInputs;
   rollbackOf?: string;
+  /** Recorded with the release from its creation (e.g. the migration a deploy ran first, with its backup). */
+  notes?: string[];
   yes: boolean;
   allowDestroy: string[];
   lockTimeoutMs: number;
@@ -134,6 +136,7 @@ async function releaseFields(
     images: imagesOf(run.inputs.vars),
     status: "pending",
     ...(run.rollbackOf ? { rollbackOf: run.rollbackOf } : {}),
+    ...(run.notes && run.notes.length > 0 ? { notes: run.notes } : {}),
   };
 }
 

@@ -4,6 +4,9 @@ import { ExitCode } from "../core/exit-codes.js";
 import { currentHolder } from "../lock/holder.js";
 import { resolveReleaseId } from "../ledger/ledger.js";
 import type { ReleaseRecord } from "../ledger/types.js";
+import { GuardRefusedError } from "../guard/guard.js";
+import { backupMatching, restoreDatabase } from "../migrate/restore.js";
+import type { ResolvedEnvironment } from "../config/load.js";
 import { audited } from "./audit-trail.js";
 import { auditOfRelease, runReleaseFlow, type RollbackFlowResult } from "./release-flow.js";
 import { abandonedReleases, assertStatePersisted } from "./pending.js";
@@ -17,6 +20,8 @@ export interface RollbackOptions {
   yes: boolean;
   allowDestroy: string[];
   lockTimeoutMs?: number;
+  /** Restore the backup taken before the first migration released after the target (src/migrate/restore.ts). */
+  restoreDatabase?: boolean;
 }
 
 /** `outcome`: healthy (exit 0) or failed (the rollback release is unhealthy too); `rollback.target` is where it went. */
@@ -47,13 +52,55 @@ export async function rollback(ctx: RunContext, opts: RollbackOptions): Promise<
       async (): Promise<RollbackResult> => {
         await assertStatePersisted(locked, env.name, remote);
         const abandoned = await abandonedReleases(locked, remote);
-        const { target, replaced } = chooseRollback(await remote.ledger.list(), env.name, opts.to);
+        const releases = await remote.ledger.list();
+        const { target, replaced } = chooseRollback(releases, env.name, opts.to);
+        await databaseBeforeRollback(locked, env, releases, target, opts);
         const flow = { ctx: locked, env, remote, holder, lockTimeoutMs, allowDestroy: opts.allowDestroy, startedAt };
         return runReleaseFlow(flow, { kind: "rollback", target, replaced, yes: opts.yes, abandoned });
       },
       auditOfRelease,
     ),
   );
+}
+
+/**
+ * A migration released after the target left the database on a newer schema. Without
+ * --restore-database the image rolls back onto it (said as a warning); with it, the backup taken
+ * before that migration is restored first: what was written since is lost, so a protected
+ * environment needs --yes.
+ */
+async function databaseBeforeRollback(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  releases: ReleaseRecord[],
+  target: ReleaseRecord,
+  opts: RollbackOptions,
+): Promise<void> {
+  const match = backupMatching(releases, target);
+  if (!opts.restoreDatabase) {
+    if (match) {
+      ctx.events.emit({
+        type: "log",
+        level: "warn",
+        message: `release ${match.migratedBy} migrated the database after ${target.id}: the image rolls back onto the newer schema; \`evalap-infra rollback ${env.name} --restore-database\` restores backup ${match.backupId} first`,
+      });
+    }
+    return;
+  }
+  if (!match) {
+    throw new EvalapError("nothing_to_restore", `no release after ${target.id} migrated the database: there is no backup to restore`, {
+      exitCode: ExitCode.Usage,
+      hint: `roll back without --restore-database`,
+    });
+  }
+  if (env.protection === "protected" && !opts.yes) {
+    throw new GuardRefusedError(
+      `${env.name} is protected: restoring backup ${match.backupId} loses what was written since release ${match.migratedBy}`,
+      `add --yes to restore it and roll back to ${target.id}`,
+      [`restore database backup ${match.backupId}`],
+    );
+  }
+  await restoreDatabase(ctx, env, match);
 }
 
 export interface RollbackChoice {

@@ -13,6 +13,8 @@ export interface SandboxContext {
    * last flush (newest first): real processes behind resources (PostgreSQL, the app stand-ins) stop there.
    */
   onStop(fn: () => Promise<void>): void;
+  /** Whether an API secret key opens the sandbox (X-Auth-Token): private containers accept the same keys (IAM, ContainersPrivateAccess). */
+  acceptsKey?: (key: string) => boolean;
   /** The sandbox's base URL (`http://127.0.0.1:<port>`), set once its server listens: for URLs it hands out (downloads). */
   url: string;
 }

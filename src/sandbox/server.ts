@@ -78,6 +78,7 @@ async function serve(opts: SandboxOptions, unlock: () => Promise<void>): Promise
     readyDelayMs: opts.readyDelayMs ?? 0,
     dataDir: opts.dataDir,
     onStop: (fn) => void stopHooks.unshift(fn),
+    acceptsKey: (key) => (opts.token !== undefined ? key === opts.token : isUuid(key)),
     url: "",
   };
   if (opts.account) {

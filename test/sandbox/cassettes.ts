@@ -39,7 +39,11 @@ export interface Cassette {
 export const SERVED_PATHS: Record<string, RegExp[]> = {
   account: [/^\/account\/v3\/projects(\/|$)/],
   secret: [/^\/secret-manager\/v1beta1\/regions\/[a-z]+-[a-z]+\/secrets(\/|$)/],
-  container: [/^\/containers\/v1\/regions\/[a-z]+-[a-z]+\/(namespaces|containers)(\/|$)/],
+  container: [
+    /^\/containers\/v1\/regions\/[a-z]+-[a-z]+\/(namespaces|containers)(\/|$)/,
+    // Container tokens (v1beta1), as scaleway_container_token calls them (token-basic.cassette.yaml).
+    /^\/containers\/v1beta1\/regions\/[a-z]+-[a-z]+\/tokens(\/|$)/,
+  ],
   registry: [/^\/registry\/v1\/regions\/[a-z]+-[a-z]+\/(namespaces|images|tags)(\/|$)/],
   cockpit: [
     /^\/cockpit\/v1\/(grafana|plans|current-plan)(\/|$)/,

@@ -306,3 +306,22 @@ module "containers" {
   secret_environment = { for name, _ in local.services : name => local.secret_environment_values }
   tags               = ["evalap", local.environment]
 }
+
+# The migration runner (modules/migration-runner): only while the CLI runs Alembic, applied with
+# -target=module.platform.module.migration and `migration` set, then removed with migration = null.
+# Same image, database environment and private network as the API; POSTGRES_URL is the only secret
+# it gets (Alembic needs nothing else).
+module "migration" {
+  source = "../migration-runner"
+  count  = var.migration == null ? 0 : 1
+
+  migration          = var.migration
+  namespace_id       = module.containers.namespace_id
+  private_network_id = module.network.private_network_id
+  image              = var.images["evalap"]
+  environment        = local.app_environment
+  secret_environment = { POSTGRES_URL = base64decode(data.scaleway_secret_version.postgres_url.data) }
+  cpu_limit          = var.container.cpu_limit
+  memory_limit_bytes = var.container.memory_limit_bytes
+  tags               = ["evalap", local.environment, "migration"]
+}

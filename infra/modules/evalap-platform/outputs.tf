@@ -121,3 +121,10 @@ output "app_secrets" {
   description = "The application secrets' IDs keyed by environment variable name, and their Secret Manager path."
   value       = { ids = module.secrets.secret_ids, path = module.secrets.path }
 }
+
+# The migration runner while one exists (null otherwise): read by the CLI's migrate, which calls it
+# with its own API key.
+output "migration_runner" {
+  description = "The migration runner: { id, container_id, url } while a migration runs, else null."
+  value       = var.migration == null ? null : module.migration[0].runner
+}

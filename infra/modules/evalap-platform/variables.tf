@@ -210,3 +210,11 @@ variable "protect_secrets" {
   type        = bool
   description = "Mark Secret Manager secrets as protected (deletion fails until unprotected)."
 }
+
+variable "migration" {
+  type = object({
+    id   = string
+    args = list(string)
+  })
+  description = "A migration run (evalap-infra migrate and deploy set it with -var, then null again): creates the private runner container of modules/migration-runner with the API's image. Null: no runner."
+}

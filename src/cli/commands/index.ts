@@ -4,6 +4,7 @@ import { backupListDefinition, backupPruneDefinition, backupRunDefinition, backu
 import { configCheckDefinition, configSchemaDefinition } from "./config.command.js";
 import { deployDefinition } from "./deploy.command.js";
 import { doctorDefinition } from "./doctor.command.js";
+import { migrateDefinition } from "./migrate.command.js";
 import { lockReleaseDefinition, lockStatusDefinition } from "./lock.command.js";
 import { planDefinition } from "./plan.command.js";
 import { historyDefinition, releasesListDefinition } from "./releases.command.js";
@@ -41,6 +42,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   backupRunDefinition,
   backupVerifyDefinition,
   backupPruneDefinition,
+  migrateDefinition,
   validateDefinition,
   doctorDefinition,
   scanDefinition,

@@ -9,6 +9,10 @@ export const rollbackDefinition = defineCommand<RollbackFlags>({
   arguments: [{ name: "<environment>", description: "environment to roll back" }],
   options: () => [
     new Option("--to <release>", "the release to go back to (see `releases list`)"),
+    new Option(
+      "--restore-database",
+      "first restore the backup taken before the first migration released after that release (what was written since is lost; protected environments need --yes)",
+    ),
     yesOption(),
     allowDestroyOption(),
     lockTimeoutOption(),

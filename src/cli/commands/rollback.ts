@@ -8,6 +8,7 @@ export interface RollbackFlags {
   yes?: boolean;
   allowDestroy: string[];
   lockTimeout?: string;
+  restoreDatabase?: boolean;
 }
 
 export function rollbackCommand(environment: string, flags: RollbackFlags, globals: GlobalOptions): Promise<number> {
@@ -18,6 +19,7 @@ export function rollbackCommand(environment: string, flags: RollbackFlags, globa
       environment,
       yes: flags.yes === true,
       allowDestroy: flags.allowDestroy,
+      restoreDatabase: flags.restoreDatabase === true,
       ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
     });

@@ -85,6 +85,7 @@ variables {
   enable_ui            = true
 
   prevent_database_destroy = false
+  migration                = null
   container = {
     cpu_limit                     = 2240
     memory_limit_bytes            = 4096000000
@@ -845,4 +846,43 @@ run "memory_between_tiers_is_rejected" {
   }
 
   expect_failures = [var.container]
+}
+
+# The migration runner exists only while `migration` is set (the CLI's migrate), with the API's
+# image, environment and private network, and POSTGRES_URL as its only secret.
+run "no_migration_runner_by_default" {
+  command = apply
+
+  assert {
+    condition     = length(module.migration) == 0 && output.migration_runner == null
+    error_message = "Without migration there is no runner container."
+  }
+}
+
+run "migration_runner_when_set" {
+  command = apply
+  variables {
+    images    = { evalap = "rg.fr-par.scw.cloud/evalap/evalap:2.0.0" }
+    migration = { id = "m20260101", args = ["upgrade", "head"] }
+  }
+
+  assert {
+    condition     = module.migration[0].container.image == "rg.fr-par.scw.cloud/evalap/evalap:2.0.0" && module.migration[0].container.private_network_id == module.network.private_network_id
+    error_message = "The runner runs the release's API image in the environment's private network."
+  }
+
+  assert {
+    condition     = module.migration[0].container.environment["DB_NAME"] == module.database.database_name && module.migration[0].container.environment["ENV"] == "prod"
+    error_message = "The runner gets the API's plain environment (ENV=prod, DB_NAME)."
+  }
+
+  assert {
+    condition     = nonsensitive(keys(module.migration[0].secret_environment_keys)) == ["POSTGRES_URL"]
+    error_message = "POSTGRES_URL is the runner's only secret."
+  }
+
+  assert {
+    condition     = output.migration_runner.id == "m20260101" && startswith(output.migration_runner.url, "https://")
+    error_message = "The platform outputs the runner's id and URL for the CLI."
+  }
 }

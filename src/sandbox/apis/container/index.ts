@@ -14,6 +14,7 @@ import { argon2idHash } from "./argon2.js";
 import { expireDeleted, forgetLater } from "./expire.js";
 import { freePort } from "../../ports.js";
 import { ContainerRuntime, type Outcome } from "./runtime.js";
+import { tokenRoutes } from "./tokens.js";
 
 /**
  * Serverless Containers v1 (`/containers/v1/regions/{region}/`): namespaces and containers, field for
@@ -103,12 +104,17 @@ const runtimes = new WeakMap<SandboxContext, ContainerRuntime>();
 function runtimeOf(ctx: SandboxContext): ContainerRuntime {
   let rt = runtimes.get(ctx);
   if (!rt) {
-    const created = new ContainerRuntime(path.join(ctx.dataDir, "container", "logs"), (id, outcome) => {
-      const c = ctx.store.collection<StoredContainer>(CONTAINERS).get(id);
-      if (!c || c._generation !== outcome.generation || c._deleted_at) return;
-      ctx.store.collection<StoredContainer>(CONTAINERS).put(id, { ...c, _outcome: outcome, updated_at: timestamp() });
-      void ctx.store.flush().catch(() => undefined);
-    });
+    const created = new ContainerRuntime(
+      path.join(ctx.dataDir, "container", "logs"),
+      ctx.dataDir,
+      (key) => ctx.acceptsKey?.(key) ?? false,
+      (id, outcome) => {
+        const c = ctx.store.collection<StoredContainer>(CONTAINERS).get(id);
+        if (!c || c._generation !== outcome.generation || c._deleted_at) return;
+        ctx.store.collection<StoredContainer>(CONTAINERS).put(id, { ...c, _outcome: outcome, updated_at: timestamp() });
+        void ctx.store.flush().catch(() => undefined);
+      },
+    );
     ctx.onStop(() => created.stopAll());
     runtimes.set(ctx, created);
     rt = created;
@@ -632,6 +638,17 @@ export function containerRoutes(router: Router, ctx: SandboxContext): void {
     return { body: wire(deleting) };
   });
 
+  tokenRoutes(router, ctx, {
+    container: (region, id) => {
+      const c = containers().get(id);
+      return c !== undefined && c.region === region && !c._deleted_at;
+    },
+    namespace: (region, id) => {
+      const n = namespaces().get(id);
+      return n !== undefined && n.region === region && !n._deleted_at;
+    },
+  });
+
   // Test hook: which process answers behind a container (tests check it is gone after a delete).
   router.add("GET", "/_sandbox/containers/{container_id}", (req) => {
     const c = containers().get(req.params.container_id ?? "");
@@ -661,6 +678,9 @@ async function startInstance(ctx: SandboxContext, c: StoredContainer): Promise<v
     healthPath: c.startup_probe?.http?.path ?? c.liveness_probe.http?.path ?? "/",
     env: { ...ns?.environment_variables, ...ns?._secret_values, ...c.environment_variables, ...c._secret_values },
     secretKeys: [...new Set([...Object.keys(ns?._secret_values ?? {}), ...Object.keys(c._secret_values)])],
+    command: c.command,
+    args: c.args,
+    private: c.privacy === "private",
     startupBudgetMs: budget,
   });
   const all = ctx.store.collection<StoredContainer>(CONTAINERS);
@@ -677,7 +697,8 @@ async function stopLeftover(pid: number | undefined): Promise<boolean> {
   } catch {
     return false; // gone (or no /proc): nothing to stop
   }
-  if (!cmdline.includes(`standin${path.sep}main.js`)) return false; // the pid was reused by another program
+  // The pid was reused by another program unless it is a stand-in or a container's own python3 command.
+  if (!cmdline.includes(`standin${path.sep}main.js`) && !cmdline.startsWith("/usr/bin/python3\0")) return false;
   try {
     process.kill(pid, "SIGKILL");
   } catch {

@@ -32,6 +32,12 @@ function answer(res: ServerResponse, status: number, message: string): void {
  */
 export class EndpointProxy {
   current: Upstream | undefined;
+  /**
+   * A private container's check of X-Auth-Token (an IAM API secret key whose principal holds
+   * ContainersPrivateAccess; a call without it gets 403: Scaleway's docs, serverless-containers
+   * how-to/create-auth-token-from-console and migrate-jwt-to-iam-authentication). Unset: public.
+   */
+  guard: ((token: string | undefined) => boolean) | undefined;
   private server: Server | undefined;
 
   constructor(readonly port: number) {}
@@ -79,6 +85,11 @@ export class EndpointProxy {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): void {
+    const token = req.headers["x-auth-token"];
+    if (this.guard && !this.guard(Array.isArray(token) ? token[0] : token)) {
+      req.resume();
+      return answer(res, 403, "this container is private: call it with X-Auth-Token (an API secret key allowed ContainersPrivateAccess)");
+    }
     const up = this.current;
     if (!up) return answer(res, 503, "the container has no running instance");
     up.inflight++;

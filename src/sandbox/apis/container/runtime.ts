@@ -4,6 +4,7 @@ import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../ports.js";
+import { imageSource, materializeImage } from "./image.js";
 import { EndpointProxy, type Upstream } from "./proxy.js";
 
 /** What a deployed container runs as: the stand-in program with the container's environment. */
@@ -19,6 +20,11 @@ export interface InstanceSpec {
   healthPath: string;
   env: Record<string, string>;
   secretKeys: string[];
+  /** The container's command and args: EvalAP's supervisord (or none) runs the stand-in, a python3 command runs for real. */
+  command: string[];
+  args: string[];
+  /** privacy = private: the endpoint wants X-Auth-Token with a key the sandbox accepts. */
+  private: boolean;
   /** After this long without an answer on healthPath, the deploy is failed. */
   startupBudgetMs: number;
 }
@@ -70,6 +76,14 @@ export function standinPath(): string {
   throw new Error("the EvalAP stand-in (dist/standin/main.js) is not built: run `npm run build` (or set EVALAP_SANDBOX_STANDIN)");
 }
 
+function safeStandinPath(): string | undefined {
+  try {
+    return standinPath();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The stand-in processes behind the deployed containers. Each container's public endpoint is a proxy
  * (proxy.ts) owned here; each deploy (a revision) runs its own stand-in on an internal free port, and
@@ -88,6 +102,10 @@ export class ContainerRuntime {
 
   constructor(
     private readonly logDir: string,
+    /** Where the images' files are laid out (image.ts), one folder per tag. */
+    private readonly dataDir: string,
+    /** Whether an API secret key opens the sandbox (private containers' X-Auth-Token). */
+    private readonly acceptsKey: (key: string) => boolean,
     private readonly report: (containerId: string, outcome: Outcome) => void,
   ) {}
 
@@ -107,6 +125,7 @@ export class ContainerRuntime {
       slot = { proxy: new EndpointProxy(spec.listenPort), running: new Set() };
       this.slots.set(spec.containerId, slot);
     }
+    slot.proxy.guard = spec.private ? (token) => token !== undefined && this.acceptsKey(token) : undefined;
     // A deploy still starting is superseded by this one (Scaleway deploys the latest configuration).
     this.cancelPending(spec.containerId);
     const internalPort = await freePort();
@@ -117,17 +136,13 @@ export class ContainerRuntime {
       await logFile.close();
       return;
     }
-    const child = spawn(process.execPath, [standinPath()], {
-      env: {
-        ...spec.env,
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        PORT: String(spec.port),
-        EVALAP_STANDIN_LISTEN_PORT: String(internalPort),
-        EVALAP_STANDIN_IMAGE: spec.image,
-        EVALAP_STANDIN_SECRET_KEYS: spec.secretKeys.join(","),
-      },
-      stdio: ["ignore", logFile.fd, logFile.fd],
-    });
+    let child: ChildProcess;
+    try {
+      child = await this.spawnFor(spec, internalPort, logFile.fd);
+    } catch (err) {
+      await logFile.close();
+      throw err;
+    }
     let markDone = () => undefined as void;
     const done = new Promise<void>((resolve) => (markDone = resolve));
     const rev: Revision = {
@@ -159,6 +174,47 @@ export class ContainerRuntime {
       });
     });
     void this.probe(owner, rev);
+  }
+
+  /**
+   * EvalAP's supervisord (or no command: the image's default) is the stand-in program. Any other
+   * command runs for real in the image's files (image.ts), as the container would run it: only
+   * `python3 …` (the migration runner), with Debian's /usr/bin/python3 (python3-alembic and
+   * python3-psycopg2, installed by scripts/system-deps.sh), never a python of the PATH. PORT is
+   * where it must listen (Scaleway sets the container's port; here the revision's own port behind
+   * the endpoint's proxy, the same thing seen from outside), on 127.0.0.1 (RUNNER_BIND_ADDRESS).
+   */
+  private async spawnFor(spec: InstanceSpec, port: number, fd: number): Promise<ChildProcess> {
+    const program = spec.command[0];
+    if (program === undefined || path.basename(program) === "supervisord") {
+      return spawn(process.execPath, [standinPath()], {
+        env: {
+          ...spec.env,
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          PORT: String(spec.port),
+          EVALAP_STANDIN_LISTEN_PORT: String(port),
+          EVALAP_STANDIN_IMAGE: spec.image,
+          EVALAP_STANDIN_SECRET_KEYS: spec.secretKeys.join(","),
+        },
+        stdio: ["ignore", fd, fd],
+      });
+    }
+    if (program !== "python3" && program !== "/usr/bin/python3") {
+      throw new Error(`the sandbox's image runs EvalAP's supervisord or a python3 command, not ${program}`);
+    }
+    const cwd = await materializeImage(this.dataDir, spec.image, imageSource(safeStandinPath()));
+    return spawn(process.env.EVALAP_SANDBOX_PYTHON ?? "/usr/bin/python3", [...spec.command.slice(1), ...spec.args], {
+      cwd,
+      env: {
+        ...spec.env,
+        PATH: "/usr/bin:/bin",
+        PORT: String(port),
+        RUNNER_BIND_ADDRESS: "127.0.0.1",
+        PYTHONDONTWRITEBYTECODE: "1",
+        PYTHONUNBUFFERED: "1",
+      },
+      stdio: ["ignore", fd, fd],
+    });
   }
 
   private settle(rev: Revision, outcome: Outcome): void {
