@@ -127,6 +127,9 @@ const PRODUCTS = [
 ] as const;
 const PROJECT_SETS = new Set<string>([
   ...PRODUCTS.flatMap((p) => [`${p}FullAccess`, `${p}ReadOnly`]),
+  // Calling a private Serverless Container with an API key's X-Auth-Token (Scaleway docs:
+  // serverless-containers/how-to/migrate-jwt-to-iam-authentication); project-scoped.
+  "ContainersPrivateAccess",
   "SecretManagerSecretAccess",
   "SecretManagerSecretCreate",
   "SecretManagerSecretDelete",
