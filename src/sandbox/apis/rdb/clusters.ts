@@ -163,7 +163,25 @@ export async function databaseSize(cluster: PgCluster, name: string): Promise<nu
  * through default privileges, later): readonly reads, readwrite also writes rows, all also changes
  * the schema (DDL: migrations), none revokes everything. `custom` (set outside the API) is left as is.
  */
-export async function setPermission(cluster: PgCluster, database: string, user: string, permission: Permission): Promise<void> {
+/** The permission changes in flight per cluster: run one after the other (see setPermission). */
+const permissionQueues = new WeakMap<PgCluster, Promise<void>>();
+
+/**
+ * Sets one permission, after any other in flight on the same instance: the provider sets the
+ * privileges of several users at once, and PostgreSQL refuses concurrent GRANTs on the same
+ * objects ("tuple concurrently updated"), which Scaleway's API never answers with.
+ */
+export function setPermission(cluster: PgCluster, database: string, user: string, permission: Permission): Promise<void> {
+  const previous = permissionQueues.get(cluster) ?? Promise.resolve();
+  const run = previous.then(() => applyPermission(cluster, database, user, permission));
+  permissionQueues.set(
+    cluster,
+    run.catch(() => undefined),
+  );
+  return run;
+}
+
+async function applyPermission(cluster: PgCluster, database: string, user: string, permission: Permission): Promise<void> {
   if (permission === "custom") return;
   const u = ident(user);
   const d = ident(database);
