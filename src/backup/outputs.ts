@@ -1,6 +1,6 @@
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { secretRef, type SecretRef } from "../secrets/outputs.js";
+import { secretRef, withRegion, type SecretRef } from "../secrets/outputs.js";
 import type { OutputValue } from "../tofu/commands.js";
 
 /** What the backup commands read from the root's outputs (infra/README.md, "Outputs the CLI reads"). */
@@ -38,11 +38,10 @@ export function databaseOutputs(environment: string, outputs: Record<string, Out
     typeof ids === "object" && ids !== null && typeof (ids as Record<string, unknown>).DB_ADMIN_PASSWORD === "string"
       ? secretRef((ids as Record<string, string>).DB_ADMIN_PASSWORD ?? "")
       : undefined;
-  const withRegion = (r: SecretRef): SecretRef => (r.region === "" ? { region: fallbackRegion, id: r.id } : r);
   return {
-    instance: withRegion(ref),
+    instance: withRegion(ref, fallbackRegion),
     databaseName,
     publicEndpoint: record?.public_endpoint === true,
-    adminPasswordSecret: admin === undefined ? undefined : withRegion(admin),
+    adminPasswordSecret: admin === undefined ? undefined : withRegion(admin, fallbackRegion),
   };
 }

@@ -1,9 +1,9 @@
 import type { ResolvedEnvironment } from "../config/load.js";
+import { scalewayFor } from "../operations/scaleway.js";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { retryPolicy, step, type RunContext } from "../operations/context.js";
+import { step, type RunContext } from "../operations/context.js";
 import { declaresVariable } from "../operations/preflight.js";
-import { scalewayClient } from "../scaleway/client.js";
 import { secretRef } from "../secrets/outputs.js";
 import * as tofu from "../tofu/commands.js";
 import { backupFirst, type BackupTaken } from "./backup-first.js";
@@ -110,8 +110,7 @@ export async function migrateLocked(
     ctx,
     "backup",
     async () => {
-      const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-      ctx.redactor.add(scw.secretKey);
+      const scw = await scalewayFor(ctx);
       const region = database.region || scw.defaultRegion || "fr-par";
       return backupFirst(await scw.rdb(), {
         region,

@@ -1,10 +1,10 @@
 import type { ResolvedEnvironment } from "../config/load.js";
+import { scalewayFor } from "../operations/scaleway.js";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { abortableSleep } from "../core/sleep.js";
 import type { ReleaseRecord } from "../ledger/types.js";
-import { retryPolicy, step, type RunContext } from "../operations/context.js";
-import { scalewayClient } from "../scaleway/client.js";
+import { step, type RunContext } from "../operations/context.js";
 import { secretRef } from "../secrets/outputs.js";
 import * as tofu from "../tofu/commands.js";
 
@@ -49,8 +49,7 @@ export async function restoreDatabase(ctx: RunContext, env: ResolvedEnvironment,
           exitCode: ExitCode.Prerequisite,
         });
       }
-      const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-      ctx.redactor.add(scw.secretKey);
+      const scw = await scalewayFor(ctx);
       const api = await scw.rdb();
       const ref = secretRef(db.instance_id);
       const region = ref.region || scw.defaultRegion || "fr-par";

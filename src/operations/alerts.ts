@@ -1,15 +1,15 @@
 import path from "node:path";
+import { scalewayFor } from "./scaleway.js";
 import { loadRuleGroups, ruleFiles, type LoadedGroup } from "../alerts/rules.js";
 import { rulerClient } from "../alerts/ruler.js";
 import { syncGroups, type SyncResult } from "../alerts/sync.js";
 import type { ResolvedEnvironment } from "../config/load.js";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { scalewayClient } from "../scaleway/client.js";
 import { sdkFailure } from "../scaleway/errors.js";
 import * as tofu from "../tofu/commands.js";
 import type { OutputValue } from "../tofu/commands.js";
-import { retryPolicy, step, type RunContext } from "./context.js";
+import { step, type RunContext } from "./context.js";
 
 /** The namespace of an environment's rules in its data source's ruler. */
 export const alertsNamespace = (environment: string): string => `evalap-${environment}`;
@@ -43,8 +43,7 @@ export async function syncAlerts(
   files: string[],
   outputs?: Record<string, OutputValue>,
 ): Promise<AlertsSyncReport> {
-  const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-  ctx.redactor.add(scw.secretKey);
+  const scw = await scalewayFor(ctx);
   const values = outputs !== undefined && Object.keys(outputs).length > 0 ? outputs : await tofu.output(ctx.tofu, env.rootDir);
   const projectId = environmentProject(values, env.vars.project_id ?? ctx.tofu.env.TF_VAR_project_id ?? process.env.TF_VAR_project_id);
   if (projectId === undefined) {

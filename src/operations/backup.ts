@@ -1,4 +1,5 @@
 import type { ResolvedEnvironment } from "../config/load.js";
+import { scalewayFor } from "./scaleway.js";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { databaseOutputs, type DatabaseOutputs } from "../backup/outputs.js";
@@ -24,10 +25,10 @@ import {
   type RdbApi,
   type WaitOptions,
 } from "../backup/rdb.js";
-import { scalewayClient, type ScalewayConnection } from "../scaleway/client.js";
+import { type ScalewayConnection } from "../scaleway/client.js";
 import * as tofu from "../tofu/commands.js";
 import { audited } from "./audit-trail.js";
-import { retryPolicy, step, type RunContext } from "./context.js";
+import { step, type RunContext } from "./context.js";
 import { initStep } from "./plan.js";
 import { withEnvironment } from "./remote.js";
 
@@ -43,8 +44,7 @@ export interface BackupTarget {
 export async function openTarget(ctx: RunContext, env: ResolvedEnvironment): Promise<BackupTarget> {
   await initStep(ctx, env);
   const outputs = await step(ctx, "outputs", () => tofu.output(ctx.tofu, env.rootDir));
-  const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-  ctx.redactor.add(scw.secretKey);
+  const scw = await scalewayFor(ctx);
   const db = databaseOutputs(env.name, outputs, scw.defaultRegion ?? "fr-par");
   return { env, db, scw, api: await scw.rdb() };
 }

@@ -1,11 +1,11 @@
 import path from "node:path";
+import { scalewayFor } from "./scaleway.js";
 import { randomUUID } from "node:crypto";
 import type { ResolvedEnvironment } from "../config/load.js";
 import { EvalapError } from "../core/errors.js";
 import { withRetry } from "../retry/retry.js";
-import { scalewayClient } from "../scaleway/client.js";
 import { secretKind } from "../secrets/catalogue.js";
-import { secretOutputs, type SecretOutputs, type SecretRef } from "../secrets/outputs.js";
+import { secretOutputs, withRegion, type SecretOutputs, type SecretRef } from "../secrets/outputs.js";
 import { createVersion, fingerprint, listVersions } from "../secrets/versions.js";
 import { withStateLock } from "../statelock/recover.js";
 import * as tofu from "../tofu/commands.js";
@@ -123,8 +123,7 @@ export async function assertSecretsSet(
   if (!(await declaresVariable(env.rootDir, SECRET_NAMES_VARIABLE))) return;
   const outputs = await ensureSecretShells(ctx, env, lockTimeoutMs, runVars);
   const generated = ctx.config.secrets.generated;
-  const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-  ctx.redactor.add(scw.secretKey);
+  const scw = await scalewayFor(ctx);
   const api = await scw.secrets();
   const seeds = sandboxSeeds(env);
   await step(
@@ -134,7 +133,7 @@ export async function assertSecretsSet(
       const region = scw.defaultRegion ?? "fr-par";
       const missing: string[] = [];
       for (const [name, ref] of appSecrets(outputs, generated)) {
-        const at = ref.region === "" ? { region, id: ref.id } : ref;
+        const at = withRegion(ref, region);
         if ((await listVersions(api, at)).some((v) => v.status === "enabled")) continue;
         const seed = seeds[name];
         if (seed === undefined) {

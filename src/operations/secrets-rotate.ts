@@ -1,4 +1,5 @@
 import type { Secretv1beta1 } from "@scaleway/sdk-secret";
+import { scalewayFor } from "./scaleway.js";
 import type { ResolvedEnvironment } from "../config/load.js";
 import { abortableSleep } from "../core/sleep.js";
 import { EvalapError, UsageError } from "../core/errors.js";
@@ -16,16 +17,16 @@ import {
   type RotationRecord,
   type RotationStore,
 } from "../rotation/record.js";
-import { scalewayClient, type ScalewayConnection } from "../scaleway/client.js";
+import { type ScalewayConnection } from "../scaleway/client.js";
 import { DB_CREDENTIALS, secretKind } from "../secrets/catalogue.js";
 import { generateDbPassword, generateToken } from "../secrets/generate.js";
-import { secretOutputs, secretRef, type SecretOutputs, type SecretRef } from "../secrets/outputs.js";
+import { secretOutputs, secretRef, withRegion, type SecretOutputs, type SecretRef } from "../secrets/outputs.js";
 import { createVersion, fingerprint, listVersions, setVersionEnabled } from "../secrets/versions.js";
 import { isDue } from "../secrets/status.js";
 import * as tofu from "../tofu/commands.js";
 import type { OutputValue } from "../tofu/commands.js";
 import { audited } from "./audit-trail.js";
-import { retryPolicy, stateDir, step, type RunContext } from "./context.js";
+import { stateDir, step, type RunContext } from "./context.js";
 import { unchangedReleaseVars } from "./deploy-release.js";
 import { abandonedReleases, assertStatePersisted, PendingReleaseError } from "./pending.js";
 import { initStep } from "./plan.js";
@@ -144,8 +145,7 @@ export async function rotateSecrets(ctx: RunContext, opts: RotateOptions): Promi
         await initStep(locked, env);
         const rawOutputs = await tofu.output(locked.tofu, env.rootDir);
         const outputs = secretOutputs(env.name, rawOutputs);
-        const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-        locked.redactor.add(scw.secretKey);
+        const scw = await scalewayFor(locked);
         const rotation: Rotation = {
           ctx: locked,
           env,
@@ -522,7 +522,7 @@ function describeCreated(record: RotationRecord): string {
 function refOf(r: Rotation, name: string): SecretRef {
   const ref = r.outputs.secrets[name];
   if (!ref) throw new UsageError(`${r.env.name} has no secret ${name}`, `\`evalap-infra secrets list ${r.env.name}\` lists them`);
-  return ref.region === "" ? { region: r.scw.defaultRegion ?? "fr-par", id: ref.id } : ref;
+  return withRegion(ref, r.scw.defaultRegion ?? "fr-par");
 }
 
 /** The root's `database` output: the instance (`region/uuid`) and the two application users. */

@@ -1,14 +1,15 @@
 import { UsageError } from "../core/errors.js";
-import { scalewayClient } from "../scaleway/client.js";
+import { scalewayFor } from "./scaleway.js";
 import { secretKind } from "../secrets/catalogue.js";
 import { generateToken } from "../secrets/generate.js";
 import { createVersion, fingerprint, listVersions } from "../secrets/versions.js";
 import { audited } from "./audit-trail.js";
-import { retryPolicy, step, type RunContext } from "./context.js";
+import { step, type RunContext } from "./context.js";
 import { unchangedReleaseVars } from "./deploy-release.js";
 import { abandonedReleases, PendingReleaseError } from "./pending.js";
 import { runReleaseFlow, type ReleaseFlowResult } from "./release-flow.js";
 import { ensureSecretShells } from "./secret-shells.js";
+import { withRegion } from "../secrets/outputs.js";
 import { withEnvironment, type EnvironmentRemote } from "./remote.js";
 import { imagesOf } from "./release-inputs.js";
 import type { ResolvedEnvironment } from "../config/load.js";
@@ -70,10 +71,9 @@ export async function setSecret(ctx: RunContext, opts: SetOptions): Promise<SetR
             `add "${opts.name}" to app_secret_names in ${env.rootDir}/terraform.tfvars, then run this again`,
           );
         }
-        const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-        locked.redactor.add(scw.secretKey);
+        const scw = await scalewayFor(locked);
         const api = await scw.secrets();
-        const at = ref.region === "" ? { region: scw.defaultRegion ?? "fr-par", id: ref.id } : ref;
+        const at = withRegion(ref, scw.defaultRegion ?? "fr-par");
         const revision = await step(
           locked,
           "write version",
@@ -156,9 +156,8 @@ async function rotateIfPresent(ctx: RunContext, opts: SetOptions, value: string)
     const outputs = await ensureSecretShells(locked, env, lockTimeoutMs, await shellVars(env, remote));
     const ref = outputs.secrets[opts.name];
     if (!ref) return false;
-    const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-    locked.redactor.add(scw.secretKey);
-    const at = ref.region === "" ? { region: scw.defaultRegion ?? "fr-par", id: ref.id } : ref;
+    const scw = await scalewayFor(locked);
+    const at = withRegion(ref, scw.defaultRegion ?? "fr-par");
     return (await listVersions(await scw.secrets(), at)).some((v) => v.status === "enabled");
   });
   if (!hasVersion) return null;

@@ -1,10 +1,10 @@
 import type { ResolvedEnvironment } from "../config/load.js";
-import { scalewayClient } from "../scaleway/client.js";
+import { scalewayFor } from "./scaleway.js";
 import { secretOutputs } from "../secrets/outputs.js";
 import { readSecret, secretsAtPath } from "../secrets/read.js";
 import { secretStatus, type SecretStatus } from "../secrets/status.js";
 import * as tofu from "../tofu/commands.js";
-import { retryPolicy, step, type RunContext } from "./context.js";
+import { step, type RunContext } from "./context.js";
 
 /** A secret under the environment's path that the root does not know (made by hand, or left by an older root). */
 export interface UnmanagedSecret {
@@ -31,8 +31,7 @@ export interface SecretsListReport {
  */
 export async function listSecrets(ctx: RunContext, env: ResolvedEnvironment, now: () => number = Date.now): Promise<SecretsListReport> {
   const outputs = secretOutputs(env.name, await tofu.output(ctx.tofu, env.rootDir));
-  const scw = await scalewayClient(process.env, { policy: retryPolicy(ctx.config), events: ctx.events, signal: ctx.signal });
-  ctx.redactor.add(scw.secretKey);
+  const scw = await scalewayFor(ctx);
   return step(
     ctx,
     "secrets",

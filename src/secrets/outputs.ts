@@ -62,6 +62,11 @@ export function secretRef(id: string): SecretRef {
   return slash < 0 ? { region: "", id } : { region: id.slice(0, slash), id: id.slice(slash + 1) };
 }
 
+/** The ref with its region, `fallback` (the profile's default region) for a bare id. */
+export function withRegion(ref: SecretRef, fallback: string): SecretRef {
+  return ref.region === "" ? { region: fallback, id: ref.id } : ref;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string" || x === null);
 }
