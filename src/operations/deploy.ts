@@ -108,7 +108,8 @@ async function applyStep(ctx: RunContext, env: ResolvedEnvironment, planned: Pla
     dump = emergencyStateDump(m) ?? dump;
     forwardProgress(ctx, m);
   };
-  const apply = (timeout: number) => tofu.apply(ctx.tofu, env.rootDir, { planFile: planned.planFile, lockTimeoutMs: timeout, onMessage });
+  const apply = (timeout: number) =>
+    tofu.apply(ctx.tofu, env.rootDir, { ...planned.inputs, planFile: planned.planFile, lockTimeoutMs: timeout, onMessage });
   try {
     return await withStateLock(ctx, env, lockTimeoutMs, apply);
   } catch (err) {

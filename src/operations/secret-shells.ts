@@ -79,7 +79,10 @@ export async function ensureSecretShells(
       await step(
         ctx,
         "create secret shells",
-        () => withStateLock(ctx, env, lockTimeoutMs, (timeout) => tofu.apply(ctx.tofu, env.rootDir, { planFile, lockTimeoutMs: timeout })),
+        () =>
+          withStateLock(ctx, env, lockTimeoutMs, (timeout) =>
+            tofu.apply(ctx.tofu, env.rootDir, { ...planned.inputs, planFile, lockTimeoutMs: timeout }),
+          ),
         () => ({ detail: planned.summary.changes.map((c) => c.address.replace(/^.*\["?|"?\]$/g, "")).join(", ") }),
       );
     }

@@ -135,15 +135,20 @@ export function planArgs(opts: PlanArgs): string[] {
   ];
 }
 
-export interface ApplyArgs {
+/**
+ * The variables must be the plan's own: applying a saved plan, OpenTofu (1.8+) still loads the
+ * root's terraform.tfvars and refuses a value that differs from the plan's ("Mismatch between
+ * input and plan variable value"), so a `-var` that overrode a tfvars value must be given again.
+ */
+export interface ApplyArgs extends VarOptions {
   /** The saved plan to apply: exactly what was planned, never a fresh plan. */
   planFile: string;
   lockTimeoutMs: number;
 }
 
-/** `apply -json PLANFILE`. No `-auto-approve`: tofu never asks before applying a saved plan. */
+/** `apply -json [VARS] PLANFILE`. No `-auto-approve`: tofu never asks before applying a saved plan. */
 export function applyArgs(opts: ApplyArgs): string[] {
-  return ["apply", "-input=false", "-json", lockTimeoutArg(opts.lockTimeoutMs), fileArg(opts.planFile)];
+  return ["apply", "-input=false", "-json", lockTimeoutArg(opts.lockTimeoutMs), ...varArgs(opts), fileArg(opts.planFile)];
 }
 
 // ---------------------------------------------------------------- show / output / version

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { applyArgs, backendArgs, forceUnlockArgs, fmtArgs, initArgs, outputArgs, planArgs, showArgs } from "./args.js";
 import { stateListArgs, statePushArgs, validateArgs, versionArgs } from "./args.js";
-import type { InitArgs, PlanArgs } from "./args.js";
+import type { InitArgs, PlanArgs, VarOptions } from "./args.js";
 import { withFileSystemErrors } from "./fs-errors.js";
 import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
 import { toDiagnostic } from "./diagnostics.js";
@@ -117,6 +117,8 @@ export interface PlanOptions extends PlanArgs {
 export interface PlanResult {
   summary: PlanSummary;
   planFile: string;
+  /** The variables the plan was made with: its apply must be given them again (see ApplyArgs). */
+  inputs: VarOptions;
   diagnostics: Diagnostic[];
 }
 
@@ -132,7 +134,8 @@ export async function plan(ctx: TofuContext, dir: string, opts: PlanOptions): Pr
       opts.onMessage?.(m);
     },
   });
-  return { summary: summarizePlanStream(messages, run.exitCode), planFile: opts.out, diagnostics: run.diagnostics };
+  const inputs: VarOptions = { ...(opts.vars ? { vars: opts.vars } : {}), ...(opts.varFiles ? { varFiles: opts.varFiles } : {}) };
+  return { summary: summarizePlanStream(messages, run.exitCode), planFile: opts.out, inputs, diagnostics: run.diagnostics };
 }
 
 export interface ShownPlan {
@@ -154,7 +157,7 @@ export async function show(ctx: TofuContext, dir: string, planFile: string, filt
   return { summary: withAttributes(summarizeShowJson(parsed), diff), diff };
 }
 
-export interface ApplyOptions {
+export interface ApplyOptions extends VarOptions {
   planFile: string;
   lockTimeoutMs: number;
   onMessage?: (message: TofuJsonMessage) => void;

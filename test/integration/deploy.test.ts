@@ -41,6 +41,19 @@ describe("deploy", () => {
     expect(outputs.outputs.release?.value).toBe("r2");
   });
 
+  it("a --var overriding the root's terraform.tfvars applies (the saved plan's apply is given the same variables)", async () => {
+    const p = await project({ environments: { staging: { fixture: "basic" } } });
+    await writeFile(path.join(p.dir, "infra", "staging", "terraform.tfvars"), 'release = "from-tfvars"\n');
+    const first = await p.run(["deploy", "staging", "--json"]);
+    expect(first.exitCode, first.stderr + first.stdout).toBe(0);
+    expect(eventOf(first, "outputs").outputs.release?.value).toBe("from-tfvars");
+    // OpenTofu loads terraform.tfvars again when applying a saved plan and refuses a value that
+    // differs from the plan's unless the apply is given the same -var.
+    const next = await p.run(["deploy", "staging", "--json", "--var", "release=from-cli"]);
+    expect(next.exitCode, next.stderr + next.stdout).toBe(0);
+    expect(eventOf(next, "outputs").outputs.release?.value).toBe("from-cli");
+  });
+
   it("retries a rate-limited apply with a fresh plan, then succeeds", async () => {
     const counter = path.join(os.tmpdir(), `evalap-counter-${process.pid}-${Date.now()}`);
     const p = await project({ environments: { staging: { fixture: "flaky", vars: { counter_file: counter, failures: 2 } } } });

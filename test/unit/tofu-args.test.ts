@@ -121,6 +121,16 @@ describe("tofu argument builders", () => {
     expect(args).toEqual(["apply", "-input=false", "-json", "-lock-timeout=10s", "/p/x.tfplan"]);
     expect(applyArgs({ planFile: "-destroy", lockTimeoutMs: 0 }).at(-1)).toBe("./-destroy");
     expect(() => applyArgs({ planFile: "", lockTimeoutMs: 0 })).toThrow(RangeError);
+    // The plan's variables come again, before the plan file (tofu parses flags first).
+    expect(applyArgs({ planFile: "p", lockTimeoutMs: 0, vars: { release: "r2" }, varFiles: ["x.tfvars"] })).toEqual([
+      "apply",
+      "-input=false",
+      "-json",
+      "-lock-timeout=0s",
+      "-var-file=x.tfvars",
+      "-var=release=r2",
+      "p",
+    ]);
   });
 
   it("show, output, validate, version, fmt", () => {
