@@ -9,15 +9,26 @@ import { ExitCode } from "../core/exit-codes.js";
  */
 
 export const TIERS = ["daily", "weekly", "monthly"] as const;
+/** The tiers `backup run --tier` makes. */
 export type Tier = (typeof TIERS)[number];
+/**
+ * Every manual backup the CLI names: the policy's tiers and `premigrate`, the backup `migrate` (and
+ * a deploy that migrates) takes first; `rollback --restore-database` restores it.
+ */
+export const MANUAL_TIERS = [...TIERS, "premigrate"] as const;
+export type ManualTier = (typeof MANUAL_TIERS)[number];
 /** A backup the CLI did not name: the automatic schedule's (the daily tier) or one made by hand. */
-export type BackupTier = Tier | "scheduled";
+export type BackupTier = ManualTier | "scheduled";
 
 const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-/** Expiry of a manual backup per tier, in days; daily follows the instance's schedule. */
-export const TIER_RETENTION_DAYS: Readonly<Record<Exclude<Tier, "daily">, number>> = { weekly: 90, monthly: 365 };
+/**
+ * Expiry of a manual backup per tier, in days; daily follows the instance's schedule. A pre-migration
+ * backup is kept 30 days: as long as the spec keeps dailies, so the release it matches stays a
+ * rollback target with its database for that long.
+ */
+export const TIER_RETENTION_DAYS: Readonly<Record<Exclude<ManualTier, "daily">, number>> = { weekly: 90, monthly: 365, premigrate: 30 };
 /** What `verify` wants: the newest daily younger than 26 h, a weekly within 8 days, a monthly within 32. */
 export const FRESHNESS_MS: Readonly<Record<Tier, number>> = { daily: 26 * HOUR_MS, weekly: 8 * DAY_MS, monthly: 32 * DAY_MS };
 /** The spec's daily retention (production's schedule must keep this many days). */
@@ -44,7 +55,7 @@ export interface BackupView {
 }
 
 /** `evalap-<env>-<tier>-<UTC stamp>`: what `backup run` names a backup, so its tier can be read back. */
-export function backupName(environment: string, tier: Tier, at: Date): string {
+export function backupName(environment: string, tier: ManualTier, at: Date): string {
   const stamp = at
     .toISOString()
     .replace(/\.\d{3}Z$/, "Z")
@@ -56,12 +67,12 @@ export function backupName(environment: string, tier: Tier, at: Date): string {
 export function tierOf(environment: string, name: string): BackupTier {
   const prefix = `evalap-${environment}-`;
   if (!name.startsWith(prefix)) return "scheduled";
-  const m = /^(daily|weekly|monthly)-\d{8}T\d{6}Z$/.exec(name.slice(prefix.length));
-  return m ? (m[1] as Tier) : "scheduled";
+  const m = /^(daily|weekly|monthly|premigrate)-\d{8}T\d{6}Z$/.exec(name.slice(prefix.length));
+  return m ? (m[1] as ManualTier) : "scheduled";
 }
 
 /** The expiry `backup run` sets: created + the tier's days (daily: the schedule's retention). */
-export function expiryOf(tier: Tier, created: Date, scheduleRetentionDays: number): Date {
+export function expiryOf(tier: ManualTier, created: Date, scheduleRetentionDays: number): Date {
   const days = tier === "daily" ? scheduleRetentionDays : TIER_RETENTION_DAYS[tier];
   return new Date(created.getTime() + days * DAY_MS);
 }
@@ -84,7 +95,7 @@ export const DAILY_TIERS: readonly BackupTier[] = ["daily", "scheduled"];
  */
 export function pruneCandidates(backups: readonly BackupView[], now: number): BackupView[] {
   const keep = new Set<string>();
-  for (const tier of TIERS) {
+  for (const tier of MANUAL_TIERS) {
     const newest = newestReady(backups, [tier]);
     if (newest) keep.add(newest.id);
   }

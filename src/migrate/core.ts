@@ -1,12 +1,11 @@
 import type { ResolvedEnvironment } from "../config/load.js";
-import { scalewayFor } from "../operations/scaleway.js";
 import { EvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
-import { step, type RunContext } from "../operations/context.js";
+import type { RunContext } from "../operations/context.js";
 import { declaresVariable } from "../operations/preflight.js";
-import { secretRef } from "../secrets/outputs.js";
+import { databaseOutputs, type DatabaseOutputs } from "../backup/outputs.js";
 import * as tofu from "../tofu/commands.js";
-import { backupFirst, type BackupTaken } from "./backup-first.js";
+import { DEFAULT_TIMING, openTarget, takeBackup } from "../operations/backup.js";
 import { parseHistory, statusOf, type MigrationStatus } from "./history.js";
 import { runInRunner, type RunnerState } from "./runner.js";
 
@@ -20,6 +19,15 @@ export interface MigrateOptions {
   timeoutMs?: number;
   /** How long the backup may take to be ready. */
   backupDeadlineMs?: number;
+}
+
+/** The backup taken before a migration (tier `premigrate`, backup/policy.ts) and how to restore it. */
+export interface BackupTaken {
+  id: string;
+  name: string;
+  region: string;
+  /** How to restore it into the database it was taken from. */
+  restoreCommand: string;
 }
 
 export interface MigrateResult {
@@ -42,6 +50,9 @@ export interface StatusResult extends MigrationStatus {
   summary: string;
 }
 
+/** The runner's refusal to alter tables another role owns (runner.py.tftpl, step 3): owners, then its own role. */
+const OWNER_MISMATCH = /OwnerMismatch: tables of the schema belong to (.+) and this run connects as (\S+):/;
+
 /** A migration that failed: the backup taken before it and how to restore it are in the message. */
 export class MigrationFailedError extends EvalapError {
   constructor(environment: string, state: RunnerState, backup: BackupTaken | null) {
@@ -49,15 +60,20 @@ export class MigrationFailedError extends EvalapError {
     // Python's last exception line says why (`…Error: …`, psycopg2's `(…UndefinedTable) relation … does not exist`).
     const why = [...lines].reverse().find((l) => /^[\w.]+(?:Error|Exception)\b|runner error/.test(l.trim()));
     const last = why ?? lines.slice(-3).join(" | ");
+    const owners = why === undefined ? null : OWNER_MISMATCH.exec(why);
     super(
       "migration_failed",
       `${environment}: alembic ${state.args.join(" ")} failed (exit ${state.exit_code ?? "none"}): ${last}` +
         (backup ? `; the database was backed up first: backup ${backup.id} (${backup.name})` : ""),
       {
         exitCode: ExitCode.MigrationFailed,
-        hint: backup
-          ? `PostgreSQL rolled the failed run back (transactional DDL): fix the revision and run migrate again; to return to the backup instead: ${backup.restoreCommand}`
-          : "fix the revision and run migrate again",
+        hint: owners
+          ? `the tables were created while the application connected as ${owners[1]}; if that is its other database user (DB_APP_CREDENTIALS was rotated since), ` +
+            `rotate it again to switch back: \`evalap-infra secrets rotate ${environment} DB_APP_CREDENTIALS\`, then migrate again; ` +
+            `otherwise have their owner give them to ${owners[2]} (ALTER TABLE … OWNER TO ${owners[2]})`
+          : backup
+            ? `PostgreSQL rolled the failed run back (transactional DDL): fix the revision and run migrate again; to return to the backup instead: ${backup.restoreCommand}`
+            : "fix the revision and run migrate again",
       },
     );
     this.name = "MigrationFailedError";
@@ -66,8 +82,6 @@ export class MigrationFailedError extends EvalapError {
 
 const RUN_TIMEOUT_MS = 30 * 60_000;
 const BACKUP_DEADLINE_MS = 20 * 60_000;
-/** Manual backups taken before a migration are kept a week (RDB deletes them then). */
-const BACKUP_KEEP_MS = 7 * 24 * 3600_000;
 
 /** The migration under a lease already held (deploy calls it too). */
 export async function migrateLocked(
@@ -105,25 +119,18 @@ export async function migrateLocked(
       summary: `${env.name}: SQL of upgrade ${target} printed; nothing changed`,
     };
   }
-  const database = await databaseOf(ctx, env);
-  const backup = await step(
-    ctx,
-    "backup",
-    async () => {
-      const scw = await scalewayFor(ctx);
-      const region = database.region || scw.defaultRegion || "fr-par";
-      return backupFirst(await scw.rdb(), {
-        region,
-        instanceId: database.instanceId,
-        databaseName: database.name,
-        name: `evalap-infra-premigrate-${new Date().toISOString().replace(/[:.]/g, "-")}`,
-        expiresAt: new Date(Date.now() + BACKUP_KEEP_MS),
-        deadlineMs: opts.backupDeadlineMs ?? BACKUP_DEADLINE_MS,
-        signal: ctx.signal,
-      });
-    },
-    (b) => ({ detail: `backup ${b.id} (${b.name}) ready` }),
-  );
+  // The same backup as `backup run`, in its own tier: `backup list` shows it, `prune` expires it,
+  // `verify` checks its expiry, and `rollback --restore-database` finds it through the release's note.
+  const t = await openTarget(ctx, env);
+  const timing = { ...DEFAULT_TIMING, timeoutMs: opts.backupDeadlineMs ?? BACKUP_DEADLINE_MS };
+  const taken = (await takeBackup(ctx, t, "premigrate", timing)).backup;
+  const { region, id: instanceId } = t.db.instance;
+  const backup: BackupTaken = {
+    id: taken.id,
+    name: taken.name,
+    region,
+    restoreCommand: `scw rdb backup restore ${taken.id} region=${region} instance-id=${instanceId} database-name=${t.db.databaseName}`,
+  };
   ctx.events.emit({ type: "data", kind: "migrate.backup", data: { environment: env.name, backup } });
   const state = await runInRunner(ctx, env, { ...runner, args: ["upgrade", target], onLine: stream });
   if (state.status !== "succeeded") throw new MigrationFailedError(env.name, state, backup);
@@ -192,16 +199,7 @@ export async function assertRunnerRoot(env: ResolvedEnvironment): Promise<void> 
   }
 }
 
-/** The app database from the root's `database` output (no credentials in it). */
-export async function databaseOf(ctx: RunContext, env: ResolvedEnvironment): Promise<{ region: string; instanceId: string; name: string }> {
-  const outputs = await tofu.output(ctx.tofu, env.rootDir);
-  const db = outputs.database?.value as { instance_id?: unknown; database_name?: unknown } | undefined;
-  if (typeof db?.instance_id !== "string" || typeof db.database_name !== "string") {
-    throw new EvalapError("database_not_deployed", `${env.name} has no database yet (the root's database output is empty)`, {
-      exitCode: ExitCode.Prerequisite,
-      hint: `deploy it first: evalap-infra deploy ${env.name}`,
-    });
-  }
-  const ref = secretRef(db.instance_id);
-  return { region: ref.region, instanceId: ref.id, name: db.database_name };
+/** Fails with "deploy it first" (exit 9) when the root has never been applied: nothing to migrate yet. */
+export async function databaseOf(ctx: RunContext, env: ResolvedEnvironment): Promise<DatabaseOutputs> {
+  return databaseOutputs(env.name, await tofu.output(ctx.tofu, env.rootDir), "fr-par");
 }

@@ -1,12 +1,9 @@
 import type { ResolvedEnvironment } from "../config/load.js";
-import { scalewayFor } from "../operations/scaleway.js";
 import { EvalapError } from "../core/errors.js";
-import { ExitCode } from "../core/exit-codes.js";
-import { abortableSleep } from "../core/sleep.js";
+import { rdbFailure, waitBackupSettled, waitInstanceReady, whenInstanceFree } from "../backup/rdb.js";
+import { DEFAULT_TIMING, openTarget, waitOptions } from "../operations/backup.js";
 import type { ReleaseRecord } from "../ledger/types.js";
 import { step, type RunContext } from "../operations/context.js";
-import { secretRef } from "../secrets/outputs.js";
-import * as tofu from "../tofu/commands.js";
 
 /** A release's note of the migration that ran before it (deploy-step.ts): "… (backup <id> first)". */
 const NOTE = /backup ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) first/;
@@ -31,7 +28,7 @@ export function backupMatching(releases: readonly ReleaseRecord[], target: Relea
   return null;
 }
 
-const RESTORE_DEADLINE_MS = 30 * 60_000;
+const RESTORE_TIMING = { ...DEFAULT_TIMING, timeoutMs: 30 * 60_000 };
 
 /**
  * RDB RestoreDatabaseBackup of `backupId` into the environment's app database (the one it was
@@ -42,43 +39,27 @@ export async function restoreDatabase(ctx: RunContext, env: ResolvedEnvironment,
     ctx,
     "restore database",
     async () => {
-      const outputs = await tofu.output(ctx.tofu, env.rootDir);
-      const db = outputs.database?.value as { instance_id?: unknown; database_name?: unknown } | undefined;
-      if (typeof db?.instance_id !== "string" || typeof db.database_name !== "string") {
-        throw new EvalapError("database_not_deployed", `${env.name} has no database (the root's database output is empty)`, {
-          exitCode: ExitCode.Prerequisite,
-        });
+      const t = await openTarget(ctx, env);
+      const { region, id: instanceId } = t.db.instance;
+      const wait = waitOptions(ctx, RESTORE_TIMING, `restore of backup ${match.backupId}`);
+      await whenInstanceFree(t.api, t.db.instance, wait, () =>
+        t.api.restoreDatabaseBackup({ region, databaseBackupId: match.backupId, instanceId, databaseName: t.db.databaseName }),
+      ).catch((err: unknown) => {
+        throw err instanceof EvalapError
+          ? err
+          : rdbFailure(err, `restoring backup ${match.backupId}`, "nothing was rolled back; run the rollback again");
+      });
+      const backup = await waitBackupSettled(t.api, region, match.backupId, wait);
+      if (backup.status !== "ready") {
+        throw new EvalapError(
+          "restore_failed",
+          `the restore of backup ${match.backupId} failed (backup ${backup.status}): nothing was rolled back`,
+          {
+            hint: "see the instance in the console (Managed Databases); the database may be partly restored: restore it again before rolling back",
+          },
+        );
       }
-      const scw = await scalewayFor(ctx);
-      const api = await scw.rdb();
-      const ref = secretRef(db.instance_id);
-      const region = ref.region || scw.defaultRegion || "fr-par";
-      await api.restoreDatabaseBackup({ region, databaseBackupId: match.backupId, instanceId: ref.id, databaseName: db.database_name });
-      const deadline = Date.now() + RESTORE_DEADLINE_MS;
-      for (;;) {
-        const backup = await api.getDatabaseBackup({ region, databaseBackupId: match.backupId });
-        const instance = await api.getInstance({ region, instanceId: ref.id });
-        if (backup.status === "ready" && instance.status === "ready") return;
-        if (backup.status === "error" || instance.status === "error") {
-          throw new EvalapError(
-            "restore_failed",
-            `the restore of backup ${match.backupId} failed (backup ${backup.status}, instance ${instance.status}): nothing was rolled back`,
-            {
-              hint: "see the instance in the console (Managed Databases); the database may be partly restored: restore it again before rolling back",
-            },
-          );
-        }
-        if (Date.now() >= deadline) {
-          throw new EvalapError(
-            "restore_timeout",
-            `the restore of backup ${match.backupId} is still running after ${RESTORE_DEADLINE_MS / 60_000} min: nothing was rolled back`,
-            {
-              hint: "wait until the instance is ready, then run the rollback again without --restore-database",
-            },
-          );
-        }
-        await abortableSleep(1000, ctx.signal);
-      }
+      await waitInstanceReady(t.api, t.db.instance, wait);
     },
     () => ({ detail: `backup ${match.backupId} (taken before release ${match.migratedBy} migrated) restored` }),
   );

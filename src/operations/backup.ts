@@ -11,6 +11,7 @@ import {
   verifyPolicy,
   type BackupView,
   type CheckResult,
+  type ManualTier,
   type Tier,
 } from "../backup/policy.js";
 import {
@@ -110,8 +111,7 @@ export interface RunResult {
 
 /**
  * backup run: under the environment's lease, a manual backup of the application database named
- * for its tier, expiring per the policy (daily: the schedule's retention). An instance in a
- * transient state is waited for until the deadline; the backup is waited for until ready.
+ * for its tier, expiring per the policy (daily: the schedule's retention).
  */
 export function runBackup(ctx: RunContext, opts: RunOptions): Promise<RunResult> {
   return withEnvironment(ctx, opts.environment, opts.lockTimeoutMs, (locked, { env, remote, holder }) =>
@@ -119,58 +119,64 @@ export function runBackup(ctx: RunContext, opts: RunOptions): Promise<RunResult>
       locked,
       { environment: env.name, remote, holder },
       "backup.run",
-      async (): Promise<RunResult> => {
-        const t = await openTarget(locked, env);
-        const wait = waitOptions(locked, opts.timing, "instance");
-        const instance = await step(locked, "instance", () =>
-          waitInstanceReady(t.api, t.db.instance, wait).catch((err: unknown) => {
-            throw err instanceof EvalapError ? err : rdbFailure(err, "reading the instance", "check that the environment is deployed");
-          }),
-        );
-        const created = new Date();
-        const name = backupName(env.name, opts.tier, created);
-        const expiresAt = expiryOf(opts.tier, created, scheduleOf(instance).retentionDays);
-        const started = Date.now();
-        const made = await step(
-          locked,
-          "create backup",
-          () =>
-            whenInstanceFree(t.api, t.db.instance, wait, () =>
-              t.api.createDatabaseBackup({
-                region: t.db.instance.region,
-                instanceId: t.db.instance.id,
-                databaseName: t.db.databaseName,
-                name,
-                expiresAt,
-              }),
-            ).catch((err: unknown) => {
-              throw err instanceof EvalapError
-                ? err
-                : rdbFailure(err, `creating backup ${name}`, "run `evalap-infra backup list <env>` and try again");
-            }),
-          (b) => ({ detail: `${b.name} (${b.id}), expires ${expiresAt.toISOString()}` }),
-        );
-        if (!opts.wait) return { backup: toView(env.name, made), waitedMs: 0 };
-        const ready = await step(
-          locked,
-          "wait",
-          () => waitBackupSettled(t.api, made.region, made.id, waitOptions(locked, opts.timing, `backup ${name}`)),
-          (b) => ({ detail: b.status }),
-        );
-        if (ready.status !== "ready") {
-          throw new EvalapError("backup_failed", `backup ${name} (${ready.id}) ended ${ready.status}`, {
-            exitCode: ExitCode.BackupFailed,
-            hint: "the RDB API gives no cause: check the instance's logs in the console, delete the failed backup, then run this again",
-          });
-        }
-        return { backup: toView(env.name, ready), waitedMs: Date.now() - started };
-      },
+      async (): Promise<RunResult> => takeBackup(locked, await openTarget(locked, env), opts.tier, opts.timing, opts.wait),
       (r) => ({
         outcome: "ok",
         detail: `backup ${r.backup.name} (${r.backup.id}) ${r.backup.status}, expires ${r.backup.expires ?? "never"}`,
       }),
     ),
   );
+}
+
+/**
+ * A manual backup of the application database named for its tier (`backup run`, and `migrate`'s
+ * pre-migration backup), the caller holding the lease. An instance in a transient state is waited
+ * for until the deadline; the backup is waited for until ready unless `wait` is false.
+ */
+export async function takeBackup(ctx: RunContext, t: BackupTarget, tier: ManualTier, timing: Timing, wait = true): Promise<RunResult> {
+  const waiting = waitOptions(ctx, timing, "instance");
+  const instance = await step(ctx, "instance", () =>
+    waitInstanceReady(t.api, t.db.instance, waiting).catch((err: unknown) => {
+      throw err instanceof EvalapError ? err : rdbFailure(err, "reading the instance", "check that the environment is deployed");
+    }),
+  );
+  const created = new Date();
+  const name = backupName(t.env.name, tier, created);
+  const expiresAt = expiryOf(tier, created, scheduleOf(instance).retentionDays);
+  const started = Date.now();
+  const made = await step(
+    ctx,
+    "create backup",
+    () =>
+      whenInstanceFree(t.api, t.db.instance, waiting, () =>
+        t.api.createDatabaseBackup({
+          region: t.db.instance.region,
+          instanceId: t.db.instance.id,
+          databaseName: t.db.databaseName,
+          name,
+          expiresAt,
+        }),
+      ).catch((err: unknown) => {
+        throw err instanceof EvalapError
+          ? err
+          : rdbFailure(err, `creating backup ${name}`, "run `evalap-infra backup list <env>` and try again");
+      }),
+    (b) => ({ detail: `${b.name} (${b.id}), expires ${expiresAt.toISOString()}` }),
+  );
+  if (!wait) return { backup: toView(t.env.name, made), waitedMs: 0 };
+  const ready = await step(
+    ctx,
+    "wait",
+    () => waitBackupSettled(t.api, made.region, made.id, waitOptions(ctx, timing, `backup ${name}`)),
+    (b) => ({ detail: b.status }),
+  );
+  if (ready.status !== "ready") {
+    throw new EvalapError("backup_failed", `backup ${name} (${ready.id}) ended ${ready.status}`, {
+      exitCode: ExitCode.BackupFailed,
+      hint: "the RDB API gives no cause: check the instance's logs in the console, delete the failed backup, then run this again",
+    });
+  }
+  return { backup: toView(t.env.name, ready), waitedMs: Date.now() - started };
 }
 
 export interface PruneOptions {

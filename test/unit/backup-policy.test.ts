@@ -9,8 +9,8 @@ import {
   verifyExitCode,
   verifyPolicy,
   type BackupView,
+  type ManualTier,
   type Schedule,
-  type Tier,
 } from "../../src/backup/policy.js";
 import { ExitCode } from "../../src/core/exit-codes.js";
 import { reachableEndpoint, scratchName } from "../../src/operations/backup-restore.js";
@@ -23,7 +23,7 @@ const SCHEDULE: Schedule = { disabled: false, frequencyHours: 24, retentionDays:
 
 let seq = 0;
 /** A backup `ageMs` old; a CLI tier gets the name and the expiry `backup run` gives it. */
-function backup(tier: Tier | "scheduled", ageMs: number, over: Partial<BackupView> = {}): BackupView {
+function backup(tier: ManualTier | "scheduled", ageMs: number, over: Partial<BackupView> = {}): BackupView {
   const created = NOW - ageMs;
   seq += 1;
   const name = tier === "scheduled" ? `evalap-staging-${seq}` : backupName("staging", tier, new Date(created));
@@ -61,6 +61,25 @@ describe("backup names and expiries", () => {
     expect(expiryOf("weekly", at, 7).toISOString()).toBe("2026-04-01T00:00:00.000Z");
     expect(expiryOf("monthly", at, 7).toISOString()).toBe("2027-01-01T00:00:00.000Z");
     expect(expiryOf("daily", at, 30).toISOString()).toBe("2026-01-31T00:00:00.000Z");
+  });
+
+  it("the backup migrate takes first has its own tier, kept 30 days, and is never a daily", () => {
+    const at = new Date("2026-01-01T00:00:00Z");
+    const name = backupName("staging", "premigrate", at);
+    expect(name).toBe("evalap-staging-premigrate-20260101T000000Z");
+    expect(tierOf("staging", name)).toBe("premigrate");
+    expect(expiryOf("premigrate", at, 7).toISOString()).toBe("2026-01-31T00:00:00.000Z");
+    // A fresh pre-migration backup does not hide a stale daily: it is at the previous schema.
+    const checks = verify([
+      backup("premigrate", HOUR),
+      backup("scheduled", 30 * HOUR),
+      backup("weekly", DAY_MS),
+      backup("monthly", DAY_MS),
+    ]);
+    expect(failed(checks)).toEqual(["daily"]);
+    // Its expiry is checked like the others'.
+    const wrong = backup("premigrate", DAY_MS, { expires: iso(NOW + 300 * DAY_MS) });
+    expect(failed(verify([...healthy(), wrong]))).toEqual(["retention"]);
   });
 
   it("the scratch database name is a valid identifier with the UTC stamp", () => {
@@ -145,9 +164,23 @@ describe("prune", () => {
     const scheduled = backup("scheduled", 40 * DAY_MS);
     const unexpired = backup("weekly", 200 * DAY_MS, { expires: iso(NOW + DAY_MS) });
     const failedOne = backup("monthly", 500 * DAY_MS, { status: "error" });
-    const all = [newestWeeklyExpired, olderWeekly, oldMonthly, newMonthly, expiredDaily, newestDaily, scheduled, unexpired, failedOne];
+    const newestPremigrate = backup("premigrate", 40 * DAY_MS);
+    const olderPremigrate = backup("premigrate", 45 * DAY_MS);
+    const all = [
+      newestWeeklyExpired,
+      olderWeekly,
+      oldMonthly,
+      newMonthly,
+      expiredDaily,
+      newestDaily,
+      scheduled,
+      unexpired,
+      failedOne,
+      newestPremigrate,
+      olderPremigrate,
+    ];
     const ids = pruneCandidates(all, NOW).map((b) => b.id);
-    expect(ids.sort()).toEqual([olderWeekly.id, oldMonthly.id, expiredDaily.id].sort());
+    expect(ids.sort()).toEqual([olderWeekly.id, oldMonthly.id, expiredDaily.id, olderPremigrate.id].sort());
   });
 
   it("nothing expired: nothing to delete", () => {
