@@ -1,6 +1,7 @@
 import { execa } from "execa";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BackupView } from "../../src/backup/policy.js";
 import type { StatusResult } from "../../src/migrate/migrate.js";
 import { CLI, parseEvents, tofuIn } from "../helpers/project.js";
 import { sandboxProject, type RunningSandbox } from "../helpers/sandbox.js";
@@ -106,8 +107,8 @@ describe("migrate on the sandbox", () => {
     const r = await run(["migrate", "sandbox", "--to", "0002", "--json"]);
     expect(r.exitCode, r.output).toBe(0);
     const steps = r.events.filter((e) => e.type === "step.finished").map((e) => e.step);
-    expect(steps.indexOf("backup")).toBeGreaterThan(-1);
-    expect(steps.indexOf("backup")).toBeLessThan(steps.indexOf("runner"));
+    expect(steps.indexOf("create backup")).toBeGreaterThan(-1);
+    expect(steps.indexOf("create backup")).toBeLessThan(steps.indexOf("runner"));
     const lines = r.events.filter((e) => e.type === "log" && String(e.message).startsWith("alembic: ")).map((e) => String(e.message));
     expect(lines.some((l) => l.includes("Running upgrade  -> 0001"))).toBe(true);
     expect(lines.some((l) => l.includes("Running upgrade 0001 -> 0002"))).toBe(true);
@@ -116,6 +117,17 @@ describe("migrate on the sandbox", () => {
     const backup = r.events.find((e) => e.type === "data" && e.kind === "migrate.backup")?.data as { backup: { id: string } };
     expect((await backups()).find((b) => b.id === backup.backup.id)?.status).toBe("ready");
     expect(r.result.summary).toContain(`backup ${backup.backup.id} first`);
+    // The backup commands know it: its own tier, kept 30 days, within the retention policy.
+    const list = await run(["backup", "list", "sandbox", "--json"]);
+    const listed = (list.events.find((e) => e.type === "data" && e.kind === "backup.list")?.data as { backups: BackupView[] }).backups;
+    const pre = listed.find((b) => b.id === backup.backup.id);
+    expect(pre).toMatchObject({ tier: "premigrate", status: "ready" });
+    expect(Date.parse(pre?.expires ?? "") - Date.parse(pre?.created ?? "")).toBeCloseTo(30 * 86_400_000, -6);
+    const verify = await run(["backup", "verify", "sandbox", "--json"]);
+    const checks = verify.events.find((e) => e.type === "data" && e.kind === "backup.verify")?.data as {
+      checks: { check: string; ok: boolean }[];
+    };
+    expect(checks.checks.find((c) => c.check === "retention")).toMatchObject({ ok: true });
     const s = await status();
     expect(s).toMatchObject({ current: "0002", head: "0003" });
     expect(s.pending.map((p) => p.revision)).toEqual(["0003"]);
@@ -140,14 +152,34 @@ describe("migrate on the sandbox", () => {
       (c) => c.name === "evalap",
     )?.image;
 
+  it("after a rotation of the database credentials, a revision that alters the first user's tables is refused before Alembic, with the way back", async () => {
+    // The tables belong to evalap_a (the first credentials); the rotation switches the application to evalap_b.
+    const rotated = await run(["secrets", "rotate", "sandbox", "DB_APP_CREDENTIALS", "--grace", "0s", "--json"]);
+    expect(rotated.exitCode, rotated.output).toBe(0);
+    // Already at the image's head: nothing to alter, nothing refused.
+    expect((await run(["migrate", "sandbox", "--json"])).exitCode).toBe(0);
+    const r = await run(["deploy", "sandbox", "--image", `evalap=${image("v2")}`, "--json"]);
+    expect(r.exitCode, r.output).toBe(25);
+    const error = r.result.error as { message: string; hint: string };
+    expect(error.message).toContain("OwnerMismatch: tables of the schema belong to evalap_a and this run connects as evalap_b");
+    expect(error.hint).toContain("evalap-infra secrets rotate sandbox DB_APP_CREDENTIALS");
+    expect(stepsOf(r.events)).not.toContain("apply");
+    expect((await status()).current).toBe("0002");
+    expect(await apiImage()).toBe(image("v1-head2"));
+    await noRunnerLeft();
+    // The way the hint gives: rotating again switches back to evalap_a; the next test migrates.
+    const back = await run(["secrets", "rotate", "sandbox", "DB_APP_CREDENTIALS", "--grace", "0s", "--json"]);
+    expect(back.exitCode, back.output).toBe(0);
+  }, 900_000);
+
   it("deploy of an image with a new revision: backup, migrate, roll, healthy, in that order", async () => {
     const r = await run(["deploy", "sandbox", "--image", `evalap=${image("v2")}`, "--json"]);
     expect(r.exitCode, r.output).toBe(0);
     const steps = stepsOf(r.events);
     const at = (name: string) => steps.indexOf(name);
     expect(at("migration check")).toBeGreaterThan(-1);
-    expect(at("migration check")).toBeLessThan(at("backup"));
-    expect(at("backup")).toBeLessThan(steps.lastIndexOf("runner"));
+    expect(at("migration check")).toBeLessThan(at("create backup"));
+    expect(at("create backup")).toBeLessThan(steps.lastIndexOf("runner"));
     expect(steps.lastIndexOf("runner")).toBeLessThan(at("apply"));
     expect(at("apply")).toBeLessThan(at("health"));
     expect(r.events.some((e) => e.type === "log" && String(e.message).includes("Running upgrade 0002 -> 0003"))).toBe(true);
