@@ -26,6 +26,13 @@ describe("the check itself", () => {
       "--var",
       'images={"evalap":"x"}',
     ]);
+    // A placeholder is an argument; a redirection (with its space) is not.
+    expect(commandLines("```sh\nevalap-infra rollback <env> --to <release> < /dev/null\n```\n")[0]?.args).toEqual([
+      "rollback",
+      "<env>",
+      "--to",
+      "<release>",
+    ]);
     // Synopses (```text) and prose are not command lines.
     expect(commandLines("```text\nevalap-infra deploy <environment> [options]\n```\nevalap-infra deploy\n")).toEqual([]);
   });

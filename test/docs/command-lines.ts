@@ -34,6 +34,8 @@ function commandStart(l: FencedLine): number | null {
   return m ? m[0].length : null;
 }
 
+const PLACEHOLDER = /^<[A-Za-z][\w.:/-]*>(?=\s|$)/;
+
 function shellWords(text: string): string[] {
   const words: string[] = [];
   let word: string | null = null;
@@ -55,6 +57,11 @@ function shellWords(text: string): string[] {
       end();
     } else if (word === null && (c === "#" || c === "|" || c === ";" || text.startsWith("&&", i))) {
       break;
+    } else if (word === null && PLACEHOLDER.exec(text.slice(i)) !== null) {
+      // `<env>`, `<release-id>`: a placeholder the reader replaces, an argument (a redirection has a space: `< file`).
+      const [placeholder = ""] = PLACEHOLDER.exec(text.slice(i)) ?? [];
+      word = placeholder;
+      i += placeholder.length - 1;
     } else if (c === "<" || c === ">") {
       // `2>&1`, `> out`, `< in`: the redirection and its target are not arguments.
       if (word !== null && /^\d+$/.test(word)) word = null;
