@@ -33,7 +33,7 @@ const tfvarValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.unkno
 const remote = z.strictObject({
   bucket: z.string().min(3).describe("The environment's state bucket (lock, release ledger and audit trail live beside the state)"),
   endpoint: z.string().url().default("https://s3.fr-par.scw.cloud").describe("Object Storage endpoint"),
-  region: z.string().default("fr-par"),
+  region: z.string().default("fr-par").describe("Region of the state bucket (the s3 backend's region)"),
   prefix: z.string().optional().describe('Key prefix of the tool\'s objects (default "evalap-infra/<environment>")'),
 });
 
@@ -89,7 +89,8 @@ export const configSchema = z
         maxDelay: duration("30s").describe("Upper bound of one backoff delay"),
         budget: duration("10m").describe("Total time a step may spend retrying"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Retries of transient failures (tofu steps, the state bucket, the Scaleway API)"),
     lock: z
       .strictObject({
         timeout: duration("10m").describe("How long a run waits for the deployment lock (overridden by --lock-timeout)"),
@@ -97,7 +98,8 @@ export const configSchema = z
         stale: duration("30s").describe("A local lock not refreshed for this long belongs to a dead process"),
         lease: duration("60s").describe("Lease of the remote lock, renewed by a heartbeat; an expired lease may be taken over"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("The deployment locks: the local lock of this machine and the remote lease in the state bucket"),
     health: z
       .strictObject({
         consecutive: z.number().int().min(1).max(100).default(3).describe("Consecutive good answers needed per service"),
@@ -118,7 +120,8 @@ export const configSchema = z
           "Start-up grace after apply: failures of checks sent within it do not count toward failureThreshold",
         ),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("The health gate after an apply (the root's services output says what to check)"),
     rollback: z
       .strictObject({
         automatic: z
@@ -126,7 +129,8 @@ export const configSchema = z
           .default(true)
           .describe("Roll back to the last healthy release when the health gate fails (--no-rollback overrides)"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("What a deploy does when its health gate fails"),
     alerts: z
       .strictObject({
         dir: z
@@ -138,7 +142,8 @@ export const configSchema = z
           .default(true)
           .describe("After a healthy deploy, push the rule files to the environment's Cockpit ruler (when there are files)"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Prometheus alert rules pushed to each environment's Cockpit (`alerts check`, `alerts sync`)"),
     secrets: z
       .strictObject({
         maxAge: z
@@ -167,7 +172,8 @@ export const configSchema = z
             "Secrets `secrets rotate` may generate a random value for, besides ADMIN_TOKEN, EVALAP_FRONTEND_TOKEN and DB_APP_CREDENTIALS (external API keys are set with `secrets set`)",
           ),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Secret Manager secrets: maximum ages, rotation grace, generated names (`secrets list`, `set`, `rotate`)"),
     remoteTimeout: duration("10s").describe(
       "Timeout of the state bucket preflight check (unreachable means a clear error, nothing written)",
     ),
@@ -180,7 +186,8 @@ export const configSchema = z
           .default(true)
           .describe("Start the providers known to support it once per run and let plan and apply reattach to them (faster)"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("How OpenTofu is run"),
     guard: z
       .strictObject({
         statefulTypes: z
@@ -188,7 +195,8 @@ export const configSchema = z
           .default([...DEFAULT_STATEFUL_TYPES])
           .describe("Resource types that may not be deleted or replaced without --allow-destroy"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("The plan guard"),
   })
   .describe("evalap-infra project configuration");
 
