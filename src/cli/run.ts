@@ -5,6 +5,7 @@ import { EvalapError, InterruptedError, isEvalapError } from "../core/errors.js"
 import { ExitCode } from "../core/exit-codes.js";
 import { EventBus } from "../events/bus.js";
 import type { EventSink } from "../events/types.js";
+import { GitHubReporter } from "../report/github.js";
 import { JsonReporter } from "../report/json.js";
 import { Redactor } from "../report/redact.js";
 import type { Reporter } from "../report/reporter.js";
@@ -12,7 +13,7 @@ import { HumanReporter, plainColors, type TtyDeps } from "../report/tty.js";
 import { resolveToolchain, type ResolvedToolchain } from "../toolchain/resolve.js";
 import type { TofuContext } from "../tofu/process.js";
 import type { RunContext } from "../operations/context.js";
-import type { GlobalOptions } from "./command.js";
+import { reporterOf, type GlobalOptions } from "./command.js";
 import { VERSION } from "./version.js";
 
 export type { GlobalOptions } from "./command.js";
@@ -116,7 +117,7 @@ export async function runCommand(
           tofu,
           signal: controller.signal,
           confirm: makeConfirm(globals),
-          commandLine: ["evalap-infra", ...process.argv.slice(2)].join(" "),
+          commandLine: commandLine(),
         };
       },
     };
@@ -142,7 +143,18 @@ export async function runCommand(
       ok: false,
       exitCode,
       durationMs: Date.now() - started,
-      error: { code: shown.code, message: shown.message, ...(shown.hint ? { hint: shown.hint } : {}) },
+      error: {
+        code: shown.code,
+        message: shown.message,
+        ...(shown.hint ? { hint: shown.hint } : {}),
+        ...(shown.location
+          ? {
+              file: shown.location.file,
+              ...(shown.location.line !== undefined ? { line: shown.location.line } : {}),
+              ...(shown.location.column !== undefined ? { column: shown.location.column } : {}),
+            }
+          : {}),
+      },
     });
   } finally {
     process.off("SIGINT", onInt);
@@ -177,7 +189,16 @@ function toEvalapError(err: unknown, verbose: boolean): EvalapError {
 }
 
 async function makeReporter(globals: GlobalOptions, redactor: Redactor): Promise<Reporter> {
-  if (globals.json) return new JsonReporter(redactor);
+  const kind = reporterOf(globals, process.env);
+  if (kind === "json") return new JsonReporter(redactor);
+  if (kind === "github") {
+    return new GitHubReporter(redactor, {
+      summaryFile: process.env.GITHUB_STEP_SUMMARY,
+      workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+      commandLine: commandLine(),
+      verbose: globals.verbose === true,
+    });
+  }
   const stderr = process.stderr;
   // A terminal that reports no width (some CI pseudo-terminals) gets plain lines: a spinner there
   // redraws endlessly.
@@ -205,6 +226,10 @@ async function makeReporter(globals: GlobalOptions, redactor: Redactor): Promise
       }).start();
   }
   return new HumanReporter(redactor, deps, undefined, undefined, globals.verbose === true);
+}
+
+function commandLine(): string {
+  return ["evalap-infra", ...process.argv.slice(2)].join(" ");
 }
 
 /** --no-color, or NO_COLOR set to anything non-empty (no-color.org). */
