@@ -35,12 +35,11 @@ export function workflowCommand(name: string, properties: Record<string, string 
 }
 
 export function annotation(kind: AnnotationKind, message: string, properties: AnnotationProperties = {}): string {
-  const { file, line, col, title } = properties;
-  return workflowCommand(
-    kind,
-    { file, line: file === undefined ? undefined : line, col: line === undefined ? undefined : col, title },
-    message,
-  );
+  // A line means nothing without a file, nor a column without a line.
+  const { file, title } = properties;
+  const line = file === undefined ? undefined : properties.line;
+  const col = line === undefined ? undefined : properties.col;
+  return workflowCommand(kind, { file, line, col, title }, message);
 }
 
 /**

@@ -37,6 +37,7 @@ export class GitHubReporter implements Reporter {
   /** The step whose group is open: groups do not nest on GitHub, so a step inside another ends its group. */
   private group: string | null = null;
   private closed = false;
+  private readonly annotated = new Set<string>();
 
   constructor(
     private readonly redactor: Redactor,
@@ -85,8 +86,7 @@ export class GitHubReporter implements Reporter {
         this.annotate("warning", `recovered the ${event.scope} lock of ${event.environment}: ${event.reason}`);
         return;
       case "health.service":
-        if (event.healthy)
-          this.plain.handle({ type: "log", level: "info", message: `✔ ${event.service} healthy (${event.attempts} checks)` });
+        if (event.healthy) this.err(neutralize(this.redactor.redact(`✔ ${event.service} healthy (${event.attempts} checks)`)) + "\n");
         else
           this.annotate("error", `${event.service} is unhealthy: ${event.reason ?? "no reason given"} (${event.url})`, {
             title: `health gate: ${event.service}`,
@@ -135,7 +135,11 @@ export class GitHubReporter implements Reporter {
     // Redacted before escaping: an escaped secret would no longer match.
     const safe: AnnotationProperties = { ...properties };
     if (properties.title !== undefined) safe.title = this.redactor.redact(properties.title);
-    this.command(annotation(kind, this.redactor.redact(message), safe));
+    const line = annotation(kind, this.redactor.redact(message), safe);
+    // GitHub shows a few annotations per step: the same one twice (tofu repeats a provider warning per provider instance) would waste one.
+    if (this.annotated.has(line)) return;
+    this.annotated.add(line);
+    this.command(line);
   }
 
   private command(line: string): void {
