@@ -4,7 +4,7 @@ import { attachSandbox, isSandboxEnvironment } from "../sandbox/environment.js";
 import { EvalapError, InterruptedError, isEvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { EventBus } from "../events/bus.js";
-import type { EventSink } from "../events/types.js";
+import type { ErrorInfo, EventSink } from "../events/types.js";
 import { GitHubReporter } from "../report/github.js";
 import { JsonReporter } from "../report/json.js";
 import { Redactor } from "../report/redact.js";
@@ -143,18 +143,7 @@ export async function runCommand(
       ok: false,
       exitCode,
       durationMs: Date.now() - started,
-      error: {
-        code: shown.code,
-        message: shown.message,
-        ...(shown.hint ? { hint: shown.hint } : {}),
-        ...(shown.location
-          ? {
-              file: shown.location.file,
-              ...(shown.location.line !== undefined ? { line: shown.location.line } : {}),
-              ...(shown.location.column !== undefined ? { column: shown.location.column } : {}),
-            }
-          : {}),
-      },
+      error: errorInfo(shown),
     });
   } finally {
     process.off("SIGINT", onInt);
@@ -175,6 +164,19 @@ async function withSandbox(config: ProjectConfig, environment: string | undefine
   for (const value of attached.secrets) redactor.add(value);
   Object.assign(process.env, attached.env);
   return attached.config;
+}
+
+/** An error as the result event carries it: code, message, hint, and where it is when it knows. */
+export function errorInfo(error: EvalapError): ErrorInfo {
+  const at = error.location;
+  return {
+    code: error.code,
+    message: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(at
+      ? { file: at.file, ...(at.line !== undefined ? { line: at.line } : {}), ...(at.column !== undefined ? { column: at.column } : {}) }
+      : {}),
+  };
 }
 
 function toEvalapError(err: unknown, verbose: boolean): EvalapError {
