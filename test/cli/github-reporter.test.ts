@@ -1,4 +1,4 @@
-import { readFile, realpath, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { trackedProjects } from "../helpers/project.js";
@@ -47,5 +47,19 @@ describe("the CLI under GitHub Actions", () => {
     const both = await p.run(["config", "check", "--json", "--reporter", "github"], { env });
     expect(both.exitCode).toBe(3);
     expect(both.stderr).toContain("--json and --reporter github contradict each other");
+  });
+
+  it("validate: tofu's diagnostic is an ::error on the .tf file's line and column", async () => {
+    const p = await project({ environments: { staging: { fixture: "basic" } } });
+    await mkdir(path.join(p.dir, "infra", "modules", "broken"), { recursive: true });
+    await writeFile(
+      path.join(p.dir, "infra", "modules", "broken", "main.tf"),
+      'resource "terraform_data" "x" {\n  not_an_argument = 1\n}\n',
+    );
+    const run = await p.run(["validate"], { env: { GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: p.dir } });
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(run.stderr).toContain(
+      '::error file=infra/modules/broken/main.tf,line=2,col=3::infra/modules/broken: Unsupported argument%0A%0AAn argument named "not_an_argument" is not expected here.\n',
+    );
   });
 });
