@@ -37,11 +37,40 @@ export interface RunInput<O> {
 
 /** The options every command accepts (declared on the root program). */
 export interface GlobalOptions {
+  /** Set by --json and by --reporter json alike. */
   json?: boolean;
+  /** --reporter; absent: json with --json, github under GitHub Actions, else human. */
+  reporter?: ReporterName;
   config?: string;
   /** false with --no-color */
   color?: boolean;
   verbose?: boolean;
+}
+
+export const REPORTERS = ["human", "json", "github"] as const;
+export type ReporterName = (typeof REPORTERS)[number];
+
+/**
+ * --json is --reporter json: both set `json`, which the commands read. --json with another
+ * reporter is a usage error (a message, not a guess).
+ */
+export function withReporter(globals: GlobalOptions): GlobalOptions | { conflict: string } {
+  if (globals.reporter === undefined || globals.reporter === "json")
+    return globals.reporter === "json" ? { ...globals, json: true } : globals;
+  if (globals.json === true) return { conflict: `--json and --reporter ${globals.reporter} contradict each other: keep one` };
+  return globals;
+}
+
+/** The reporter of a run: --reporter, else --json, else github under GitHub Actions (GITHUB_ACTIONS=true), else human. */
+export function reporterOf(globals: Pick<GlobalOptions, "json" | "reporter">, env: NodeJS.ProcessEnv): ReporterName {
+  if (globals.reporter !== undefined) return globals.reporter;
+  if (globals.json === true) return "json";
+  return env.GITHUB_ACTIONS === "true" ? "github" : "human";
+}
+
+/** Whether a command line asks for NDJSON (read before commander parsed it, for its own errors). */
+export function argvWantsJson(argv: readonly string[]): boolean {
+  return argv.some((a, i) => a === "--json" || a === "--reporter=json" || (a === "--reporter" && argv[i + 1] === "json"));
 }
 
 export type GroupName = "releases" | "lock" | "state" | "config" | "sandbox" | "alerts" | "secrets" | "backup";

@@ -1,6 +1,6 @@
-import { Argument, Command, CommanderError } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { EXIT_CODE_DESCRIPTIONS, ExitCode } from "../core/exit-codes.js";
-import { type CommandDefinition, type GlobalOptions } from "./command.js";
+import { argvWantsJson, REPORTERS, withReporter, type CommandDefinition, type GlobalOptions } from "./command.js";
 import { COMMANDS, GROUPS } from "./commands/index.js";
 import { VERSION } from "./version.js";
 
@@ -13,7 +13,13 @@ export function buildProgram(commands: ReadonlyArray<CommandDefinition<never>> =
   const program = new Command("evalap-infra")
     .description("Deploy and operate EvalAP on Scaleway: OpenTofu with locks, retries, plan guards and health checks")
     .version(VERSION, "-V, --version")
-    .option("--json", "print one JSON event per line on stdout (for CI)")
+    .option("--json", "print one JSON event per line on stdout (for CI); same as --reporter json")
+    .addOption(
+      new Option(
+        "--reporter <name>",
+        "output: human, json, or github (groups, annotations, masks, step summary; the default under GitHub Actions)",
+      ).choices(REPORTERS),
+    )
     .option("-c, --config <file>", "project config file (default: evalap-infra.json in this or a parent directory)")
     .option("--no-color", "disable colours (NO_COLOR is honoured too)")
     .option("-v, --verbose", "show more detail, and stack traces of internal errors")
@@ -50,9 +56,16 @@ function register(parent: Command, def: CommandDefinition<never>): void {
       ),
       // commander built these from the definition's own options: they have its option type.
       options: self.opts<never>(),
-      globals: self.optsWithGlobals<GlobalOptions>(),
+      globals: reporterGlobals(self),
     });
   });
+}
+
+function reporterGlobals(cmd: Command): GlobalOptions {
+  const globals = withReporter(cmd.optsWithGlobals<GlobalOptions>());
+  // cmd.error throws a CommanderError (exitOverride): main turns it into exit 3, like any usage error.
+  if ("conflict" in globals) return cmd.error(`error: ${globals.conflict}`, { exitCode: ExitCode.Usage, code: "evalap.reporterConflict" });
+  return globals;
 }
 
 function examples(lines: readonly string[]): string {
@@ -107,7 +120,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors get ours.
       process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-      if (err.exitCode !== 0 && argv.includes("--json")) {
+      if (err.exitCode !== 0 && argvWantsJson(argv)) {
         const result = {
           schemaVersion: 1,
           time: new Date().toISOString(),

@@ -4,7 +4,8 @@ import { attachSandbox, isSandboxEnvironment } from "../sandbox/environment.js";
 import { EvalapError, InterruptedError, isEvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
 import { EventBus } from "../events/bus.js";
-import type { EventSink } from "../events/types.js";
+import type { ErrorInfo, EventSink } from "../events/types.js";
+import { GitHubReporter } from "../report/github.js";
 import { JsonReporter } from "../report/json.js";
 import { Redactor } from "../report/redact.js";
 import type { Reporter } from "../report/reporter.js";
@@ -12,7 +13,7 @@ import { HumanReporter, plainColors, type TtyDeps } from "../report/tty.js";
 import { resolveToolchain, type ResolvedToolchain } from "../toolchain/resolve.js";
 import type { TofuContext } from "../tofu/process.js";
 import type { RunContext } from "../operations/context.js";
-import type { GlobalOptions } from "./command.js";
+import { reporterOf, type GlobalOptions } from "./command.js";
 import { VERSION } from "./version.js";
 
 export type { GlobalOptions } from "./command.js";
@@ -116,7 +117,7 @@ export async function runCommand(
           tofu,
           signal: controller.signal,
           confirm: makeConfirm(globals),
-          commandLine: ["evalap-infra", ...process.argv.slice(2)].join(" "),
+          commandLine: commandLine(),
         };
       },
     };
@@ -142,7 +143,7 @@ export async function runCommand(
       ok: false,
       exitCode,
       durationMs: Date.now() - started,
-      error: { code: shown.code, message: shown.message, ...(shown.hint ? { hint: shown.hint } : {}) },
+      error: errorInfo(shown),
     });
   } finally {
     process.off("SIGINT", onInt);
@@ -165,6 +166,19 @@ async function withSandbox(config: ProjectConfig, environment: string | undefine
   return attached.config;
 }
 
+/** An error as the result event carries it: code, message, hint, and where it is when it knows. */
+export function errorInfo(error: EvalapError): ErrorInfo {
+  const at = error.location;
+  return {
+    code: error.code,
+    message: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(at
+      ? { file: at.file, ...(at.line !== undefined ? { line: at.line } : {}), ...(at.column !== undefined ? { column: at.column } : {}) }
+      : {}),
+  };
+}
+
 function toEvalapError(err: unknown, verbose: boolean): EvalapError {
   if (isEvalapError(err)) return err;
   // A bug of ours, not a user error: say so plainly; the stack only with --verbose.
@@ -177,7 +191,16 @@ function toEvalapError(err: unknown, verbose: boolean): EvalapError {
 }
 
 async function makeReporter(globals: GlobalOptions, redactor: Redactor): Promise<Reporter> {
-  if (globals.json) return new JsonReporter(redactor);
+  const kind = reporterOf(globals, process.env);
+  if (kind === "json") return new JsonReporter(redactor);
+  if (kind === "github") {
+    return new GitHubReporter(redactor, {
+      summaryFile: process.env.GITHUB_STEP_SUMMARY,
+      workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+      commandLine: commandLine(),
+      verbose: globals.verbose === true,
+    });
+  }
   const stderr = process.stderr;
   // A terminal that reports no width (some CI pseudo-terminals) gets plain lines: a spinner there
   // redraws endlessly.
@@ -205,6 +228,10 @@ async function makeReporter(globals: GlobalOptions, redactor: Redactor): Promise
       }).start();
   }
   return new HumanReporter(redactor, deps, undefined, undefined, globals.verbose === true);
+}
+
+function commandLine(): string {
+  return ["evalap-infra", ...process.argv.slice(2)].join(" ");
 }
 
 /** --no-color, or NO_COLOR set to anything non-empty (no-color.org). */

@@ -95,3 +95,54 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   }
   return node;
 }
+
+/**
+ * Where the member at `target` (`["environments", "staging", "root"]`) is in a JSON text that
+ * parses: its key, or its value for an array element. When the path goes further than the text (a
+ * missing field), the deepest part that exists; the start of the text when none does.
+ */
+export function locateJsonPath(text: string, target: readonly PropertyKey[]): JsonLocation {
+  let i = 0;
+  let found = 0;
+  const space = (): void => {
+    while (i < text.length && /\s/.test(text.charAt(i))) i++;
+  };
+  const string = (): string => {
+    const start = i++;
+    while (i < text.length && text.charAt(i) !== '"') i += text.charAt(i) === "\\" ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  // Each member is visited once; the deepest member on the path wins (the last of duplicate keys, as JSON.parse).
+  const value = (depth: number, onPath: boolean): void => {
+    space();
+    const open = text.charAt(i);
+    if (open === "{" || open === "[") {
+      const close = open === "{" ? "}" : "]";
+      i++;
+      space();
+      for (let index = 0; text.charAt(i) !== close && i < text.length; index++) {
+        space();
+        const at = i;
+        const name = open === "{" ? string() : String(index);
+        if (open === "{") {
+          space();
+          i++; // the colon
+        }
+        const match = onPath && depth < target.length && String(target[depth]) === name;
+        if (match) found = at;
+        value(depth + 1, match);
+        space();
+        if (text.charAt(i) === ",") i++;
+        space();
+      }
+      i++;
+    } else if (open === '"') {
+      string();
+    } else {
+      while (i < text.length && !/[\s,\]}]/.test(text.charAt(i))) i++;
+    }
+  };
+  value(0, true);
+  return locationOf(text, found);
+}

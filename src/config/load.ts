@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { ConfigError } from "../core/errors.js";
-import { closestKey, knownKeysAt, locateJsonError } from "./explain.js";
+import { closestKey, knownKeysAt, locateJsonError, locateJsonPath } from "./explain.js";
 import { pathProblems } from "./paths.js";
 import { configSchema, type EnvironmentConfig, type ProjectConfigData } from "./schema.js";
 
@@ -55,8 +55,8 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Projec
   return config;
 }
 
-function invalid(file: string, lines: string[], hint: string): ConfigError {
-  return new ConfigError(`${file} is invalid:\n${lines.map((l) => `  - ${l}`).join("\n")}`, hint);
+function invalid(file: string, lines: string[], hint: string, at?: { line: number; column: number }): ConfigError {
+  return new ConfigError(`${file} is invalid:\n${lines.map((l) => `  - ${l}`).join("\n")}`, hint, { file, ...at });
 }
 
 export function parseConfig(text: string, file: string): ProjectConfig {
@@ -68,15 +68,20 @@ export function parseConfig(text: string, file: string): ProjectConfig {
     throw new ConfigError(
       `${file} is not valid JSON: ${reason} at line ${location.line}, column ${location.column}\n${location.excerpt}`,
       "fix the JSON syntax there (often a trailing comma, a missing comma or quote, or an unclosed brace just before it)",
+      { file, line: location.line, column: location.column },
     );
   }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const lines = parsed.error.issues.map(formatIssue);
+    // The error points at the first problem (a CI annotation lands on its line); the message lists them all.
+    const first = parsed.error.issues[0];
+    const at = first ? locateJsonPath(text, first.code === "unrecognized_keys" ? [...first.path, first.keys[0] ?? ""] : first.path) : null;
     throw invalid(
       file,
       lines,
       `fix the field${lines.length > 1 ? "s" : ""} above; your editor completes the file when it names "$schema": "./evalap-infra.schema.json"`,
+      at === null ? undefined : { line: at.line, column: at.column },
     );
   }
   return { ...parsed.data, file, projectDir: path.dirname(file) };

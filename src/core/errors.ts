@@ -1,5 +1,14 @@
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 
+/** Where in a file a problem is: reporters point at it (a CI annotation on the line). */
+export interface SourceLocation {
+  /** Absolute path. */
+  file: string;
+  /** 1-based, when known. */
+  line?: number;
+  column?: number;
+}
+
 /**
  * An error the user can act on: it carries its exit code and a hint naming the fix.
  * The CLI prints `message` and `hint`, never a stack trace, for these.
@@ -8,19 +17,29 @@ export class EvalapError extends Error {
   readonly exitCode: ExitCodeValue;
   readonly hint: string | undefined;
   readonly code: string;
+  readonly location: SourceLocation | undefined;
 
-  constructor(code: string, message: string, opts: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown; location?: SourceLocation } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "EvalapError";
     this.code = code;
     this.exitCode = opts.exitCode ?? ExitCode.Failure;
     this.hint = opts.hint;
+    this.location = opts.location;
   }
 }
 
 export class ConfigError extends EvalapError {
-  constructor(message: string, hint?: string) {
-    super("config_invalid", message, { exitCode: ExitCode.Usage, ...(hint === undefined ? {} : { hint }) });
+  constructor(message: string, hint?: string, location?: SourceLocation) {
+    super("config_invalid", message, {
+      exitCode: ExitCode.Usage,
+      ...(hint === undefined ? {} : { hint }),
+      ...(location === undefined ? {} : { location }),
+    });
     this.name = "ConfigError";
   }
 }

@@ -10,6 +10,10 @@ export interface ErrorInfo {
   code: string;
   message: string;
   hint?: string;
+  /** The file the error is about (absolute), and where in it when known (1-based): a config error. */
+  file?: string;
+  line?: number;
+  column?: number;
 }
 
 /** Everything the core reports. Reporters render these; core code never prints. */
@@ -49,7 +53,17 @@ export type EvalapEvent =
     }
   | { type: "guard.checked"; environment: string; allowed: boolean; confirmation: "not-needed" | "flag" | "prompt"; reasons: string[] }
   | { type: "resource.progress"; address: string; action: string; phase: "start" | "complete" | "error"; elapsedSeconds?: number }
-  | { type: "diagnostic"; severity: "error" | "warning"; summary: string; detail?: string; address?: string }
+  | {
+      type: "diagnostic";
+      severity: "error" | "warning";
+      summary: string;
+      detail?: string;
+      address?: string;
+      /** The file tofu points at (absolute), with its 1-based line and column when it gave them. */
+      file?: string;
+      line?: number;
+      column?: number;
+    }
   | { type: "outputs"; environment: string; outputs: Record<string, OutputView> }
   | { type: "health.check"; service: string; attempt: number; ok: boolean; status?: number; latencyMs: number; error?: string }
   | { type: "health.service"; service: string; url: string; healthy: boolean; attempts: number; durationMs: number; reason?: string }

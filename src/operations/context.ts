@@ -1,8 +1,9 @@
 import path from "node:path";
 import type { ProjectConfig } from "../config/load.js";
-import type { EventSink, StepOutcome } from "../events/types.js";
+import type { EvalapEvent, EventSink, StepOutcome } from "../events/types.js";
 import type { Redactor } from "../report/redact.js";
 import type { Transient } from "../retry/retry.js";
+import type { Diagnostic } from "../tofu/diagnostics.js";
 import { TofuError } from "../tofu/errors.js";
 import { TRANSIENT_DESCRIPTIONS } from "../tofu/classify.js";
 import { makeDirectory, withFileSystemErrors } from "../tofu/fs-errors.js";
@@ -64,15 +65,28 @@ export function classifyTofuError(err: unknown): Transient | null {
 /** Forwards tofu's diagnostics as events, so reporters show them with the failure. */
 export function reportDiagnostics(ctx: Pick<RunContext, "events">, err: unknown): void {
   if (!(err instanceof TofuError)) return;
-  for (const d of err.diagnostics) {
-    ctx.events.emit({
-      type: "diagnostic",
-      severity: d.severity,
-      summary: d.summary,
-      ...(d.detail ? { detail: d.detail } : {}),
-      ...(d.address ? { address: d.address } : {}),
-    });
-  }
+  for (const d of err.diagnostics) ctx.events.emit(diagnosticEvent(d, err.cwd));
+}
+
+/**
+ * A tofu diagnostic as an event. Its file, relative to where tofu ran (`cwd`), becomes absolute, so
+ * a reporter can point at it from anywhere (a CI annotation on the line); without `cwd` it is left out.
+ */
+export function diagnosticEvent(d: Diagnostic, cwd: string | undefined, summaryPrefix = ""): Extract<EvalapEvent, { type: "diagnostic" }> {
+  return {
+    type: "diagnostic",
+    severity: d.severity,
+    summary: `${summaryPrefix}${d.summary}`,
+    ...(d.detail ? { detail: d.detail } : {}),
+    ...(d.address ? { address: d.address } : {}),
+    ...(d.file !== undefined && cwd !== undefined
+      ? {
+          file: path.resolve(cwd, d.file),
+          ...(d.line !== undefined ? { line: d.line } : {}),
+          ...(d.column !== undefined ? { column: d.column } : {}),
+        }
+      : {}),
+  };
 }
 
 /**

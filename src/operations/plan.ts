@@ -4,13 +4,13 @@ import type { ResolvedEnvironment } from "../config/load.js";
 import { withRetry } from "../retry/retry.js";
 import { withStateLock } from "../statelock/recover.js";
 import * as tofu from "../tofu/commands.js";
-import type { TofuJsonMessage } from "../tofu/diagnostics.js";
+import { toDiagnostic, type TofuJsonMessage } from "../tofu/diagnostics.js";
 import type { InitResult, PlanResult } from "../tofu/commands.js";
 import { withFileSystemErrors } from "../tofu/fs-errors.js";
 import { TofuError } from "../tofu/errors.js";
 import { withAttributes, type PlanSummary } from "../tofu/plan-summary.js";
 import { formatPlanCounts } from "../report/format.js";
-import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "./context.js";
+import { classifyTofuError, diagnosticEvent, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "./context.js";
 
 export interface PlanInputs {
   /** Variables of this run on top of the environment's (a release's image references). */
@@ -59,7 +59,7 @@ export async function planStep(ctx: RunContext, env: ResolvedEnvironment, inputs
       lockTimeoutMs,
       vars: { ...env.vars, ...(inputs.vars ?? {}) },
       varFiles: env.varFiles,
-      onMessage: (m) => forwardPlanWarnings(ctx, m),
+      onMessage: (m) => forwardPlanWarnings(ctx, env.rootDir, m),
     });
   const result = await step(
     ctx,
@@ -107,13 +107,8 @@ async function plansDir(ctx: RunContext): Promise<string> {
   return withFileSystemErrors(dir, "create the plan directory", () => stateDir(ctx.config, "plans"));
 }
 
-function forwardPlanWarnings(ctx: RunContext, m: TofuJsonMessage): void {
+function forwardPlanWarnings(ctx: RunContext, rootDir: string, m: TofuJsonMessage): void {
   if (m.type === "diagnostic" && m.diagnostic?.severity === "warning") {
-    ctx.events.emit({
-      type: "diagnostic",
-      severity: "warning",
-      summary: m.diagnostic.summary ?? "warning",
-      ...(m.diagnostic.detail ? { detail: m.diagnostic.detail } : {}),
-    });
+    ctx.events.emit(diagnosticEvent(toDiagnostic(m.diagnostic), rootDir));
   }
 }

@@ -4,7 +4,7 @@ import { EvalapError } from "../core/errors.js";
 import * as tofu from "../tofu/commands.js";
 import type { Diagnostic } from "../tofu/diagnostics.js";
 import { runTofu } from "../tofu/process.js";
-import { reportDiagnostics, step, type RunContext } from "./context.js";
+import { diagnosticEvent, reportDiagnostics, step, type RunContext } from "./context.js";
 
 export interface ValidateOptions {
   /** Format the files `fmt -check` reports (tofu fmt, with the tofu the commands use) instead of failing on them. */
@@ -80,15 +80,7 @@ export async function validateAll(ctx: RunContext, opts: ValidateOptions = {}): 
       },
       (r) => (r.valid ? { detail: rel } : { outcome: "failed", detail: `${rel}: invalid` }),
     );
-    for (const d of result.diagnostics) {
-      ctx.events.emit({
-        type: "diagnostic",
-        severity: d.severity,
-        summary: `${rel}: ${d.summary}`,
-        ...(d.detail ? { detail: d.detail } : {}),
-        ...(d.address ? { address: d.address } : {}),
-      });
-    }
+    for (const d of result.diagnostics) ctx.events.emit(diagnosticEvent(d, dir, `${rel}: `));
     roots.push({ dir: rel, valid: result.valid, diagnostics: result.diagnostics });
   }
   const invalid = roots.filter((r) => !r.valid);

@@ -11,11 +11,23 @@ const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_KEY|APIKEY|PRI
 /** Names that match the pattern above but hold no secret. */
 const NOT_SECRET = /^(TF_TOKEN_.*_HOSTNAME|.*_TOKEN_URL|.*_KEY_ID|SCW_ACCESS_KEY)$/i;
 /** Shorter values are not treated as secrets: redacting "1" or "yes" would shred all output. */
-const MIN_SECRET_LENGTH = 6;
+export const MIN_SECRET_LENGTH = 6;
 
 export class Redactor {
   private readonly secrets = new Set<string>();
+  /** The values as registered (without their JSON-escaped forms), for listeners that join late. */
+  private readonly values: string[] = [];
+  private readonly listeners: Array<(value: string) => void> = [];
   private pattern: RegExp | null = null;
+
+  /**
+   * Calls `listener` with every secret value: at once for those already known, then each new one
+   * the moment it is registered, before anything could print it (a CI log mask).
+   */
+  onSecret(listener: (value: string) => void): void {
+    this.listeners.push(listener);
+    for (const value of this.values) listener(value);
+  }
 
   /** Registers a value (and every string leaf of an object) as secret. */
   add(value: unknown): void {
@@ -54,6 +66,8 @@ export class Redactor {
     const escaped = JSON.stringify(trimmed).slice(1, -1);
     if (escaped !== trimmed) this.secrets.add(escaped);
     this.rebuild();
+    this.values.push(trimmed);
+    for (const listener of this.listeners) listener(trimmed);
   }
 
   private rebuild(): void {

@@ -6,8 +6,10 @@ export interface Diagnostic {
   summary: string;
   detail?: string;
   address?: string;
+  /** As tofu names it: relative to the directory it ran in. */
   file?: string;
   line?: number;
+  column?: number;
 }
 
 export type { RawDiagnostic, RawResource, TofuJsonMessage } from "./json.js";
@@ -21,6 +23,7 @@ export function toDiagnostic(raw: RawDiagnostic): Diagnostic {
   if (raw.address) d.address = raw.address;
   if (raw.range?.filename) d.file = raw.range.filename;
   if (raw.range?.start?.line !== undefined) d.line = raw.range.start.line;
+  if (raw.range?.start?.column !== undefined) d.column = raw.range.start.column;
   return d;
 }
 

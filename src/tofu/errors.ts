@@ -28,6 +28,8 @@ export class TofuError extends EvalapError {
   readonly failure: FailureClass;
   /** Set when tofu was killed by a signal: it did not finish, whatever it was doing. */
   readonly signal: NodeJS.Signals | undefined;
+  /** Where tofu ran: its diagnostics' file names are relative to it. */
+  readonly cwd: string | undefined;
 
   constructor(subcommand: string, tofuExitCode: number, diagnostics: Diagnostic[], stderr: string, opts: TofuErrorOptions = {}) {
     const failure: FailureClass = opts.signal ? { transient: false, reason: "killed" } : classifyFailure({ diagnostics, stderr });
@@ -41,6 +43,7 @@ export class TofuError extends EvalapError {
     this.stderr = stderr;
     this.failure = failure;
     this.signal = opts.signal;
+    this.cwd = opts.cwd;
   }
 }
 

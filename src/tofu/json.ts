@@ -34,7 +34,7 @@ export interface RawDiagnostic {
   summary?: string;
   detail?: string;
   address?: string;
-  range?: { filename?: string; start?: { line?: number } };
+  range?: { filename?: string; start?: { line?: number; column?: number } };
 }
 
 const str = z.string().optional();
@@ -47,7 +47,7 @@ export const rawDiagnosticSchema = z.looseObject({
   summary: str,
   detail: str,
   address: str,
-  range: z.looseObject({ filename: str, start: z.looseObject({ line: num }).optional() }).optional(),
+  range: z.looseObject({ filename: str, start: z.looseObject({ line: num, column: num }).optional() }).optional(),
 });
 
 const base = { "@level": str, "@message": str, type: str };
