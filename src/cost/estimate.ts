@@ -134,7 +134,13 @@ function priceContainer(v: Values, table: PriceTable): Priced {
   };
 }
 
-/** (node × 2 with HA + management) per hour × hours, plus block storage per GB-month. */
+/**
+ * (node × 2 with HA + management) per hour × hours, plus block storage per GB-month. The structure is
+ * Scaleway's billing SKUs ("Database Node DB-DEV-M" per node, "Database Management DB-DEV-M" per
+ * instance, "Database Storage SBS 5K" per GB: provider v2.81.0 cassette
+ * internal/services/billing/testdata/data-source-consumption-basic.cassette.yaml); HA "creates a
+ * secondary Instance" (scaleway/docs-content pages/managed-databases-for-postgresql-and-mysql/how-to/enable-high-availability.mdx).
+ */
 function priceDatabase(v: Values, table: PriceTable): Priced {
   const nodeType = typeof v.node_type === "string" ? v.node_type.toLowerCase() : null;
   if (nodeType === null) return { reason: "node_type unknown until apply" };
