@@ -119,8 +119,9 @@ export class HumanReporter implements Reporter {
         this.planSummary(event);
         return;
       case "cost.estimate":
-        // After the plan's summary: the breakdown (free resources listed with --verbose), then the totals.
-        for (const line of formatCostTable(event.cost, { showFree: this.verbose })) this.line(`  ${line}`);
+        // What cost (and plan, after its summary) produces, so on stdout: the breakdown (free
+        // resources listed with --verbose), then the totals.
+        for (const line of formatCostTable(event.cost, { showFree: this.verbose })) this.data(`  ${line}`);
         return;
       case "guard.checked":
         // A refusal is told once, by the result, with its hint.
