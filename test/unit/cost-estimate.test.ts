@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { estimateCost } from "../../src/cost/estimate.js";
 import { formatCostLine, formatCostTable } from "../../src/cost/format.js";
 import { PRICES, type PriceTable } from "../../src/cost/prices.js";
+import { HumanReporter, plainColors, Redactor } from "../../src/report/index.js";
 import type { ShowJsonPlan } from "../../src/tofu/plan-summary.js";
 
 // The figures of src/cost/prices.ts, written out here so the expected totals are computed by hand,
@@ -128,5 +129,35 @@ describe("cost of a plan (src/cost/estimate.ts)", () => {
       expect(p.retrieved).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     }
     expect(PRICES.serverlessContainers.freeTier.applied).toBe(false);
+  });
+
+  it("the human reporter writes the breakdown on stdout, free resources only with --verbose", () => {
+    const cost = estimateCost({
+      resource_changes: [
+        change(API, "scaleway_container", ["create"], null, container(3, 3)),
+        change("module.platform.module.network.scaleway_vpc.this", "scaleway_vpc", ["create"], null, {}),
+      ],
+    });
+    const render = (verbose: boolean) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const human = new HumanReporter(
+        new Redactor(),
+        { colors: plainColors, spinner: null },
+        (t) => void out.push(t),
+        (t) => void err.push(t),
+        verbose,
+      );
+      human.handle({ type: "cost.estimate", environment: "production", cost });
+      return { out: out.join(""), err: err.join("") };
+    };
+    const plain = render(false);
+    expect(plain.err).toBe("");
+    expect(plain.out).toMatch(/scaleway_container\.this\["evalap"\]\s+min_scale 3 \(max 3\) × \(2\.24 vCPU \+ 4 GB\) × 730 h\s+€208\.14\n/);
+    expect(plain.out).toContain("free: 1 resource(s)");
+    expect(plain.out).toContain("total before: €0.00/month; after: €208.14/month; change: +€208.14/month");
+    expect(render(true).out).toContain(
+      "free: module.platform.module.network.scaleway_vpc.this: VPCs and Private Networks are free of charge",
+    );
   });
 });
