@@ -10,7 +10,7 @@ export const costDefinition = defineCommand<CostFlags>({
   examples: [
     "evalap-infra cost production",
     "evalap-infra cost staging --json",
-    "evalap-infra cost staging --var 'container={min_scale=1,...}'",
+    'evalap-infra cost staging --var images=\'{"evalap":"rg.fr-par.scw.cloud/evalap/evalap:v2"}\'',
   ],
   run: async (input) => (await import("./cost.js")).costCommand(firstArg(input), input.options, input.globals),
 });
