@@ -64,6 +64,9 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
   scaleway_rdb_instance: priceDatabase,
 };
 
+/** Resource types priced from their plan values (the others are FREE or NOT_PRICED). */
+export const PRICED_TYPES: readonly string[] = Object.keys(PRICERS);
+
 /** Prices every managed resource of a `tofu show -json` plan, before and after the change. */
 export function estimateCost(plan: ShowJsonPlan, table: PriceTable = PRICES): CostEstimate {
   const resources: PricedResource[] = [];

@@ -114,6 +114,7 @@ export const FREE: Readonly<Record<string, string>> = {
   scaleway_rdb_privilege: "billed through its Database Instance (node, management, storage)",
   scaleway_rdb_acl: "billed through its Database Instance (node, management, storage)",
   scaleway_cockpit_alert_manager: `Scaleway data (the products' own metrics and logs, what the alerts read) is free within the default retention; the roots push no custom data (${COCKPIT_FAQ})`,
+  scaleway_object_bucket_policy: "a setting of its bucket: Object Storage bills the bucket's stored GB and requests, not its policy",
   scaleway_account_project: "IAM is free (https://www.scaleway.com/en/docs/iam/faq)",
   scaleway_iam_application: "IAM is free (https://www.scaleway.com/en/docs/iam/faq)",
   scaleway_iam_policy: "IAM is free (https://www.scaleway.com/en/docs/iam/faq)",

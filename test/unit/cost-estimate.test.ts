@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { estimateCost } from "../../src/cost/estimate.js";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { estimateCost, PRICED_TYPES } from "../../src/cost/estimate.js";
 import { formatCostLine, formatCostTable } from "../../src/cost/format.js";
-import { PRICES, type PriceTable } from "../../src/cost/prices.js";
+import { FREE, NOT_PRICED, PRICES, type PriceTable } from "../../src/cost/prices.js";
 import { HumanReporter, plainColors, Redactor } from "../../src/report/index.js";
 import type { ShowJsonPlan } from "../../src/tofu/plan-summary.js";
+import { REPO } from "../helpers/project.js";
 
 // The figures of src/cost/prices.ts, written out here so the expected totals are computed by hand,
 // not by the code under test: Serverless Containers FAQ, €1.00 per 100 000 vCPU-s and €0.10 per
@@ -159,5 +162,18 @@ describe("cost of a plan (src/cost/estimate.ts)", () => {
     expect(render(true).out).toContain(
       "free: module.platform.module.network.scaleway_vpc.this: VPCs and Private Networks are free of charge",
     );
+  });
+
+  it("every resource type infra/ creates is priced, free or listed as not priced, each with one answer", async () => {
+    const files = (await readdir(path.join(REPO, "infra"), { recursive: true })).filter((f) => f.endsWith(".tf"));
+    const types = new Set<string>();
+    for (const f of files) {
+      for (const m of (await readFile(path.join(REPO, "infra", f), "utf8")).matchAll(/^resource "([a-z0-9_]+)"/gm)) types.add(m[1] ?? "");
+    }
+    expect(types.size).toBeGreaterThan(10);
+    for (const t of types) {
+      const answers = [PRICED_TYPES.includes(t), t in FREE, t in NOT_PRICED].filter(Boolean).length;
+      expect(answers, `${t}: add it to PRICERS (estimate.ts), FREE or NOT_PRICED (prices.ts)`).toBe(1);
+    }
   });
 });
