@@ -3,6 +3,7 @@ import { configDefaults, loadConfig, type ProjectConfig } from "../config/load.j
 import { attachSandbox, isSandboxEnvironment } from "../sandbox/environment.js";
 import { EvalapError, InterruptedError, isEvalapError } from "../core/errors.js";
 import { ExitCode } from "../core/exit-codes.js";
+import type { CostEstimate } from "../cost/estimate.js";
 import { EventBus } from "../events/bus.js";
 import type { ErrorInfo, EventSink } from "../events/types.js";
 import { GitHubReporter } from "../report/github.js";
@@ -23,6 +24,8 @@ export interface CommandOutcome {
   summary?: string;
   /** A non-zero code for an outcome that is not an error (plan --detailed-exitcode). */
   exitCode?: number;
+  /** plan and cost: the monthly cost estimate, carried in the result event. */
+  cost?: CostEstimate;
 }
 
 /** What a command body receives: the full context when the command needs the config. */
@@ -130,6 +133,7 @@ export async function runCommand(
       exitCode,
       durationMs: Date.now() - started,
       ...(outcome.summary ? { summary: outcome.summary } : {}),
+      ...(outcome.cost ? { cost: outcome.cost } : {}),
     });
   } catch (err) {
     const error = toEvalapError(err, globals.verbose === true);

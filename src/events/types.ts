@@ -1,3 +1,4 @@
+import type { CostEstimate } from "../cost/estimate.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import type { LockHolder } from "../core/types.js";
 
@@ -51,6 +52,8 @@ export type EvalapEvent =
       /** True when the attribute-level changes were read (tofu show -json: `plan --diff`, or a terminal). */
       diff: boolean;
     }
+  /** The environment's monthly cost before and after the plan, and the change's delta (plan, cost). */
+  | { type: "cost.estimate"; environment: string; cost: CostEstimate }
   | { type: "guard.checked"; environment: string; allowed: boolean; confirmation: "not-needed" | "flag" | "prompt"; reasons: string[] }
   | { type: "resource.progress"; address: string; action: string; phase: "start" | "complete" | "error"; elapsedSeconds?: number }
   | {
@@ -70,7 +73,17 @@ export type EvalapEvent =
   | { type: "release.recorded"; environment: string; releaseId: string; status: string; kind: string }
   | { type: "log"; level: "info" | "warn" | "debug"; message: string }
   | { type: "data"; kind: string; data: unknown }
-  | { type: "result"; command: string; ok: boolean; exitCode: number; durationMs: number; error?: ErrorInfo; summary?: string };
+  | {
+      type: "result";
+      command: string;
+      ok: boolean;
+      exitCode: number;
+      durationMs: number;
+      error?: ErrorInfo;
+      summary?: string;
+      /** plan and cost: the estimate of the cost.estimate event, for a job summary reading only the result. */
+      cost?: CostEstimate;
+    };
 
 /** local: this machine; remote: the lease in the state bucket; state: tofu's own state lock. */
 export type LockScope = "local" | "remote" | "state";

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { ResolvedEnvironment } from "../config/load.js";
+import { estimateCost, type CostEstimate } from "../cost/estimate.js";
 import { withRetry } from "../retry/retry.js";
 import { withStateLock } from "../statelock/recover.js";
 import * as tofu from "../tofu/commands.js";
 import { toDiagnostic, type TofuJsonMessage } from "../tofu/diagnostics.js";
-import type { InitResult, PlanResult } from "../tofu/commands.js";
+import type { InitResult, PlanResult, ShownPlan } from "../tofu/commands.js";
 import { withFileSystemErrors } from "../tofu/fs-errors.js";
 import { TofuError } from "../tofu/errors.js";
 import { withAttributes, type PlanSummary } from "../tofu/plan-summary.js";
@@ -24,6 +25,16 @@ export interface PlanInputs {
    * the providers: see README, "Performance"). Callers ask for it when someone reads the plan.
    */
   diff?: boolean;
+  /**
+   * Price the environment before and after the plan (src/cost/), from the same `tofu show -json`;
+   * emitted as a `cost.estimate` event after the summary, and returned.
+   */
+  cost?: boolean;
+}
+
+export interface PlanStepResult extends PlanResult {
+  /** With `cost`, when the plan could be read (a failed show is a warning). */
+  cost?: CostEstimate;
 }
 
 /** init (skipped when nothing changed) with retries; the first step of plan, deploy and rollback. */
@@ -51,7 +62,7 @@ export async function initStep(ctx: RunContext, env: ResolvedEnvironment): Promi
  * only when its holder is proven dead (statelock/), else the run stops with StateLockHeldError,
  * which is not retried: tofu already waited the lock timeout for it.
  */
-export async function planStep(ctx: RunContext, env: ResolvedEnvironment, inputs: PlanInputs): Promise<PlanResult> {
+export async function planStep(ctx: RunContext, env: ResolvedEnvironment, inputs: PlanInputs): Promise<PlanStepResult> {
   const out = inputs.out ?? path.join(await plansDir(ctx), `${env.name}-${randomUUID()}.tfplan`);
   const run = (lockTimeoutMs: number) =>
     tofu.plan(ctx.tofu, env.rootDir, {
@@ -80,23 +91,29 @@ export async function planStep(ctx: RunContext, env: ResolvedEnvironment, inputs
       }),
     (r) => ({ detail: formatPlanCounts(r.summary) }),
   );
-  const summary = inputs.diff && result.summary.hasChanges ? await withDiff(ctx, env, result) : null;
+  const wantDiff = inputs.diff === true && result.summary.hasChanges;
+  // One show -json serves both the attribute-level changes and the cost estimate.
+  const shown = wantDiff || inputs.cost ? await readPlan(ctx, env, result, wantDiff ? "diff" : "cost") : null;
+  const summary: PlanSummary | null = wantDiff && shown ? withAttributes(result.summary, shown.diff) : null;
   ctx.events.emit({ type: "plan.summary", environment: env.name, summary: summary ?? result.summary, diff: summary !== null });
-  return summary ? { ...result, summary } : result;
+  const cost = inputs.cost && shown ? estimateCost(shown.plan) : undefined;
+  if (cost) ctx.events.emit({ type: "cost.estimate", environment: env.name, cost });
+  return { ...result, ...(summary ? { summary } : {}), ...(cost ? { cost } : {}) };
 }
 
 /**
- * The plan's summary with its attribute-level changes (tofu show -json). Informational: a failed
- * show is a warning and the plan goes on without them; an interruption or a lost lease still stops.
+ * The saved plan read with `tofu show -json`, for its attribute-level changes and its cost.
+ * Informational: a failed show is a warning and the plan goes on without them; an interruption or
+ * a lost lease still stops.
  */
-async function withDiff(ctx: RunContext, env: ResolvedEnvironment, planned: PlanResult): Promise<PlanSummary | null> {
+async function readPlan(ctx: RunContext, env: ResolvedEnvironment, planned: PlanResult, name: "diff" | "cost"): Promise<ShownPlan | null> {
   try {
     // The redactor learns the plan's sensitive values first: from here on nothing may print them.
-    const shown = await step(ctx, "diff", () => tofu.show(ctx.tofu, env.rootDir, planned.planFile, ctx.redactor));
-    return withAttributes(planned.summary, shown.diff);
+    return await step(ctx, name, () => tofu.show(ctx.tofu, env.rootDir, planned.planFile, ctx.redactor));
   } catch (err) {
     if (!(err instanceof TofuError)) throw err;
-    const message = `the attribute-level changes could not be read (tofu show failed): ${err.message}`;
+    const what = name === "diff" ? "the attribute-level changes" : "the cost estimate";
+    const message = `${what} could not be read (tofu show failed): ${err.message}`;
     ctx.events.emit({ type: "log", level: "warn", message });
     return null;
   }

@@ -1,4 +1,5 @@
 import type { EvalapEvent } from "../events/types.js";
+import { formatCostTable } from "../cost/format.js";
 import { formatDuration, formatElapsed, formatHolder, formatPlanCounts } from "./format.js";
 import type { Redactor } from "./redact.js";
 import type { Reporter } from "./reporter.js";
@@ -116,6 +117,11 @@ export class HumanReporter implements Reporter {
         return;
       case "plan.summary":
         this.planSummary(event);
+        return;
+      case "cost.estimate":
+        // What cost (and plan, after its summary) produces, so on stdout: the breakdown (free
+        // resources listed with --verbose), then the totals.
+        for (const line of formatCostTable(event.cost, { showFree: this.verbose })) this.data(`  ${line}`);
         return;
       case "guard.checked":
         // A refusal is told once, by the result, with its hint.

@@ -143,6 +143,8 @@ export interface ShownPlan {
   summary: PlanSummary;
   /** The attribute changes by address, and the values tofu marks sensitive (for the redactor; never print them). */
   diff: AttributeDiff;
+  /** The parsed plan itself (holds sensitive values: read, never print). */
+  plan: ShowJsonPlan;
 }
 
 /**
@@ -154,7 +156,7 @@ export async function show(ctx: TofuContext, dir: string, planFile: string, filt
   const run = await runTofu(ctx, { cwd: dir, args: showArgs(planFile) });
   const parsed = JSON.parse(run.stdout) as ShowJsonPlan;
   const diff = attributeDiff(parsed, filter);
-  return { summary: withAttributes(summarizeShowJson(parsed), diff), diff };
+  return { summary: withAttributes(summarizeShowJson(parsed), diff), diff, plan: parsed };
 }
 
 export interface ApplyOptions extends VarOptions {

@@ -27,7 +27,7 @@ interface Change {
 }
 
 describe("plan: attribute-level changes", () => {
-  it("plan --diff: before → after per attribute, sensitive values masked and never printed; without it no show runs", async () => {
+  it("plan --diff: before → after per attribute, sensitive values masked and never printed; without it no attributes are shown", async () => {
     const p = await project({ environments: { staging: { fixture: "basic" } } });
     await writeFile(path.join(p.dir, "infra", "staging", "api.tf"), SENSITIVE_TF);
     const env = { TF_VAR_api_token: SECRET };
@@ -62,7 +62,7 @@ describe("plan: attribute-level changes", () => {
     expect(same.stderr).toContain('input.name = "api-r1" → "api-r9"');
     expect(same.stderr).not.toContain("input.token");
 
-    // Not asked for and nobody at a terminal (CI): no tofu show, no attributes.
+    // Not asked for and nobody at a terminal (CI): no attributes (plan still reads the plan once, as step "cost", for its estimate).
     const plain = await p.run([...planArgs, "--json"], { env });
     const summary = plain.events.find((e) => e.type === "plan.summary") as { diff: boolean; summary: { changes: Change[] } } | undefined;
     expect(summary?.diff).toBe(false);

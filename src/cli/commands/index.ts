@@ -2,6 +2,7 @@ import type { CommandDefinition, GroupName } from "../command.js";
 import { alertsCheckDefinition, alertsSyncDefinition } from "./alerts.command.js";
 import { backupListDefinition, backupPruneDefinition, backupRunDefinition, backupVerifyDefinition } from "./backup.command.js";
 import { configCheckDefinition, configSchemaDefinition } from "./config.command.js";
+import { costDefinition } from "./cost.command.js";
 import { deployDefinition } from "./deploy.command.js";
 import { doctorDefinition } from "./doctor.command.js";
 import { migrateDefinition } from "./migrate.command.js";
@@ -33,6 +34,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   lockReleaseDefinition,
   statePushDefinition,
   planDefinition,
+  costDefinition,
   alertsCheckDefinition,
   alertsSyncDefinition,
   secretsListDefinition,

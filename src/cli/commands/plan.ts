@@ -1,6 +1,7 @@
 import path from "node:path";
 import { resolveEnvironment } from "../../config/load.js";
 import { ExitCode } from "../../core/exit-codes.js";
+import { formatCostLine } from "../../cost/format.js";
 import { planStep } from "../../operations/plan.js";
 import { preflight } from "../../operations/preflight.js";
 import { formatPlanCounts } from "../../report/format.js";
@@ -30,14 +31,23 @@ export function planCommand(environment: string, flags: PlanFlags, globals: Glob
     const diff = flags.diff === true || ctx.confirm !== null;
     const lockTimeout = lockTimeoutMs ?? ctx.config.lock.timeout;
     const planned = await withProviders(ctx, env, async (providers) => {
-      const result = await planStep(providers.context(ctx), env, { lockTimeoutMs: lockTimeout, vars, diff, ...(out ? { out } : {}) });
+      // The estimated monthly cost of the environment and of the change comes from the same plan (src/cost/).
+      const result = await planStep(providers.context(ctx), env, {
+        lockTimeoutMs: lockTimeout,
+        vars,
+        diff,
+        cost: true,
+        ...(out ? { out } : {}),
+      });
       if (out === undefined) await removePlanFile(result.planFile);
       return result;
     });
     const changes = planned.summary.hasChanges;
+    const cost = planned.cost ? `; ${formatCostLine(planned.cost)}` : "";
     return {
-      summary: `plan for ${environment}: ${formatPlanCounts(planned.summary)}${out ? ` (saved to ${out})` : ""}`,
+      summary: `plan for ${environment}: ${formatPlanCounts(planned.summary)}${cost}${out ? ` (saved to ${out})` : ""}`,
       exitCode: flags.detailedExitcode && changes ? ExitCode.ChangesPresent : ExitCode.Ok,
+      ...(planned.cost ? { cost: planned.cost } : {}),
     };
   });
 }
