@@ -7,8 +7,8 @@ import type { InitArgs, PlanArgs } from "./args.js";
 import { withFileSystemErrors } from "./fs-errors.js";
 import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
 import { toDiagnostic } from "./diagnostics.js";
-import { attributeDiff, summarizePlanStream, summarizeShowJson, withAttributes } from "./plan-summary.js";
-import type { AttributeDiff, PlanSummary, SecretFilter, ShowJsonPlan } from "./plan-summary.js";
+import { attributeDiff, driftOf, summarizePlanStream, summarizeShowJson, withAttributes } from "./plan-summary.js";
+import type { AttributeDiff, Drift, PlanSummary, SecretFilter, ShowJsonPlan } from "./plan-summary.js";
 import { runTofu, type TofuContext } from "./process.js";
 import { parseOutputsJson, parseValidateJson, parseVersionJson } from "./json.js";
 
@@ -152,6 +152,15 @@ export async function show(ctx: TofuContext, dir: string, planFile: string, filt
   const parsed = JSON.parse(run.stdout) as ShowJsonPlan;
   const diff = attributeDiff(parsed, filter);
   return { summary: withAttributes(summarizeShowJson(parsed), diff), diff };
+}
+
+/**
+ * `tofu show -json PLANFILE` of a refresh-only plan: what changed outside tofu. Like `show`, the raw
+ * output is parsed here and never kept; `filter` learns the sensitive values before any is rendered.
+ */
+export async function showDrift(ctx: TofuContext, dir: string, planFile: string, filter?: SecretFilter): Promise<Drift> {
+  const run = await runTofu(ctx, { cwd: dir, args: showArgs(planFile) });
+  return driftOf(JSON.parse(run.stdout) as ShowJsonPlan, filter);
 }
 
 export interface ApplyOptions {

@@ -66,6 +66,12 @@ export function summarizePlanStream(messages: TofuJsonMessage[], exitCode?: numb
 /** What this tool reads of `tofu show -json PLANFILE` (its JSON plan representation, format 1.x). */
 export interface ShowJsonPlan {
   resource_changes?: ShowJsonResourceChange[];
+  /**
+   * What refreshing found changed outside tofu, as resource changes from the state to the remote
+   * objects. In a refresh-only plan every drifted resource is listed, no-op moves included
+   * (opentofu v1.12.6 internal/command/jsonplan/plan.go, "In refresh-only mode, we render all resources marked as drifted").
+   */
+  resource_drift?: ShowJsonResourceChange[];
   output_changes?: Record<string, { actions?: string[] }>;
 }
 
@@ -343,4 +349,47 @@ function formatPath(path: PathPart[]): string {
 
 function isPrefix(prefix: unknown[], path: unknown[]): boolean {
   return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+}
+
+// ---------------------------------------------------------------- drift (refresh-only plans)
+
+/** A resource changed outside tofu, as a refresh-only plan shows it. */
+export interface DriftedResource {
+  address: string;
+  type: string;
+  /** `update`: its remote object differs from the state; `delete`: it is gone. */
+  action: ChangeAction;
+  /** What differs, state (`before`) → remote (`after`); sensitive values as `(sensitive)`. */
+  attributes: AttributeChange[];
+  /** How many more changed attributes were left out of `attributes`. */
+  attributesOmitted?: number;
+}
+
+export interface Drift {
+  resources: DriftedResource[];
+  /** Root outputs whose value the refresh changes. */
+  outputChanges: string[];
+}
+
+/**
+ * The drift of a refresh-only plan (`tofu show -json PLANFILE`): each drifted resource with its
+ * changed attributes, rendered as the plan diff renders them (attributeDiff: sensitive values are
+ * given to `filter` first and shown as `(sensitive)`). Move-only entries (no-op) are left out.
+ */
+export function driftOf(plan: ShowJsonPlan, filter?: SecretFilter): Drift {
+  const drifted = (plan.resource_drift ?? []).filter((rc) => rc.address && actionFromList(rc.change?.actions ?? []) !== "noop");
+  const diff = attributeDiff({ resource_changes: drifted }, filter);
+  const resources = drifted
+    .map((rc): DriftedResource => {
+      const found = diff.byAddress.get(rc.address ?? "");
+      return {
+        address: rc.address ?? "",
+        type: rc.type ?? "",
+        action: actionFromList(rc.change?.actions ?? []),
+        attributes: found?.attributes ?? [],
+        ...(found && found.omitted > 0 ? { attributesOmitted: found.omitted } : {}),
+      };
+    })
+    .sort((a, b) => a.address.localeCompare(b.address));
+  return { resources, outputChanges: summarizeShowJson({ output_changes: plan.output_changes ?? {} }).outputChanges };
 }

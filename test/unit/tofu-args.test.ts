@@ -94,6 +94,18 @@ describe("tofu argument builders", () => {
     expect(varArgs({})).toEqual([]);
   });
 
+  it("a refresh-only plan (drift): -refresh-only, still with -detailed-exitcode and -out", () => {
+    expect(planArgs({ out: "d.tfplan", lockTimeoutMs: 1000, refreshOnly: true })).toEqual([
+      "plan",
+      "-input=false",
+      "-json",
+      "-detailed-exitcode",
+      "-out=d.tfplan",
+      "-lock-timeout=1s",
+      "-refresh-only",
+    ]);
+  });
+
   it("a variable name tofu would misread is a usage error, before tofu runs", () => {
     for (const name of ["", "a b", "a=b", "1st", "-x"]) {
       let caught: unknown;
