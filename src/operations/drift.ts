@@ -6,8 +6,10 @@ import { acquireLocalLock } from "../lock/local.js";
 import { withRetry } from "../retry/retry.js";
 import { withStateLock } from "../statelock/recover.js";
 import * as tofu from "../tofu/commands.js";
-import type { Drift } from "../tofu/plan-summary.js";
+import type { Drift, DriftNoise } from "../tofu/plan-summary.js";
+import { isComputedOnly, isNullZeroPair } from "../tofu/schema.js";
 import { audited } from "./audit-trail.js";
+import { unchangedReleaseVars } from "./deploy-release.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "./context.js";
 import { preflight } from "./preflight.js";
 import { withProviders } from "./providers.js";
@@ -20,7 +22,10 @@ export interface DriftOptions {
 
 export interface DriftReport extends Drift {
   environment: string;
-  /** tofu's verdict (-detailed-exitcode 2): the refreshed state differs from the recorded one. */
+  /**
+   * A resource changed or disappeared outside tofu. tofu's own verdict (-detailed-exitcode 2: the
+   * refreshed state differs at all) also counts values the provider computes, listed in `ignored`.
+   */
   drifted: boolean;
 }
 
@@ -34,7 +39,10 @@ export async function checkDrift(ctx: RunContext, opts: DriftOptions): Promise<D
   const env = resolveEnvironment(ctx.config, opts.environment);
   // An unreachable bucket is exit 10 here, before tofu runs.
   const remote = await openRemote(ctx, env);
-  await preflight(ctx, env, {}, "plan");
+  // The inputs the state was applied with: a pending release's when a run died after its apply, else
+  // the last healthy release's (images carried forward), else the environment's first images.
+  const { vars } = await unchangedReleaseVars(ctx, env.name, remote, env.images, true);
+  await preflight(ctx, env, vars, "plan");
   const holder = currentHolder(ctx.commandLine);
   const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
   const local = await step(ctx, "lock", async () =>
@@ -54,7 +62,7 @@ export async function checkDrift(ctx: RunContext, opts: DriftOptions): Promise<D
       ctx,
       { environment: env.name, remote, holder },
       "drift.checked",
-      () => withProviders(ctx, env, (providers) => refreshOnly(providers.context(ctx), env, lockTimeoutMs)),
+      () => withProviders(ctx, env, (providers) => refreshOnly(providers.context(ctx), env, vars, lockTimeoutMs)),
       (r) => ({ outcome: "ok", detail: auditDetail(r) }),
     );
   } finally {
@@ -62,7 +70,12 @@ export async function checkDrift(ctx: RunContext, opts: DriftOptions): Promise<D
   }
 }
 
-async function refreshOnly(ctx: RunContext, env: ReturnType<typeof resolveEnvironment>, lockTimeoutMs: number): Promise<DriftReport> {
+async function refreshOnly(
+  ctx: RunContext,
+  env: ReturnType<typeof resolveEnvironment>,
+  vars: Record<string, unknown>,
+  lockTimeoutMs: number,
+): Promise<DriftReport> {
   // The plan file holds the refreshed attributes, secrets included: a private file, removed on every path.
   const out = path.join(await stateDir(ctx.config, "plans"), `${env.name}-drift-${randomUUID()}.tfplan`);
   try {
@@ -73,7 +86,13 @@ async function refreshOnly(ctx: RunContext, env: ReturnType<typeof resolveEnviro
         withRetry(
           () =>
             withStateLock(ctx, env, lockTimeoutMs, (timeout) =>
-              tofu.plan(ctx.tofu, env.rootDir, { out, lockTimeoutMs: timeout, refreshOnly: true, vars: env.vars, varFiles: env.varFiles }),
+              tofu.plan(ctx.tofu, env.rootDir, {
+                out,
+                lockTimeoutMs: timeout,
+                refreshOnly: true,
+                vars: { ...env.vars, ...vars },
+                varFiles: env.varFiles,
+              }),
             ),
           { step: "refresh", policy: retryPolicy(ctx.config), classify: classifyTofuError, events: ctx.events, signal: ctx.signal },
         ).catch((err: unknown) => {
@@ -82,10 +101,17 @@ async function refreshOnly(ctx: RunContext, env: ReturnType<typeof resolveEnviro
         }),
       (r) => ({ detail: r.summary.hasChanges ? "changes outside tofu found" : "no drift" }),
     );
-    if (!planned.summary.hasChanges) return { environment: env.name, drifted: false, resources: [], outputChanges: [] };
+    if (!planned.summary.hasChanges) return { environment: env.name, drifted: false, resources: [], outputChanges: [], ignored: [] };
+    const schemas = await step(ctx, "schema", () => tofu.providersSchema(ctx.tofu, env.rootDir));
+    const noise: DriftNoise = (type, at, before, after) => isNullZeroPair(before, after) || isComputedOnly(schemas, type, at);
     // The redactor learns the sensitive values first: from here on nothing may print them.
-    const drift = await step(ctx, "show", () => tofu.showDrift(ctx.tofu, env.rootDir, out, ctx.redactor));
-    return { environment: env.name, drifted: true, ...drift };
+    const drift = await step(
+      ctx,
+      "show",
+      () => tofu.showDrift(ctx.tofu, env.rootDir, out, ctx.redactor, noise),
+      (d) => ({ detail: `${d.resources.length} drifted, ${d.ignored.length} with computed values only` }),
+    );
+    return { environment: env.name, drifted: drift.resources.length > 0, ...drift };
   } finally {
     await tofu.removePlanFile(out);
   }
@@ -93,10 +119,11 @@ async function refreshOnly(ctx: RunContext, env: ReturnType<typeof resolveEnviro
 
 /** Counts and addresses, no value: the audit trail is read by more people than the state. */
 export function auditDetail(r: DriftReport): string {
-  if (!r.drifted) return "no drift";
+  const quiet = r.ignored.length > 0 ? ` (${r.ignored.length} resource(s) with computed values only)` : "";
+  if (!r.drifted) return `no drift${quiet}`;
   const parts = [
     `${r.resources.length} resource(s) drifted${r.resources.length > 0 ? `: ${r.resources.map((d) => d.address).join(", ")}` : ""}`,
   ];
   if (r.outputChanges.length > 0) parts.push(`${r.outputChanges.length} output(s) changed: ${r.outputChanges.join(", ")}`);
-  return parts.join("; ");
+  return `${parts.join("; ")}${quiet}`;
 }

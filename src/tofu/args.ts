@@ -165,6 +165,11 @@ export function outputArgs(name?: string): string[] {
   return ["output", "-json", "-no-color", ...(name === undefined ? [] : [name])];
 }
 
+/** `providers schema -json`: every provider's schema (which attributes are computed only). */
+export function providersSchemaArgs(): string[] {
+  return ["providers", "schema", "-json"];
+}
+
 export function versionArgs(): string[] {
   return ["version", "-json"];
 }

@@ -10,6 +10,7 @@ import {
   lockTimeoutArg,
   outputArgs,
   planArgs,
+  providersSchemaArgs,
   showArgs,
   stateListArgs,
   statePushArgs,
@@ -104,6 +105,8 @@ describe("tofu argument builders", () => {
       "-lock-timeout=1s",
       "-refresh-only",
     ]);
+    // What drift reads to tell the provider's computed values from changes made by hand.
+    expect(providersSchemaArgs()).toEqual(["providers", "schema", "-json"]);
   });
 
   it("a variable name tofu would misread is a usage error, before tofu runs", () => {

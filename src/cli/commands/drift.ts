@@ -16,6 +16,10 @@ export function driftCommand(environment: string, flags: DriftFlags, globals: Gl
     cmd.events.emit({ type: "data", kind: "drift", data: report });
     for (const r of report.resources) for (const line of driftLines(r)) cmd.events.emit({ type: "log", level: "info", message: line });
     for (const o of report.outputChanges) cmd.events.emit({ type: "log", level: "info", message: `~ output ${o} changes` });
+    if (report.ignored.length > 0) {
+      const message = `not drift: ${report.ignored.length} resource(s) differ only in values the provider computes or reads back as zero (${report.ignored.join(", ")})`;
+      cmd.events.emit({ type: "log", level: "info", message });
+    }
     if (!report.drifted) return { summary: `no drift in ${environment}: the remote objects match the state` };
     const what = [
       `${report.resources.length} resource(s)`,
