@@ -4,7 +4,7 @@ import { databaseOutputs } from "../backup/outputs.js";
 import { DAILY_TIERS, type BackupStatus, type BackupTier, type BackupView } from "../backup/policy.js";
 import { listBackups } from "../backup/rdb.js";
 import { healthPolicy } from "../health/policy.js";
-import { probeService } from "../health/probe.js";
+import { healthUrl, probeService } from "../health/probe.js";
 import { servicesFromOutputs } from "../health/services.js";
 import type { ReleaseRecord, ReleaseStatus } from "../ledger/types.js";
 import type { LockHolder } from "../lock/holder.js";
@@ -227,7 +227,7 @@ async function probeServices(ctx: RunContext, outputs: Record<string, OutputValu
           });
           return {
             name: s.name,
-            url: `${s.url.replace(/\/+$/, "")}${s.healthPath}`,
+            url: healthUrl(s.url, s.healthPath),
             healthy: r.good,
             httpStatus: r.status ?? null,
             latencyMs: r.latencyMs,
