@@ -6,7 +6,7 @@ export const ExitCode = {
   Ok: 0,
   /** An operation failed (tofu error, permanent failure). */
   Failure: 1,
-  /** `plan --detailed-exitcode`: the plan has changes (same meaning as tofu's). */
+  /** `plan --detailed-exitcode`: the plan has changes (same meaning as tofu's); `drift`: something changed outside tofu. */
   ChangesPresent: 2,
   /** Bad command line or invalid project configuration. */
   Usage: 3,
@@ -66,7 +66,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCodeValue, string>> = {
   [ExitCode.Ok]: "success",
   [ExitCode.Failure]: "the operation failed (a tofu error, a permanent failure, validation or scan problems)",
-  [ExitCode.ChangesPresent]: "plan --detailed-exitcode: the plan has changes",
+  [ExitCode.ChangesPresent]: "plan --detailed-exitcode: the plan has changes; drift: drift found (changes outside tofu)",
   [ExitCode.Usage]: "usage error or invalid configuration",
   [ExitCode.LockHeld]: "the deployment lock, or a tofu state lock whose holder is not proven dead, stayed held past --lock-timeout",
   [ExitCode.GuardRefused]: "the plan guard refused (stateful destroy, protected environment without confirmation)",

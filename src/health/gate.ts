@@ -1,17 +1,11 @@
 import { EvalapError, InterruptedError } from "../core/errors.js";
 import type { EventSink } from "../events/types.js";
 import { abortableSleep } from "../core/sleep.js";
-import { bodyProblem, needsBody, readBody } from "./body.js";
+import { healthUrl, probeService, type ProbeResult } from "./probe.js";
 import type { HealthPolicy, HealthReport, ServiceEndpoint, ServiceHealth } from "./types.js";
-import {
-  definiteFailuresReason,
-  EMPTY_TALLY,
-  isDefiniteNetworkError,
-  isDefiniteStatus,
-  nextTally,
-  verdictOf,
-  type Tally,
-} from "./verdict.js";
+import { definiteFailuresReason, EMPTY_TALLY, nextTally, verdictOf, type Tally } from "./verdict.js";
+
+export { healthUrl };
 
 export interface HealthGateOptions {
   events: EventSink;
@@ -22,15 +16,7 @@ export interface HealthGateOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-interface CheckResult {
-  good: boolean;
-  /** A failure that waiting will not cure (verdict.ts). */
-  definite: boolean;
-  status?: number;
-  latencyMs: number;
-  /** What went wrong, in words, when not good. */
-  problem?: string;
-}
+type CheckResult = ProbeResult;
 
 /** The gate ended this service's checks because another one failed definitively. */
 class Stopped extends Error {
@@ -40,41 +26,12 @@ class Stopped extends Error {
   }
 }
 
-/** Joins a base URL and a path with exactly one slash between them. */
-export function healthUrl(base: string, path: string): string {
-  return `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
-}
-
 function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new InterruptedError("SIGINT");
 }
 
 function formatMs(ms: number): string {
   return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/** Names a network failure the way an operator would: undici hides the cause behind "fetch failed". */
-function describeFetchError(err: unknown): { problem: string; definite: boolean } {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "";
-  const definite = isDefiniteNetworkError(code);
-  switch (code) {
-    case "ECONNREFUSED":
-      return { problem: "connection refused", definite };
-    case "ECONNRESET":
-      return { problem: "connection reset", definite };
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return { problem: "DNS lookup failed", definite };
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return { problem: "host unreachable", definite };
-    case "UND_ERR_SOCKET":
-      return { problem: "connection closed by the server", definite };
-  }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  if (/cert|tls|ssl/i.test(code) || /certificate|tls|ssl/i.test(message)) return { problem: `TLS error: ${message}`, definite };
-  return { problem: message, definite };
 }
 
 function percentile50(sorted: number[]): number {
@@ -129,47 +86,21 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
     return stop.signal.aborted && stop.signal.reason instanceof Stopped ? stop.signal.reason.by : undefined;
   }
 
-  async function check(service: ServiceEndpoint, url: string): Promise<CheckResult> {
+  async function check(service: ServiceEndpoint): Promise<CheckResult> {
     // A check started before the deadline gets its full timeout (so the gate may end up to one
     // requestTimeoutMs late): cutting it short would replace the real failure with "deadline".
-    const timeoutMs = policy.requestTimeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const requestSignal = AbortSignal.any([watchSignal, timeout]);
-    const t0 = now();
-    let status: number | undefined;
     try {
-      // fetch follows redirects (up to 20): a health path redirected to a login page would count
-      // as good. Acceptable for the health paths we own; the final status is what is judged.
-      const response = await fetchImpl(url, {
-        method: "GET",
-        signal: requestSignal,
-        headers: { accept: "*/*", "user-agent": "evalap-infra health-check" },
+      return await probeService(service, {
+        timeoutMs: policy.requestTimeoutMs,
+        latencyBudgetMs: policy.latencyBudgetMs,
+        signal: watchSignal,
+        fetchImpl,
+        now,
       });
-      status = response.status;
-      // The read that frees the socket is the one the body check uses.
-      const body = await readBody(response.body, needsBody(service.expect) && status >= 200 && status <= 299);
-      const latencyMs = Math.round(now() - t0);
-      if (status < 200 || status > 299) {
-        return { good: false, definite: isDefiniteStatus(status), status, latencyMs, problem: `answered ${status}` };
-      }
-      const wrongBody = bodyProblem(service.expect, body, response.headers.get("content-type"));
-      // A wrong body is definite: the application answers, and answers the wrong thing.
-      if (wrongBody !== undefined) {
-        return { good: false, definite: true, status, latencyMs, problem: `answered ${status} with ${wrongBody}` };
-      }
-      if (latencyMs > policy.latencyBudgetMs) {
-        const problem = `answered ${status} in ${latencyMs}ms, over the ${policy.latencyBudgetMs}ms latency budget`;
-        // Slow is not broken: load and cold starts pass; the deadline decides.
-        return { good: false, definite: false, status, latencyMs, problem };
-      }
-      return { good: true, definite: false, status, latencyMs };
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
       if (stop.signal.aborted) throw stop.signal.reason;
-      const latencyMs = Math.round(now() - t0);
-      const during = status === undefined ? "" : ` reading the body of a ${status} answer`;
-      const failure = timeout.aborted ? { problem: `timeout after ${timeoutMs}ms${during}`, definite: false } : describeFetchError(err);
-      return { good: false, ...failure, ...(status === undefined ? {} : { status }), latencyMs };
+      throw err;
     }
   }
 
@@ -188,7 +119,7 @@ export async function healthGate(services: ServiceEndpoint[], policy: HealthPoli
       const sentAt = now() - started;
       let result: CheckResult;
       try {
-        result = await check(service, url);
+        result = await check(service);
       } catch (err) {
         if (err instanceof Stopped) {
           stopped = err.by;

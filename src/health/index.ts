@@ -2,3 +2,4 @@ export type { BodyExpectation, HealthPolicy, HealthReport, ServiceEndpoint, Serv
 export { servicesFromOutputs } from "./services.js";
 export { healthGate, healthUrl, type HealthGateOptions } from "./gate.js";
 export { DEFAULT_HEALTH_POLICY, healthPolicy, type HealthConfig } from "./policy.js";
+export { probeService, type ProbeResult } from "./probe.js";

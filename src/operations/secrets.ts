@@ -4,6 +4,7 @@ import { secretOutputs } from "../secrets/outputs.js";
 import { readSecret, secretsAtPath } from "../secrets/read.js";
 import { secretStatus, type SecretStatus } from "../secrets/status.js";
 import * as tofu from "../tofu/commands.js";
+import type { OutputValue } from "../tofu/commands.js";
 import { step, type RunContext } from "./context.js";
 
 /** A secret under the environment's path that the root does not know (made by hand, or left by an older root). */
@@ -27,10 +28,16 @@ export interface SecretsListReport {
 /**
  * Every secret of the environment, from the root's outputs (secret_ids, secret_path,
  * secret_revisions) and Secret Manager's metadata. Read-only: no lock (like `plan`, init may run).
- * `now` is the clock ages are measured against.
+ * `now` is the clock ages are measured against; `rootOutputs`, the root's outputs when the caller
+ * has read them already (`status`), else they are read here.
  */
-export async function listSecrets(ctx: RunContext, env: ResolvedEnvironment, now: () => number = Date.now): Promise<SecretsListReport> {
-  const outputs = secretOutputs(env.name, await tofu.output(ctx.tofu, env.rootDir));
+export async function listSecrets(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  now: () => number = Date.now,
+  rootOutputs?: Record<string, OutputValue>,
+): Promise<SecretsListReport> {
+  const outputs = secretOutputs(env.name, rootOutputs ?? (await tofu.output(ctx.tofu, env.rootDir)));
   const scw = await scalewayFor(ctx);
   return step(
     ctx,

@@ -112,6 +112,12 @@ export interface PlanArgs extends VarOptions {
   destroy?: boolean;
   /** false: `-refresh=false` (skip reading remote objects). Default true. */
   refresh?: boolean;
+  /**
+   * `-refresh-only`: plan only to bring the state in line with the remote objects (drift); with
+   * -detailed-exitcode, exit 2 means something changed outside tofu (plans.Plan.CanApply in
+   * opentofu v1.12.6 internal/plans/plan.go: refresh-only mode applies when the refreshed state differs).
+   */
+  refreshOnly?: boolean;
   /** Resource addresses to limit the plan to (`-target`). */
   targets?: string[];
   /** Resource addresses to plan a replacement of (`-replace`). */
@@ -129,6 +135,7 @@ export function planArgs(opts: PlanArgs): string[] {
     lockTimeoutArg(opts.lockTimeoutMs),
     ...(opts.destroy ? ["-destroy"] : []),
     ...(opts.refresh === false ? ["-refresh=false"] : []),
+    ...(opts.refreshOnly ? ["-refresh-only"] : []),
     ...(opts.targets ?? []).map((a) => `-target=${a}`),
     ...(opts.replace ?? []).map((a) => `-replace=${a}`),
     ...varArgs(opts),
@@ -161,6 +168,11 @@ export function showArgs(planFile?: string): string[] {
 /** `output -json [NAME]`: outputs with their values, sensitive ones included. */
 export function outputArgs(name?: string): string[] {
   return ["output", "-json", "-no-color", ...(name === undefined ? [] : [name])];
+}
+
+/** `providers schema -json`: every provider's schema (which attributes are computed only). */
+export function providersSchemaArgs(): string[] {
+  return ["providers", "schema", "-json"];
 }
 
 export function versionArgs(): string[] {

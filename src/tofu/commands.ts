@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { applyArgs, backendArgs, forceUnlockArgs, fmtArgs, initArgs, outputArgs, planArgs, showArgs } from "./args.js";
-import { stateListArgs, statePushArgs, validateArgs, versionArgs } from "./args.js";
+import { providersSchemaArgs, stateListArgs, statePushArgs, validateArgs, versionArgs } from "./args.js";
 import type { InitArgs, PlanArgs, VarOptions } from "./args.js";
 import { withFileSystemErrors } from "./fs-errors.js";
 import type { Diagnostic, TofuJsonMessage } from "./diagnostics.js";
 import { toDiagnostic } from "./diagnostics.js";
-import { attributeDiff, summarizePlanStream, summarizeShowJson, withAttributes } from "./plan-summary.js";
-import type { AttributeDiff, PlanSummary, SecretFilter, ShowJsonPlan } from "./plan-summary.js";
+import { attributeDiff, driftOf, summarizePlanStream, summarizeShowJson, withAttributes } from "./plan-summary.js";
+import type { AttributeDiff, Drift, DriftNoise, PlanSummary, SecretFilter, ShowJsonPlan } from "./plan-summary.js";
+import { resourceSchemas, type ProvidersSchemaJson, type ResourceSchemas } from "./schema.js";
 import { runTofu, type TofuContext } from "./process.js";
 import { parseOutputsJson, parseValidateJson, parseVersionJson } from "./json.js";
 
@@ -157,6 +158,27 @@ export async function show(ctx: TofuContext, dir: string, planFile: string, filt
   const parsed = JSON.parse(run.stdout) as ShowJsonPlan;
   const diff = attributeDiff(parsed, filter);
   return { summary: withAttributes(summarizeShowJson(parsed), diff), diff, plan: parsed };
+}
+
+/**
+ * `tofu show -json PLANFILE` of a refresh-only plan: what changed outside tofu. Like `show`, the raw
+ * output is parsed here and never kept; `filter` learns the sensitive values before any is rendered.
+ */
+export async function showDrift(
+  ctx: TofuContext,
+  dir: string,
+  planFile: string,
+  filter?: SecretFilter,
+  noise?: DriftNoise,
+): Promise<Drift> {
+  const run = await runTofu(ctx, { cwd: dir, args: showArgs(planFile) });
+  return driftOf(JSON.parse(run.stdout) as ShowJsonPlan, filter, noise);
+}
+
+/** `tofu providers schema -json`: the resource schemas of the root's providers (after init). */
+export async function providersSchema(ctx: TofuContext, dir: string): Promise<ResourceSchemas> {
+  const run = await runTofu(ctx, { cwd: dir, args: providersSchemaArgs() });
+  return resourceSchemas(JSON.parse(run.stdout) as ProvidersSchemaJson);
 }
 
 export interface ApplyOptions extends VarOptions {

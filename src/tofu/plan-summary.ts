@@ -66,6 +66,12 @@ export function summarizePlanStream(messages: TofuJsonMessage[], exitCode?: numb
 /** What this tool reads of `tofu show -json PLANFILE` (its JSON plan representation, format 1.x). */
 export interface ShowJsonPlan {
   resource_changes?: ShowJsonResourceChange[];
+  /**
+   * What refreshing found changed outside tofu, as resource changes from the state to the remote
+   * objects. In a refresh-only plan every drifted resource is listed, no-op moves included
+   * (opentofu v1.12.6 internal/command/jsonplan/plan.go, "In refresh-only mode, we render all resources marked as drifted").
+   */
+  resource_drift?: ShowJsonResourceChange[];
   output_changes?: Record<string, { actions?: string[] }>;
 }
 
@@ -153,7 +159,7 @@ export interface AttributeDiff {
   sensitiveValues: unknown[];
 }
 
-type PathPart = string | number;
+export type PathPart = string | number;
 
 interface Sides {
   before: unknown;
@@ -176,7 +182,7 @@ export interface SecretFilter {
  * does not mark every copy of a secret (terraform_data's `output` loses the marks of its `input`),
  * so a copy is replaced whole by the redactor, never left half visible by the cut.
  */
-export function attributeDiff(plan: ShowJsonPlan, filter?: SecretFilter): AttributeDiff {
+export function attributeDiff(plan: ShowJsonPlan, filter?: SecretFilter, ignore?: IgnoreLeaf): AttributeDiff {
   const byAddress: AttributeDiff["byAddress"] = new Map();
   const sensitiveValues: unknown[] = [];
   const changes = (plan.resource_changes ?? []).filter((rc) => {
@@ -199,7 +205,8 @@ export function attributeDiff(plan: ShowJsonPlan, filter?: SecretFilter): Attrib
       afterSensitive: c.after_sensitive,
       afterUnknown: c.after_unknown,
     };
-    walk([], sides, leaves, redact, c.replace_paths ?? []);
+    const skip = ignore ? (path: PathPart[], before: unknown, after: unknown) => ignore(rc.type ?? "", path, before, after) : undefined;
+    walk([], sides, leaves, redact, c.replace_paths ?? [], skip);
     // What forces a replacement first: it is what the reader must see.
     const ordered = [...leaves.filter((l) => l.forcesReplacement), ...leaves.filter((l) => !l.forcesReplacement)];
     const omitted = Math.max(0, ordered.length - MAX_ATTRIBUTES);
@@ -218,7 +225,17 @@ export function withAttributes(summary: PlanSummary, diff: AttributeDiff): PlanS
   return { ...summary, changes };
 }
 
-function walk(path: PathPart[], s: Sides, out: AttributeChange[], redact: (t: string) => string, replacePaths: unknown[][]): void {
+/** A changed leaf the caller does not want listed (drift: what the provider computes, null ↔ zero); raw values, never rendered. */
+export type IgnoreLeaf = (resourceType: string, path: PathPart[], before: unknown, after: unknown) => boolean;
+
+function walk(
+  path: PathPart[],
+  s: Sides,
+  out: AttributeChange[],
+  redact: (t: string) => string,
+  replacePaths: unknown[][],
+  skip?: (path: PathPart[], before: unknown, after: unknown) => boolean,
+): void {
   const beforeSensitive = s.beforeSensitive === true;
   const afterSensitive = s.afterSensitive === true;
   const unknown = s.afterUnknown === true;
@@ -237,6 +254,7 @@ function walk(path: PathPart[], s: Sides, out: AttributeChange[], redact: (t: st
         out,
         redact,
         replacePaths,
+        skip,
       );
     }
     return;
@@ -244,6 +262,7 @@ function walk(path: PathPart[], s: Sides, out: AttributeChange[], redact: (t: st
   // Sensitive values are compared here, in memory, and never rendered.
   if (!unknown && sameValue(s.before, s.after)) return;
   if (path.length === 0) return;
+  if (!unknown && skip?.(path, s.before, s.after)) return;
   const leaf: AttributeChange = { path: formatPath(path) };
   const before = render(s.before, s.beforeSensitive, undefined, redact);
   const after = unknown ? UNKNOWN : render(s.after, s.afterSensitive, s.afterUnknown, redact);
@@ -343,4 +362,67 @@ function formatPath(path: PathPart[]): string {
 
 function isPrefix(prefix: unknown[], path: unknown[]): boolean {
   return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+}
+
+// ---------------------------------------------------------------- drift (refresh-only plans)
+
+/** A resource changed outside tofu, as a refresh-only plan shows it. */
+export interface DriftedResource {
+  address: string;
+  type: string;
+  /** `update`: its remote object differs from the state; `delete`: it is gone. */
+  action: ChangeAction;
+  /** What differs, state (`before`) → remote (`after`); sensitive values as `(sensitive)`. */
+  attributes: AttributeChange[];
+  /** How many more changed attributes were left out of `attributes`. */
+  attributesOmitted?: number;
+}
+
+export interface Drift {
+  resources: DriftedResource[];
+  /** Root outputs whose value the refresh changes. */
+  outputChanges: string[];
+  /**
+   * Resources tofu's refresh listed whose every difference is the provider's own (a computed-only
+   * attribute, an unset value read back as zero): not drift, counted so nothing is hidden silently.
+   */
+  ignored: string[];
+}
+
+/** Which changed leaves are not drift: given the resource type, the path and the raw values. */
+export type DriftNoise = IgnoreLeaf;
+
+/**
+ * The drift of a refresh-only plan (`tofu show -json PLANFILE`): each drifted resource with its
+ * changed attributes, rendered as the plan diff renders them (attributeDiff: sensitive values are
+ * given to `filter` first and shown as `(sensitive)`). Move-only entries (no-op) are left out, and
+ * so are the leaves `noise` names; a resource left with no attribute is `ignored`.
+ */
+export function driftOf(plan: ShowJsonPlan, filter?: SecretFilter, noise?: DriftNoise): Drift {
+  const drifted = (plan.resource_drift ?? []).filter((rc) => rc.address && actionFromList(rc.change?.actions ?? []) !== "noop");
+  const diff = attributeDiff({ resource_changes: drifted }, filter, noise);
+  const resources: DriftedResource[] = [];
+  const ignored: string[] = [];
+  for (const rc of drifted) {
+    const action = actionFromList(rc.change?.actions ?? []);
+    const found = diff.byAddress.get(rc.address ?? "");
+    const attributes = found?.attributes ?? [];
+    if (action === "update" && attributes.length === 0) {
+      ignored.push(rc.address ?? "");
+      continue;
+    }
+    resources.push({
+      address: rc.address ?? "",
+      type: rc.type ?? "",
+      action,
+      attributes,
+      ...(found && found.omitted > 0 ? { attributesOmitted: found.omitted } : {}),
+    });
+  }
+  resources.sort((a, b) => a.address.localeCompare(b.address));
+  return {
+    resources,
+    outputChanges: summarizeShowJson({ output_changes: plan.output_changes ?? {} }).outputChanges,
+    ignored: ignored.sort(),
+  };
 }

@@ -10,6 +10,7 @@ import {
   lockTimeoutArg,
   outputArgs,
   planArgs,
+  providersSchemaArgs,
   showArgs,
   stateListArgs,
   statePushArgs,
@@ -92,6 +93,20 @@ describe("tofu argument builders", () => {
       '-var=l=["x"]',
     ]);
     expect(varArgs({})).toEqual([]);
+  });
+
+  it("a refresh-only plan (drift): -refresh-only, still with -detailed-exitcode and -out", () => {
+    expect(planArgs({ out: "d.tfplan", lockTimeoutMs: 1000, refreshOnly: true })).toEqual([
+      "plan",
+      "-input=false",
+      "-json",
+      "-detailed-exitcode",
+      "-out=d.tfplan",
+      "-lock-timeout=1s",
+      "-refresh-only",
+    ]);
+    // What drift reads to tell the provider's computed values from changes made by hand.
+    expect(providersSchemaArgs()).toEqual(["providers", "schema", "-json"]);
   });
 
   it("a variable name tofu would misread is a usage error, before tofu runs", () => {

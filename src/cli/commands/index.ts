@@ -5,6 +5,7 @@ import { configCheckDefinition, configSchemaDefinition } from "./config.command.
 import { costDefinition } from "./cost.command.js";
 import { deployDefinition } from "./deploy.command.js";
 import { doctorDefinition } from "./doctor.command.js";
+import { driftDefinition } from "./drift.command.js";
 import { migrateDefinition } from "./migrate.command.js";
 import { lockReleaseDefinition, lockStatusDefinition } from "./lock.command.js";
 import { planDefinition } from "./plan.command.js";
@@ -22,6 +23,7 @@ import {
 import { scanDefinition } from "./scan.command.js";
 import { secretsListDefinition, secretsRotateDefinition, secretsSetDefinition } from "./secrets.command.js";
 import { statePushDefinition } from "./state.command.js";
+import { statusDefinition } from "./status.command.js";
 import { validateDefinition } from "./validate.command.js";
 
 /** Every command, in the order of the help. Only definitions: their bodies load when they run. */
@@ -30,6 +32,8 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   rollbackDefinition,
   releasesListDefinition,
   historyDefinition,
+  statusDefinition,
+  driftDefinition,
   lockStatusDefinition,
   lockReleaseDefinition,
   statePushDefinition,
