@@ -1,3 +1,5 @@
+import type { CostEstimate } from "../cost/estimate.js";
+import { formatCostLine, formatDelta, formatMonthly } from "../cost/format.js";
 import type { EvalapEvent } from "../events/types.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import { formatDuration, formatPlanCounts } from "./format.js";
@@ -16,6 +18,7 @@ export class RunSummary {
   private readonly plans: Array<{ release: string | null; environment: string; summary: PlanSummary }> = [];
   /** Health per release and service: the verdict and the last check. */
   private readonly health = new Map<string, ServiceHealth>();
+  private readonly costs: Array<{ environment: string; cost: CostEstimate }> = [];
   private readonly steps: Array<{ step: string; outcome: string; durationMs: number; detail?: string }> = [];
   private result: Extract<EvalapEvent, { type: "result" }> | null = null;
 
@@ -36,6 +39,9 @@ export class RunSummary {
         return;
       case "plan.summary":
         this.plans.push({ release: this.current, environment: event.environment, summary: event.summary });
+        return;
+      case "cost.estimate":
+        this.costs.push({ environment: event.environment, cost: event.cost });
         return;
       case "health.check": {
         const h = this.serviceHealth(event.service);
@@ -93,6 +99,7 @@ export class RunSummary {
       if (r.error.hint) out.push(`> hint: ${this.text(r.error.hint)}`, "");
     }
     this.planSection(out);
+    this.costSection(out);
     this.healthSection(out);
     this.rollbackSection(out);
     this.stepsSection(out);
@@ -119,6 +126,29 @@ export class RunSummary {
         out.push(`| ${this.code(kind)} | ${c.create} | ${c.update} | ${c.replace} | ${c.delete} |`);
       const t = plan.summary.counts;
       out.push(`| **total** | ${t.create} | ${t.update} | ${t.replace} | ${t.delete} |`, "");
+    }
+  }
+
+  /** The plan's cost estimate (plan, cost): the pull request's reviewers see what a change costs. */
+  private costSection(out: string[]): void {
+    if (this.costs.length === 0) return;
+    out.push("#### Estimated monthly cost", "");
+    for (const { environment, cost } of this.costs) {
+      out.push(`${this.text(environment)}: ${this.text(formatCostLine(cost))}`, "");
+      const changed = cost.resources.filter((r) => r.before?.min !== r.after?.min || r.before?.max !== r.after?.max);
+      if (changed.length > 0) {
+        out.push("| resource | priced on | before | after |", "| --- | --- | ---: | ---: |");
+        for (const r of changed) {
+          const money = (m: typeof r.before) => (m === null ? "–" : formatMonthly(m));
+          out.push(`| ${this.code(r.address)} | ${this.text(r.pricedOn)} | ${money(r.before)} | ${money(r.after)} |`);
+        }
+        out.push("");
+      }
+      out.push(
+        `total ${formatMonthly(cost.before)} → ${formatMonthly(cost.after)} (${formatDelta(cost.delta)}) per month, EUR excluding VAT` +
+          (cost.complete ? "" : `; not priced: ${cost.notPriced.map((n) => this.code(n.address)).join(", ")}`),
+        "",
+      );
     }
   }
 

@@ -12,6 +12,7 @@ import { annotation, escapeData, escapeProperty, maskCommands, neutralize } from
 import { Redactor, REDACTED } from "../../src/report/redact.js";
 import { parseJsonLine, toDiagnostic } from "../../src/tofu/diagnostics.js";
 import { TofuError } from "../../src/tofu/errors.js";
+import type { CostEstimate } from "../../src/cost/estimate.js";
 import { FIXTURES } from "../helpers/project.js";
 
 const WORKSPACE = "/home/runner/work/evalap/evalap";
@@ -307,6 +308,61 @@ describe("step summary", () => {
     );
     expect(md).toContain("#### Rollback\n\nrelease `00000002` (failed) was rolled back by rollback release `00000003`: healthy\n");
     expect(md).toContain("sandbox (release `00000003`, rollback): 0 to create, 2 to update, 0 to replace, 0 to delete");
+  });
+
+  it("a plan's cost estimate: the changed resources before and after, the totals, what is not priced", () => {
+    const { reporter, summary } = github(new Redactor(), "evalap-infra plan production");
+    reporter.handle({ type: "run.started", command: "plan", environment: "production", version: "0.1.0" });
+    const api = "module.platform.module.api.scaleway_container.main";
+    const cost: CostEstimate = {
+      currency: "EUR",
+      vat: "excluded",
+      hoursPerMonth: 730,
+      before: { min: 208.14, max: 208.14 },
+      after: { min: 277.52, max: 277.52 },
+      delta: { min: 69.38, max: 69.38 },
+      resources: [
+        {
+          address: api,
+          type: "scaleway_container",
+          action: "update",
+          pricedOn: "min_scale 3 (max 3)",
+          before: { min: 138.76, max: 138.76 },
+          after: { min: 208.14, max: 208.14 },
+        },
+        {
+          address: "module.platform.module.ui.scaleway_container.main",
+          type: "scaleway_container",
+          action: "noop",
+          pricedOn: "min_scale 1 (max 1)",
+          before: { min: 69.38, max: 69.38 },
+          after: { min: 69.38, max: 69.38 },
+        },
+      ],
+      free: [],
+      notPriced: [
+        {
+          address: "module.platform.module.database.scaleway_rdb_instance.main",
+          type: "scaleway_rdb_instance",
+          action: "noop",
+          reason: "no price",
+        },
+      ],
+      complete: false,
+      assumptions: [],
+    };
+    reporter.handle({ type: "cost.estimate", environment: "production", cost });
+    reporter.close();
+    const md = summary();
+    expect(md).toContain(
+      "#### Estimated monthly cost\n\nproduction: estimated €277.52/month, +€69.38/month for this change (1 resource(s) not priced)\n",
+    );
+    expect(md).toContain(`| \`${api}\` | min_scale 3 (max 3) | €138.76 | €208.14 |`);
+    // Only what the change moves is in the table.
+    expect(md).not.toContain("module.ui.scaleway_container.main");
+    expect(md).toContain(
+      "total €208.14 → €277.52 (+€69.38) per month, EUR excluding VAT; not priced: `module.platform.module.database.scaleway_rdb_instance.main`",
+    );
   });
 
   it("is appended once, at close, and table cells cannot break the table", () => {
