@@ -270,8 +270,11 @@ describe("healthGate", () => {
       { events: new EventRecorder() },
     );
     expect(report.services[0]).toMatchObject({ healthy: true, attempts: 4 });
-    // Answers 1 and 3 were read to their end (one socket reused); the 3 MiB one was cancelled, closing its socket.
-    expect(connections).toBeLessThanOrEqual(2);
+    // Answers 1, 3 and 4 are read to their end, so their socket goes back to the pool; the 3 MiB one
+    // is cancelled, closing its socket. Undrained, every answer would pin its own socket: 4
+    // connections. Drained: 2, or 3 when the pool gets a drained socket back a moment after the
+    // next attempt started (seen on a loaded machine), so "fewer than 4" is what says draining works.
+    expect(connections).toBeLessThan(4);
   });
 
   it("is healthy with no services", async () => {
