@@ -1,4 +1,5 @@
 import type { CostEstimate } from "../cost/estimate.js";
+import type { Diagnostic } from "../tofu/diagnostics.js";
 import type { PlanSummary } from "../tofu/plan-summary.js";
 import type { LockHolder } from "../core/types.js";
 
@@ -56,17 +57,8 @@ export type EvalapEvent =
   | { type: "cost.estimate"; environment: string; cost: CostEstimate }
   | { type: "guard.checked"; environment: string; allowed: boolean; confirmation: "not-needed" | "flag" | "prompt"; reasons: string[] }
   | { type: "resource.progress"; address: string; action: string; phase: "start" | "complete" | "error"; elapsedSeconds?: number }
-  | {
-      type: "diagnostic";
-      severity: "error" | "warning";
-      summary: string;
-      detail?: string;
-      address?: string;
-      /** The file tofu points at (absolute), with its 1-based line and column when it gave them. */
-      file?: string;
-      line?: number;
-      column?: number;
-    }
+  /** tofu's diagnostic, its `file` made absolute (resolved from where tofu ran), with its 1-based line and column when it gave them. */
+  | ({ type: "diagnostic" } & Diagnostic)
   | { type: "outputs"; environment: string; outputs: Record<string, OutputView> }
   | { type: "health.check"; service: string; attempt: number; ok: boolean; status?: number; latencyMs: number; error?: string }
   | { type: "health.service"; service: string; url: string; healthy: boolean; attempts: number; durationMs: number; reason?: string }

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { resolveEnvironment } from "../config/load.js";
 import { currentHolder } from "../lock/holder.js";
-import { acquireLocalLock } from "../lock/local.js";
 import { withRetry } from "../retry/retry.js";
 import { withStateLock } from "../statelock/recover.js";
 import * as tofu from "../tofu/commands.js";
@@ -13,7 +12,7 @@ import { unchangedReleaseVars } from "./deploy-release.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "./context.js";
 import { preflight } from "./preflight.js";
 import { withProviders } from "./providers.js";
-import { openRemote } from "./remote.js";
+import { localLockStep, openRemote } from "./remote.js";
 
 export interface DriftOptions {
   environment: string;
@@ -45,18 +44,7 @@ export async function checkDrift(ctx: RunContext, opts: DriftOptions): Promise<D
   await preflight(ctx, env, vars, "plan");
   const holder = currentHolder(ctx.commandLine);
   const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
-  const local = await step(ctx, "lock", async () =>
-    acquireLocalLock({
-      dir: await stateDir(ctx.config, "locks"),
-      environment: env.name,
-      holder,
-      timeoutMs: lockTimeoutMs,
-      pollMs: ctx.config.lock.poll,
-      staleMs: ctx.config.lock.stale,
-      events: ctx.events,
-      signal: ctx.signal,
-    }),
-  );
+  const local = await localLockStep(ctx, env.name, holder, lockTimeoutMs);
   try {
     return await audited(
       ctx,

@@ -5,7 +5,7 @@ import { ExitCode } from "../core/exit-codes.js";
 import type { AuditEntry } from "../ledger/types.js";
 import type { Ledger } from "../ledger/ledger.js";
 import type { OutcomeJournal } from "../ledger/journal.js";
-import { acquireLocalLock, LockHeldError } from "../lock/local.js";
+import { acquireLocalLock, LockHeldError, type LockHandle } from "../lock/local.js";
 import { acquireRemoteLock, type RemoteLockHandle } from "../lock/remote.js";
 import { currentHolder, type LockHolder } from "../lock/holder.js";
 import { BackendUnavailableError } from "../objectstore/errors.js";
@@ -104,18 +104,7 @@ export async function withEnvironmentLocks<T>(
   // A missing tofu is found before anything is locked or written.
   await checkTofuBinary(ctx.tofu);
   const runRecordDir = await stateDir(ctx.config, "runs", env.name);
-  const local = await step(ctx, "lock", async () =>
-    acquireLocalLock({
-      dir: await stateDir(ctx.config, "locks"),
-      environment: env.name,
-      holder,
-      timeoutMs: lockTimeoutMs,
-      pollMs: ctx.config.lock.poll,
-      staleMs: ctx.config.lock.stale,
-      events: ctx.events,
-      signal: ctx.signal,
-    }),
-  );
+  const local = await localLockStep(ctx, env.name, holder, lockTimeoutMs);
   try {
     if (!remote) return await fn({ ...ctx, tofu: { ...ctx.tofu, runRecordDir } });
     const lease = await step(ctx, "remote lock", () =>
@@ -213,4 +202,20 @@ export async function audit(
       message: `could not write the audit entry: ${err instanceof Error ? err.message : String(err)}`,
     });
   }
+}
+
+/** The environment's lock on this machine (one run per environment here), as the step "lock". */
+export function localLockStep(ctx: RunContext, environment: string, holder: LockHolder, timeoutMs: number): Promise<LockHandle> {
+  return step(ctx, "lock", async () =>
+    acquireLocalLock({
+      dir: await stateDir(ctx.config, "locks"),
+      environment,
+      holder,
+      timeoutMs,
+      pollMs: ctx.config.lock.poll,
+      staleMs: ctx.config.lock.stale,
+      events: ctx.events,
+      signal: ctx.signal,
+    }),
+  );
 }
