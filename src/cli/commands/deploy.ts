@@ -1,7 +1,7 @@
 import { UsageError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import { deployRelease } from "../../operations/deploy-release.js";
-import { parseLockTimeout, parseVars } from "../flags.js";
+import { parseImages, parseLockTimeout, parseVars } from "../flags.js";
 import { assertHealthy } from "../release-outcome.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 
@@ -69,19 +69,4 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
     }
     return { summary: result.summary };
   });
-}
-
-function parseImages(pairs: string[]): Record<string, string> {
-  const images: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0 || eq === pair.length - 1) {
-      throw new UsageError(
-        `--image "${pair}" is not service=reference`,
-        "write it as --image evalap=rg.fr-par.scw.cloud/<namespace>/evalap:<tag>",
-      );
-    }
-    images[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return images;
 }

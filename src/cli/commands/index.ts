@@ -4,6 +4,7 @@ import { backupListDefinition, backupPruneDefinition, backupRunDefinition, backu
 import { configCheckDefinition, configSchemaDefinition } from "./config.command.js";
 import { deployDefinition } from "./deploy.command.js";
 import { doctorDefinition } from "./doctor.command.js";
+import { initDefinition } from "./init.command.js";
 import { migrateDefinition } from "./migrate.command.js";
 import { lockReleaseDefinition, lockStatusDefinition } from "./lock.command.js";
 import { planDefinition } from "./plan.command.js";
@@ -45,6 +46,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   migrateDefinition,
   validateDefinition,
   doctorDefinition,
+  initDefinition,
   scanDefinition,
   configSchemaDefinition,
   configCheckDefinition,
