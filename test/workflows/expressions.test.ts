@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { condition, evaluate, interpolate } from "../helpers/gha-expressions.js";
+import { condition, evaluate, interpolate, type Contexts } from "../helpers/gha-expressions.js";
 
 /** The harness's evaluator gives what GitHub gives on the expressions our workflows use. */
 describe("GitHub Actions expressions (harness)", () => {
-  const ctx = (schedule: string | null, operation: string | null) => ({
+  const ctx = (schedule: string | null, operation: string | null): Contexts => ({
     github: { event: schedule === null ? {} : { schedule } },
     inputs: operation === null ? {} : { operation },
     matrix: { environment: "production" },

@@ -95,6 +95,7 @@ describe("the workflows, run offline on the sandbox", () => {
     return r.events.find((e) => e.type === "data" && e.kind === "releases")?.data as Array<{
       id: string;
       kind: string;
+      rollbackOf?: string;
       status: string;
       images: Record<string, string>;
     }>;
@@ -134,24 +135,25 @@ describe("the workflows, run offline on the sandbox", () => {
     expect(production?.images.evalap).toBe(image("sandbox-2"));
   }, 900_000);
 
-  it("rollback.yml: staging back to its previous healthy release, then to a named one", async () => {
-    const before = await releases("staging");
+  it("rollback.yml: staging back to its previous healthy release, then to a release named by id", async () => {
     const back = await job("rollback", "rollback", { name: "workflow_dispatch", inputs: { environment: "staging", release: "" } });
     expect(back.environment).toBe("staging");
     expectSteps(back, [["Roll back", 0]]);
-    const [rolled] = await releases("staging");
-    expect(rolled).toMatchObject({ kind: "rollback", status: "healthy", images: { evalap: sb.descriptor.images.evalap } });
+    const after = await releases("staging");
+    expect(after[0]).toMatchObject({ kind: "rollback", status: "healthy", images: { evalap: sb.descriptor.images.evalap } });
+    // The release it left is marked rolled back: no longer a target.
+    expect(after.find((r) => r.images.evalap === image("sandbox-2") && r.kind === "deploy")?.status).toBe("rolled_back");
 
-    // A release id typed in the form: the sandbox-2 release again.
-    const target = before.find((r) => r.images.evalap === image("sandbox-2") && r.status === "healthy");
-    expect(target).toBeDefined();
+    // A release id typed in the form reaches --to: the first deploy.
+    const first = after.find((r) => r.kind === "deploy" && r.status === "healthy" && r.images.evalap === sb.descriptor.images.evalap);
+    expect(first).toBeDefined();
     const named = await job("rollback", "rollback", {
       name: "workflow_dispatch",
-      inputs: { environment: "staging", release: target?.id ?? "" },
+      inputs: { environment: "staging", release: first?.id ?? "" },
     });
     expectSteps(named, [["Roll back", 0]]);
     const [again] = await releases("staging");
-    expect(again).toMatchObject({ kind: "rollback", status: "healthy", images: { evalap: image("sandbox-2") } });
+    expect(again).toMatchObject({ kind: "rollback", rollbackOf: first?.id, status: "healthy" });
   }, 900_000);
 
   it("operations.yml on its schedules: backups by tier, verify (restore test weekly), rotation after the monthly backup", async () => {
@@ -162,12 +164,12 @@ describe("the workflows, run offline on the sandbox", () => {
     expect((await job("operations", "drift", schedule("0 2 * * *"), staging)).ran).toBe(false);
 
     // 1st of the month on a new environment: the monthly backup is made, verify fails on the missing
-    // daily (exit 19) and the rotation, which needs the backups, does not run.
+    // weekly (exit 20) and the rotation, which needs the backups, does not run.
     const monthly = await job("operations", "backup", schedule("0 4 1 * *"), staging);
     expect(monthly.environment).toBe("staging-operations");
     expectSteps(monthly, [
       ["Back up", 0],
-      ["Verify the backups", 19],
+      ["Verify the backups", 20],
     ]);
     expect((await job("operations", "rotate", schedule("0 4 1 * *"), { ...staging, needs: { backup: "failure" } })).ran).toBe(false);
 
