@@ -1,17 +1,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { defineCommand } from "../command.js";
 import { imageOption } from "../flags.js";
-
-export interface InitFlags {
-  environments: string;
-  region: string;
-  projectId: string[];
-  registryProjectId?: string;
-  alertEmail: string[];
-  image: string[];
-  stateBucketPrefix: string;
-  cliVersion?: string;
-}
+import type { InitFlags } from "./init.js";
 
 /** `env=value`, repeatable: checked while commander parses (exit 3 before anything is written). */
 const envPairs = (flag: string, example: string) => (pair: string, previous: string[]) => {

@@ -3,7 +3,17 @@ import { scaffold } from "../../operations/init.js";
 import { parseImages } from "../flags.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 import { VERSION } from "../version.js";
-import type { InitFlags } from "./init.command.js";
+
+export interface InitFlags {
+  environments: string;
+  region: string;
+  projectId: string[];
+  registryProjectId?: string;
+  alertEmail: string[];
+  image: string[];
+  stateBucketPrefix: string;
+  cliVersion?: string;
+}
 
 /**
  * No prompt, on a terminal or not: every value has a flag, and one left out is written as a
