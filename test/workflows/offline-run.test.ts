@@ -1,4 +1,6 @@
 import { writeFile } from "node:fs/promises";
+import pg from "pg";
+import type { SecretsListReport } from "../../src/operations/secrets.js";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/project.js";
@@ -25,6 +27,8 @@ import {
 describe("the workflows, run offline on the sandbox", () => {
   let sb: RunningSandbox;
   let productionProject = "";
+  // Not a placeholder domain: the monitoring module refuses those.
+  const PRODUCTION_ONCALL = "oncall-production@evalap.beta.gouv.fr";
   const wf: Record<string, Workflow> = {};
 
   beforeAll(async () => {
@@ -50,7 +54,7 @@ describe("the workflows, run offline on the sandbox", () => {
             root: "infra/production",
             protection: "protected",
             sandbox: true,
-            vars: { project_id: productionProject, project_name: "evalap-production", alert_contact_emails: ["oncall@example.org"] },
+            vars: { project_id: productionProject, project_name: "evalap-production", alert_contact_emails: [PRODUCTION_ONCALL] },
           },
         },
       }),
@@ -74,7 +78,9 @@ describe("the workflows, run offline on the sandbox", () => {
       SCW_DEFAULT_PROJECT_ID: sb.descriptor.scaleway.projectId,
       PROJECT_ID: environment.startsWith("production") ? productionProject : sb.descriptor.environmentProject.id,
       REGISTRY_PROJECT_ID: sb.descriptor.scaleway.projectId,
-      ALERT_CONTACT_EMAILS: '["oncall@example.org"]',
+      ALERT_CONTACT_EMAILS: environment.startsWith("production")
+        ? JSON.stringify([PRODUCTION_ONCALL])
+        : '["alerts@evalap-sandbox.internal"]',
     }),
     ...extra,
   });
@@ -99,6 +105,38 @@ describe("the workflows, run offline on the sandbox", () => {
       status: string;
       images: Record<string, string>;
     }>;
+  };
+  /**
+   * The tables of EvalAP's schema the stand-in's migrations do not create (it needs only a few),
+   * created as the app user: what the restore test checks a restored database for.
+   */
+  const completeSchema = async (environment: string) => {
+    const r = await sb.run(["secrets", "list", environment, "--json"]);
+    const report = r.events.find((e) => e.type === "data" && e.kind === "secrets.list")?.data as SecretsListReport;
+    const id = report.secrets.find((x) => x.name === "POSTGRES_URL")?.secretId.split("/")[1] ?? "";
+    const res = await fetch(`${sb.descriptor.apiUrl}/secret-manager/v1beta1/regions/fr-par/secrets/${id}/versions/latest_enabled/access`, {
+      headers: { "X-Auth-Token": sb.descriptor.scaleway.secretKey },
+    });
+    const url = new URL(
+      Buffer.from(((await res.json()) as { data: string }).data, "base64")
+        .toString("utf8")
+        .replace(/^postgresql\+psycopg2:/, "postgresql:"),
+    );
+    const client = new pg.Client({
+      host: url.hostname,
+      port: Number(url.port),
+      database: url.pathname.slice(1),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    });
+    await client.connect();
+    try {
+      for (const table of ["datasets", "models", "experiments", "experiment_sets", "results", "observation_table", "answers"]) {
+        await client.query(`CREATE TABLE IF NOT EXISTS ${table} (id serial PRIMARY KEY)`);
+      }
+    } finally {
+      await client.end();
+    }
   };
   const image = (tag: string) => `${sb.descriptor.images.evalap?.replace(/:[^:/]+$/, "")}:${tag}`;
 
@@ -180,7 +218,9 @@ describe("the workflows, run offline on the sandbox", () => {
       ["Verify the backups", 20],
     ]);
 
-    // Sunday: weekly backup, then every check passes and the restore test restores it.
+    // Sunday: weekly backup, then every check passes and the restore test restores it (EvalAP's
+    // tables in it: the stand-in's own migrations make only some).
+    await completeSchema("staging");
     const weekly = await job("operations", "backup", schedule("0 3 * * 0"), staging);
     expect(weekly.steps[1]?.env.RESTORE_TEST).toBe("true");
     expectSteps(weekly, [
