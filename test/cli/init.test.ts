@@ -135,4 +135,15 @@ describe("init", () => {
       expect(await readdir(dir), args.join(" ")).toEqual([]);
     }
   });
+
+  it("the npm package ships what init reads (templates/) and what the scaffolded workflows run (the toolchain script)", async () => {
+    const r = await execa("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO, reject: false, stdin: "ignore" });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const shipped = new Set((JSON.parse(String(r.stdout)) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map((f) => f.path));
+    const templates = (await readdir(path.join(REPO, "templates"), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(REPO, path.join(e.parentPath, e.name)));
+    expect(templates.length).toBeGreaterThan(10);
+    for (const file of [...templates, "scripts/toolchain.sh", "scripts/lib/go-build.sh"]) expect(shipped.has(file), file).toBe(true);
+  });
 });
