@@ -125,7 +125,8 @@ describe("the workflows, run offline on the sandbox", () => {
     const client = new pg.Client({
       host: url.hostname,
       port: Number(url.port),
-      database: url.pathname.slice(1),
+      // The root's database (infra/modules/evalap-platform: database_name "evalap").
+      database: "evalap",
       user: decodeURIComponent(url.username),
       password: decodeURIComponent(url.password),
     });
