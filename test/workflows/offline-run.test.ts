@@ -125,7 +125,7 @@ describe("the workflows, run offline on the sandbox", () => {
     const client = new pg.Client({
       host: url.hostname,
       port: Number(url.port),
-      // The root's database (infra/modules/evalap-platform: database_name "evalap").
+      // The application database the backups hold (backup.test.ts connects to it by the same name).
       database: "evalap",
       user: decodeURIComponent(url.username),
       password: decodeURIComponent(url.password),
