@@ -45,7 +45,8 @@ export function currentHealthyRelease(source: string, newestFirst: readonly Rele
  * `deploy <target> --images-from <source>`: the image reference of every service that the source
  * environment's current release runs healthy, read from the source's release ledger. The run's
  * credentials must be able to read the source's state bucket (on Scaleway: an IAM policy with
- * ObjectStorageObjectsRead on the source's project, or the same key).
+ * ObjectStorageBucketsRead and ObjectStorageObjectsRead on the source's project, which infra/bootstrap/iam.tf
+ * grants each deployer on its own project only).
  */
 export async function imagesFromEnvironment(
   ctx: RunContext,
