@@ -5,6 +5,7 @@
 #   wrapper module (OpenTofu's go.mod has a `replace` directive, which `go install mod@version`
 #   refuses, so the wrapper repeats it).
 # - the Scaleway provider: `go install`ed from its module into a filesystem mirror.
+# - actionlint: built from its Go module, for the workflow tests.
 # - a tofu CLI config that points `tofu init` at that mirror, so init works offline.
 #
 # Everything goes to a cache outside git ($EVALAP_TOOLCHAIN_DIR, default ~/.cache/evalap-infra).
@@ -16,6 +17,9 @@ set -euo pipefail
 TOFU_VERSION="${EVALAP_TOFU_VERSION:-1.12.6}"
 TOFU_MIN="1.11.0"
 PROVIDER_VERSION="${EVALAP_SCALEWAY_PROVIDER_VERSION:-2.81.0}"
+# actionlint checks the GitHub Actions workflows (.github/workflows, templates/); its latest
+# version on the Go module proxy is v1.7.12 (github.com/rhysd/actionlint).
+ACTIONLINT_VERSION="${EVALAP_ACTIONLINT_VERSION:-1.7.12}"
 CACHE="${EVALAP_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/evalap-infra/toolchain}"
 OS_ARCH="$(go env GOOS)_$(go env GOARCH)"
 
@@ -60,6 +64,15 @@ ensure_provider() {
     github.com/scaleway/terraform-provider-scaleway/v2 "$PROVIDER_BIN"
 }
 
+ensure_actionlint() {
+  local target="$BIN/actionlint"
+  if [ -x "$target" ] && "$target" -version 2>/dev/null | head -n1 | grep -qx "v\?$ACTIONLINT_VERSION"; then return; fi
+  log "building actionlint $ACTIONLINT_VERSION from its Go module (under a minute, once)"
+  build_from_module github.com/rhysd/actionlint "$ACTIONLINT_VERSION" \
+    github.com/rhysd/actionlint/cmd/actionlint "$target" \
+    "-X github.com/rhysd/actionlint.version=v$ACTIONLINT_VERSION"
+}
+
 write_config() {
   cat > "$CACHE/tofurc" <<HCL
 # Written by scripts/toolchain.sh: the Scaleway provider comes from a local mirror, so
@@ -81,14 +94,16 @@ export PATH="$BIN:\$PATH"
 export TF_CLI_CONFIG_FILE="$CACHE/tofurc"
 export TF_PLUGIN_CACHE_DIR="$CACHE/plugin-cache"
 export EVALAP_TOFU_BIN="$BIN/tofu"
+export EVALAP_ACTIONLINT_BIN="$BIN/actionlint"
 SH
 }
 
 case "${1:-all}" in
   tofu) ensure_tofu ;;
   provider) ensure_provider ;;
-  all) ensure_tofu; ensure_provider ;;
-  *) echo "usage: $0 [all|tofu|provider]" >&2; exit 64 ;;
+  actionlint) ensure_actionlint ;;
+  all) ensure_tofu; ensure_provider; ensure_actionlint ;;
+  *) echo "usage: $0 [all|tofu|provider|actionlint]" >&2; exit 64 ;;
 esac
 write_config
-log "tofu $(tofu_version_of "$BIN/tofu" || echo missing), scaleway provider $PROVIDER_VERSION ready in $CACHE"
+log "tofu $(tofu_version_of "$BIN/tofu" || echo missing), scaleway provider $PROVIDER_VERSION, actionlint $ACTIONLINT_VERSION ready in $CACHE"

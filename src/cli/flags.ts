@@ -34,6 +34,17 @@ function parseJsonOr(raw: string): unknown {
   }
 }
 
+/** `--image service=reference` pairs (commander checked their shape). */
+export function parseImages(pairs: string[]): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || eq === pair.length - 1) throw new UsageError(`--image "${pair}" is not service=reference`, IMAGE_HINT);
+    images[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return images;
+}
+
 // Options shared by several commands, checked by commander while it parses: a malformed value is a
 // usage error (exit 3) before anything runs. The values stay as typed: the bodies parse them.
 

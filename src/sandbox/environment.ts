@@ -46,9 +46,23 @@ export async function attachSandbox(config: ProjectConfig, name: string, env: No
   const environment = sandboxEnvironment(declared, descriptor);
   return {
     config: { ...config, environments: { ...config.environments, [name]: environment } },
-    env: sandboxEnv(descriptor),
+    env: sandboxRunEnv(environment, descriptor),
     secrets: [descriptor.scaleway.secretKey, descriptor.s3.secretKey, descriptor.statePassphrase, ...Object.values(descriptor.appSecrets)],
   };
+}
+
+/**
+ * The sandbox's environment for a run on `environment`, without the `TF_VAR_<name>` defaults
+ * (project, alert contacts...) of the variables its config `vars` sets: those are the declared
+ * environment's own (a second project on the sandbox). tofu refuses to apply a saved plan when the
+ * environment gives a variable a value other than the plan's ("Mismatch between input and plan
+ * variable value"), and the apply gets no -var, only the environment.
+ */
+export function sandboxRunEnv(environment: EnvironmentConfig, d: SandboxDescriptor): Record<string, string> {
+  const declared = new Set(Object.keys(environment.vars));
+  return Object.fromEntries(
+    Object.entries(sandboxEnv(d)).filter(([key]) => !(key.startsWith("TF_VAR_") && declared.has(key.slice("TF_VAR_".length)))),
+  );
 }
 
 /** The declared settings, or the built-in ones, with the sandbox's bucket and images filled in. */

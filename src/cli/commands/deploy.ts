@@ -1,7 +1,7 @@
 import { UsageError } from "../../core/errors.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import { deployRelease } from "../../operations/deploy-release.js";
-import { parseLockTimeout, parseVars } from "../flags.js";
+import { parseImages, parseLockTimeout, parseVars } from "../flags.js";
 import { assertHealthy } from "../release-outcome.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 
@@ -14,6 +14,8 @@ export interface DeployFlags {
   /** false with --no-rollback */
   rollback: boolean;
   resume?: boolean;
+  /** --images-from <env>: every image of the release that environment runs healthy now. */
+  imagesFrom?: string;
 }
 
 export function deployCommand(environment: string, flags: DeployFlags, globals: GlobalOptions): Promise<number> {
@@ -21,7 +23,17 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
     const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
     const vars = parseVars(flags.var);
     const images = parseImages(flags.image);
+    if (flags.imagesFrom !== undefined && (flags.image.length > 0 || flags.resume === true)) {
+      throw new UsageError(
+        `--images-from ${flags.imagesFrom} promotes exactly what ${flags.imagesFrom} runs: it cannot be combined with ${flags.resume === true ? "--resume" : "--image"}`,
+        `drop ${flags.resume === true ? "--resume" : "--image"}, or deploy ${flags.imagesFrom} with that image first`,
+      );
+    }
     const ctx = await cmd.loadContext();
+    if (flags.imagesFrom !== undefined) {
+      const { imagesFromEnvironment } = await import("../../operations/promote.js");
+      Object.assign(images, (await imagesFromEnvironment(ctx, environment, flags.imagesFrom)).images);
+    }
     const ended = await deployRelease(ctx, {
       environment,
       yes: flags.yes === true,
@@ -57,19 +69,4 @@ export function deployCommand(environment: string, flags: DeployFlags, globals: 
     }
     return { summary: result.summary };
   });
-}
-
-function parseImages(pairs: string[]): Record<string, string> {
-  const images: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0 || eq === pair.length - 1) {
-      throw new UsageError(
-        `--image "${pair}" is not service=reference`,
-        "write it as --image evalap=rg.fr-par.scw.cloud/<namespace>/evalap:<tag>",
-      );
-    }
-    images[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return images;
 }

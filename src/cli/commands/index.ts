@@ -6,6 +6,7 @@ import { costDefinition } from "./cost.command.js";
 import { deployDefinition } from "./deploy.command.js";
 import { doctorDefinition } from "./doctor.command.js";
 import { driftDefinition } from "./drift.command.js";
+import { initDefinition } from "./init.command.js";
 import { migrateDefinition } from "./migrate.command.js";
 import { lockReleaseDefinition, lockStatusDefinition } from "./lock.command.js";
 import { planDefinition } from "./plan.command.js";
@@ -51,6 +52,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   migrateDefinition,
   validateDefinition,
   doctorDefinition,
+  initDefinition,
   scanDefinition,
   configSchemaDefinition,
   configCheckDefinition,
