@@ -23,6 +23,8 @@ export interface WorkflowEvent {
   /** For a schedule: the cron line that fired. */
   schedule?: string;
   ref?: string;
+  /** More of the event's payload (`github.event.*`), e.g. a pull request's `pull_request.head.repo.full_name`. */
+  payload?: Record<string, Value>;
 }
 
 export interface JobRunOptions {
@@ -104,6 +106,7 @@ export async function runJob(workflow: Workflow, jobId: string, opts: JobRunOpti
   const github: Value = {
     event_name: opts.event.name,
     event: {
+      ...(opts.event.payload ?? {}),
       ...(opts.event.schedule ? { schedule: opts.event.schedule } : {}),
       ...(opts.event.name === "workflow_dispatch" ? { inputs } : {}),
     },

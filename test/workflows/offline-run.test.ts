@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/project.js";
 import { sandboxProject, type RunningSandbox } from "../helpers/sandbox.js";
 import {
-  callsCli,
   loadWorkflow,
   runJob,
   type JobResult,
@@ -249,22 +248,27 @@ describe("the workflows, run offline on the sandbox", () => {
     expectSteps(byHand, [["Rotate the secrets that are due", 0]]);
   }, 1_800_000);
 
-  it("the steps calling commands other helpers add (drift, cost) are found and runnable by the harness", async () => {
-    // drift <env> (operations.yml) and cost <env> (pr.yml) are not commands of this branch yet: these
-    // are the steps to run on the sandbox once they are (expected: drift 0 after the deploys above).
-    const operations = wf.operations;
-    const pr = wf.pr;
-    if (!operations || !pr) throw new Error("workflows not loaded");
-    const drift = operations.jobs.drift?.steps.filter((s) => s.run !== undefined && callsCli(s.run)).map((s) => s.run?.trim());
-    expect(drift).toEqual(['evalap-infra drift "$ENVIRONMENT"']);
-    const plan = pr.jobs.plan?.steps.filter((s) => s.run !== undefined && callsCli(s.run)).map((s) => s.run?.trim());
-    expect(plan).toEqual(['evalap-infra plan "$ENVIRONMENT"', 'evalap-infra cost "$ENVIRONMENT"']);
-    const job = await runJob(
-      operations,
-      "drift",
-      options({ name: "schedule", schedule: "0 1 * * *" }, { matrix: { environment: "staging" } }),
-    );
-    expect(job.ran).toBe(true);
-    expect(job.steps.map((s) => s.name)).toEqual(["Drift"]);
-  }, 300_000);
+  it("drift nightly and the pull request's plan and cost: exit codes and the job summaries the GitHub reporter writes", async () => {
+    const staging = { matrix: { environment: "staging" } };
+    // Nothing changed staging behind tofu's back since the deploys above: exit 0, and a summary.
+    const drift = await job("operations", "drift", { name: "schedule", schedule: "0 1 * * *" }, staging);
+    expectSteps(drift, [["Drift", 0]]);
+    expect(drift.steps[0]?.summary).toMatch(/evalap-infra drift staging: succeeded/);
+
+    // A pull request from this repository: plan and cost of staging, both in the job summary.
+    const pullRequest = (repo: string): WorkflowEvent => ({
+      name: "pull_request",
+      ref: "refs/pull/7/merge",
+      payload: { pull_request: { number: 7, head: { repo: { full_name: repo } } } },
+    });
+    const plan = await job("pr", "plan", pullRequest("etalab-ia/evalap-infra"), { ...staging, needs: { checks: "success" } });
+    expectSteps(plan, [
+      ["Plan staging", 0],
+      ["Cost of staging", 0],
+    ]);
+    expect(plan.steps[0]?.summary).toMatch(/#### Estimated monthly cost/);
+    expect(plan.steps[1]?.summary).toMatch(/evalap-infra cost staging: succeeded/);
+    // From a fork, no secrets: the plan job does not run.
+    expect((await job("pr", "plan", pullRequest("someone/evalap-infra"), { ...staging, needs: { checks: "success" } })).ran).toBe(false);
+  }, 600_000);
 });
