@@ -3,7 +3,16 @@ import { commandLines } from "./command-lines.js";
 import { docFiles, read } from "./markdown.js";
 
 // The brief's runbooks: each says when it applies, the exact commands, how to verify and what not to do.
-const RUNBOOKS = ["deploy", "rollback", "secret-rotation", "backups-and-restore", "migrations", "disaster-recovery", "stuck-lock"];
+const RUNBOOKS = [
+  "deploy",
+  "rollback",
+  "secret-rotation",
+  "backups-and-restore",
+  "migrations",
+  "disaster-recovery",
+  "stuck-lock",
+  "ci-and-daily-checks",
+];
 
 describe("runbooks", () => {
   it("exist, one file each", () => {
