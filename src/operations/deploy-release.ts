@@ -1,3 +1,4 @@
+import type { ResolvedEnvironment } from "../config/load.js";
 import type { ReleaseRecord } from "../ledger/types.js";
 import { alertsAfterDeploy, alertsLine, type AlertsStepResult } from "./alerts-step.js";
 import { audited } from "./audit-trail.js";
@@ -5,7 +6,7 @@ import { migrateBeforeRoll } from "../migrate/deploy-step.js";
 import { imagesOf } from "./release-inputs.js";
 import { auditOfRelease, runReleaseFlow, type ReleaseFlowResult } from "./release-flow.js";
 import { abandonedReleases, assertStatePersisted, PendingReleaseError } from "./pending.js";
-import { withEnvironment, type EnvironmentRemote } from "./remote.js";
+import { openRemote, withEnvironment, type EnvironmentRemote } from "./remote.js";
 import type { RunContext } from "./context.js";
 
 export interface DeployReleaseOptions {
@@ -88,6 +89,22 @@ export function unchangedReleaseVars(
 ): Promise<{ vars: Record<string, unknown>; resumed: ReleaseRecord[] }> {
   const opts = { environment, yes: false, allowDestroy: [], vars: {}, images: {}, autoRollback: false, resume };
   return releaseVars({ ctx, environment, remote, opts, firstImages });
+}
+
+/**
+ * What plan and cost give tofu: the --var given over the inputs the environment runs now, its
+ * images carried forward from the last healthy release as a deploy would (else its first images),
+ * so a plan shows what a deploy would change. Read-only: a release left pending lends its inputs
+ * (the state was applied with them), as drift does.
+ */
+export async function runningInputs(
+  ctx: RunContext,
+  env: ResolvedEnvironment,
+  vars: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const remote = await openRemote(ctx, env);
+  const running = (await unchangedReleaseVars(ctx, env.name, remote, env.images, true)).vars;
+  return { ...running, ...vars };
 }
 
 /**

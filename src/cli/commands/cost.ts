@@ -1,6 +1,7 @@
 import { resolveEnvironment } from "../../config/load.js";
 import { EvalapError } from "../../core/errors.js";
 import { formatCostLine } from "../../cost/format.js";
+import { runningInputs } from "../../operations/deploy-release.js";
 import { planStep } from "../../operations/plan.js";
 import { preflight } from "../../operations/preflight.js";
 import { withProviders } from "../../operations/providers.js";
@@ -20,9 +21,10 @@ export interface CostFlags {
 export function costCommand(environment: string, flags: CostFlags, globals: GlobalOptions): Promise<number> {
   return runCommand("cost", environment, globals, async (cmd) => {
     const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
-    const vars = parseVars(flags.var);
+    const given = parseVars(flags.var);
     const ctx = await cmd.loadContext();
     const env = resolveEnvironment(ctx.config, environment);
+    const vars = await runningInputs(ctx, env, given);
     await preflight(ctx, env, vars, "plan");
     const planned = await withProviders(ctx, env, async (providers) => {
       const result = await planStep(providers.context(ctx), env, {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { resolveEnvironment } from "../../config/load.js";
 import { ExitCode } from "../../core/exit-codes.js";
 import { formatCostLine } from "../../cost/format.js";
+import { runningInputs } from "../../operations/deploy-release.js";
 import { planStep } from "../../operations/plan.js";
 import { preflight } from "../../operations/preflight.js";
 import { formatPlanCounts } from "../../report/format.js";
@@ -22,9 +23,10 @@ export interface PlanFlags {
 export function planCommand(environment: string, flags: PlanFlags, globals: GlobalOptions): Promise<number> {
   return runCommand("plan", environment, globals, async (cmd) => {
     const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
-    const vars = parseVars(flags.var);
+    const given = parseVars(flags.var);
     const ctx = await cmd.loadContext();
     const env = resolveEnvironment(ctx.config, environment);
+    const vars = await runningInputs(ctx, env, given);
     const out = flags.out === undefined ? undefined : path.resolve(flags.out);
     await preflight(ctx, env, vars, "plan");
     // The attribute-level changes cost one more tofu process: read them when asked or when someone is at the terminal.
