@@ -5,14 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../helpers/project.js";
 import { sandboxProject, type RunningSandbox } from "../helpers/sandbox.js";
-import {
-  loadWorkflow,
-  runJob,
-  type JobResult,
-  type JobRunOptions,
-  type Workflow,
-  type WorkflowEvent,
-} from "../helpers/workflow-run.js";
+import { loadWorkflow, runJob, type JobResult, type JobRunOptions, type Workflow, type WorkflowEvent } from "../helpers/workflow-run.js";
 
 /**
  * The workflows of .github/workflows, run offline (issue 13): every `run:` step that calls
