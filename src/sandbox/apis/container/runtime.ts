@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../ports.js";
 import { imageSource, materializeImage } from "./image.js";
+import { portHolder } from "./listeners.js";
 import { EndpointProxy, type Upstream } from "./proxy.js";
 
 /** What a deployed container runs as: the stand-in program with the container's environment. */
@@ -58,6 +59,13 @@ interface Slot {
 const DRAIN_MS = 30_000;
 
 /**
+ * How many times a revision whose internal port was taken by another program (listeners.ts) is
+ * started again on a new port. On Scaleway each instance has its own network: such a clash is the
+ * sandbox's, never the container's, so it must not fail the deploy.
+ */
+const PORT_CLASH_RESTARTS = 3;
+
+/**
  * Finds the stand-in bundle: EVALAP_SANDBOX_STANDIN, else `standin/main.js` beside (or above) the
  * running bundle, else the repository's `dist/standin/main.js` (tests run the sources after a build).
  */
@@ -107,6 +115,8 @@ export class ContainerRuntime {
     /** Whether an API secret key opens the sandbox (private containers' X-Auth-Token). */
     private readonly acceptsKey: (key: string) => boolean,
     private readonly report: (containerId: string, outcome: Outcome) => void,
+    /** Chooses a revision's internal port (tests make it clash). */
+    private readonly pickPort: () => Promise<number> = () => freePort(),
   ) {}
 
   has(containerId: string, generation: string): boolean {
@@ -115,7 +125,7 @@ export class ContainerRuntime {
   }
 
   /** Starts a new revision for the container; the one serving keeps serving until it is ready. */
-  async start(spec: InstanceSpec): Promise<void> {
+  async start(spec: InstanceSpec, attempt = 0): Promise<void> {
     let slot = this.slots.get(spec.containerId);
     if (slot && slot.proxy.port !== spec.listenPort) {
       await this.stop(spec.containerId);
@@ -128,7 +138,7 @@ export class ContainerRuntime {
     slot.proxy.guard = spec.private ? (token) => token !== undefined && this.acceptsKey(token) : undefined;
     // A deploy still starting is superseded by this one (Scaleway deploys the latest configuration).
     this.cancelPending(spec.containerId);
-    const internalPort = await freePort();
+    const internalPort = await this.pickPort();
     await mkdir(this.logDir, { recursive: true });
     const logFile = await open(path.join(this.logDir, `${spec.containerId}.log`), "a", 0o600);
     if (this.slots.get(spec.containerId) !== slot) {
@@ -161,16 +171,34 @@ export class ContainerRuntime {
     owner.running.add(rev);
     child.once("exit", (code, signal) => {
       owner.running.delete(rev);
+      const starting = owner.pending === rev && !rev.settled;
       if (owner.pending === rev) owner.pending = undefined;
       if (owner.current === rev) {
         // It died while serving: nothing answers behind the endpoint any more (502), as a crashed container.
         owner.current = undefined;
         if (owner.proxy.current === rev.upstream) owner.proxy.current = undefined;
       }
-      this.settle(rev, {
-        generation: spec.generation,
-        status: "error",
-        message: `Container is unable to start OR is not listening on port ${spec.port} (exited with ${signal ?? `status ${code}`})`,
+      const failed = () =>
+        this.settle(rev, {
+          generation: spec.generation,
+          status: "error",
+          message: `Container is unable to start OR is not listening on port ${spec.port} (exited with ${signal ?? `status ${code}`})`,
+        });
+      if (!starting || attempt >= PORT_CLASH_RESTARTS) return failed();
+      // It could not listen because another program took its port meanwhile: the same deploy on another port.
+      void portHolder(internalPort).then(async (holder) => {
+        if (holder !== "another" || rev.settled || owner.pending !== undefined || this.slots.get(spec.containerId) !== owner) {
+          return failed();
+        }
+        rev.settled = true; // not this deploy's outcome: the new start reports it
+        try {
+          await this.start(spec, attempt + 1);
+        } catch (err) {
+          rev.settled = false;
+          this.settle(rev, { generation: spec.generation, status: "error", message: err instanceof Error ? err.message : String(err) });
+        } finally {
+          rev.markDone();
+        }
       });
     });
     void this.probe(owner, rev);
@@ -239,7 +267,8 @@ export class ContainerRuntime {
       } catch (err) {
         answered = err instanceof Error && err.name === "TimeoutError";
       }
-      if (answered) return this.promote(slot, rev);
+      // An answer counts only from the revision's own program: another one may have taken the port (listeners.ts).
+      if (answered && (await portHolder(rev.upstream.port, rev.child.pid)) !== "another") return this.promote(slot, rev);
       await new Promise((r) => setTimeout(r, 100));
     }
     if (rev.settled) return;
