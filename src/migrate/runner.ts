@@ -22,7 +22,7 @@ export interface RunnerState {
   log: string[];
 }
 
-interface RunnerEndpoint {
+export interface RunnerEndpoint {
   id: string;
   url: string;
   /** The CLI's own API secret key: a private container takes it in X-Auth-Token (ContainersPrivateAccess). */
@@ -38,6 +38,11 @@ export interface RunnerOptions {
   /** How long the run may take once the runner answers. */
   timeoutMs: number;
   pollMs?: number;
+  /**
+   * How long the runner may go without answering for this run (HTTP errors, no connection, another
+   * run's state) before the run is given up: a crashed runner must not be polled until `timeoutMs`.
+   */
+  unansweredMs?: number;
   /** Each new line of the runner's log, in order. */
   onLine?: (line: string) => void;
 }
@@ -58,7 +63,7 @@ export function runInRunner(ctx: RunContext, env: ResolvedEnvironment, opts: Run
       return await step(
         ctx,
         "runner",
-        () => follow(ctx, endpoint, opts),
+        () => followRunner(ctx, endpoint, opts),
         (s) => ({ outcome: s.status === "succeeded" ? "ok" : "failed", detail: `alembic ${opts.args.join(" ")}: ${s.status}` }),
       );
     } finally {
@@ -139,9 +144,21 @@ async function readEndpoint(ctx: RunContext, env: ResolvedEnvironment, id: strin
   return { id, url: v.url, key };
 }
 
-/** Polls the runner (X-Auth-Token: the CLI's API key) and streams its new log lines until it ends. */
-async function follow(ctx: RunContext, runner: RunnerEndpoint, opts: RunnerOptions): Promise<RunnerState> {
+/** Without an answer from the runner for this long, the run is given up (RunnerOptions.unansweredMs). */
+const UNANSWERED_MS = 3 * 60_000;
+
+/**
+ * Polls the runner (X-Auth-Token: the CLI's API key) and streams its new log lines until it ends,
+ * the run's deadline passes, or the runner stops answering for this run (`unansweredMs`).
+ */
+export async function followRunner(
+  ctx: Pick<RunContext, "signal">,
+  runner: RunnerEndpoint,
+  opts: Pick<RunnerOptions, "timeoutMs" | "pollMs" | "unansweredMs" | "onLine">,
+): Promise<RunnerState> {
   const deadline = Date.now() + opts.timeoutMs;
+  const unansweredMs = opts.unansweredMs ?? UNANSWERED_MS;
+  let answeredAt = Date.now();
   let seen = 0;
   let lastProblem = "no answer yet";
   for (;;) {
@@ -159,6 +176,7 @@ async function follow(ctx: RunContext, runner: RunnerEndpoint, opts: RunnerOptio
       lastProblem = err instanceof Error ? err.message : String(err);
     }
     if (state && state.id === runner.id) {
+      answeredAt = Date.now();
       for (const line of state.log.slice(seen)) opts.onLine?.(line);
       seen = Math.max(seen, state.log.length);
       if (state.status === "succeeded" || state.status === "failed") return state;
@@ -170,6 +188,15 @@ async function follow(ctx: RunContext, runner: RunnerEndpoint, opts: RunnerOptio
         "migration_timeout",
         `the migration runner did not finish within ${Math.round(opts.timeoutMs / 1000)} s (last: ${state?.status ?? lastProblem}); it was removed`,
         { hint: "a long migration needs a longer --timeout; the database keeps whatever Alembic committed" },
+      );
+    }
+    if (Date.now() - answeredAt >= unansweredMs) {
+      throw new EvalapError(
+        "migration_runner_unreachable",
+        `the migration runner has not answered for run ${runner.id} for ${Math.round(unansweredMs / 1000)} s (last: ${lastProblem}); it was removed`,
+        {
+          hint: "the runner container may have crashed: see its logs in Cockpit; `evalap-infra migrate status <env>` says where the database is, then migrate again",
+        },
       );
     }
     await abortableSleep(opts.pollMs ?? 1000, ctx.signal).catch(() => undefined);

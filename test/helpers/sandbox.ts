@@ -35,6 +35,9 @@ export interface SandboxRun {
   output: string;
 }
 
+/** How long one CLI run may take in a sandbox test. */
+const CLI_RUN_LIMIT_MS = 480_000;
+
 export async function sandboxProject(opts: { readyDelay?: string } = {}): Promise<RunningSandbox> {
   const projectDir = await mkdtemp(path.join(os.tmpdir(), "evalap-sandbox-project-"));
   const dataDir = path.join(projectDir, ".evalap-infra", "sandbox");
@@ -53,9 +56,17 @@ export async function sandboxProject(opts: { readyDelay?: string } = {}): Promis
       cwd: projectDir,
       reject: false,
       env: { ...env, CI: "true" },
+      // Interrupted (as Ctrl-C) well before a test's own timeout (600 s), so that a run that hangs
+      // fails its test with its events so far, instead of holding the lease over the next tests.
+      timeout: CLI_RUN_LIMIT_MS,
+      killSignal: "SIGINT",
+      forceKillAfterDelay: 60_000,
       ...(input === undefined ? { stdin: "ignore" as const } : { input }),
     });
-    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+    const stderr = r.timedOut
+      ? `${String(r.stderr)}\n[interrupted after ${CLI_RUN_LIMIT_MS / 1000} s by the test helper]`
+      : String(r.stderr);
+    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr };
   };
   const up = await cli(["sandbox", "up", "--data-dir", dataDir, ...(opts.readyDelay ? ["--ready-delay", opts.readyDelay] : [])]);
   const cleanup = async () => {
