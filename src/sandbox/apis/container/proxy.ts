@@ -62,6 +62,8 @@ export class EndpointProxy {
         });
         // A listening server's later errors (none expected) must not crash the sandbox.
         server.on("error", () => undefined);
+        // Closed while it was opening: close it now, or the port would stay taken by nobody's server.
+        if (this.server !== server) await new Promise<void>((resolve) => server.close(() => resolve()));
         return;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;

@@ -134,6 +134,9 @@ export class ContainerRuntime {
     if (!slot) {
       slot = { proxy: new EndpointProxy(spec.listenPort), running: new Set() };
       this.slots.set(spec.containerId, slot);
+      // The endpoint's port is taken now (503 until a revision is ready), not at the first promotion:
+      // another program of the machine could take it meanwhile. A failure is retried at the promotion.
+      await slot.proxy.listen().catch(() => undefined);
     }
     slot.proxy.guard = spec.private ? (token) => token !== undefined && this.acceptsKey(token) : undefined;
     // A deploy still starting is superseded by this one (Scaleway deploys the latest configuration).
@@ -142,8 +145,9 @@ export class ContainerRuntime {
     await mkdir(this.logDir, { recursive: true });
     const logFile = await open(path.join(this.logDir, `${spec.containerId}.log`), "a", 0o600);
     if (this.slots.get(spec.containerId) !== slot) {
-      // Stopped (deleted) while this deploy was being prepared: nothing to run.
+      // Stopped (deleted) while this deploy was being prepared: nothing to run, the endpoint closed.
       await logFile.close();
+      await slot.proxy.close();
       return;
     }
     let child: ChildProcess;
