@@ -1,11 +1,6 @@
-import { resolveEnvironment } from "../../config/load.js";
 import { EvalapError } from "../../core/errors.js";
 import { formatCostLine } from "../../cost/format.js";
-import { runningInputs } from "../../operations/deploy-release.js";
-import { planStep } from "../../operations/plan.js";
-import { preflight } from "../../operations/preflight.js";
-import { withProviders } from "../../operations/providers.js";
-import { removePlanFile } from "../../tofu/commands.js";
+import { planOnly } from "../../operations/plan-only.js";
 import { parseLockTimeout, parseVars } from "../flags.js";
 import { runCommand, type GlobalOptions } from "../run.js";
 
@@ -21,20 +16,9 @@ export interface CostFlags {
 export function costCommand(environment: string, flags: CostFlags, globals: GlobalOptions): Promise<number> {
   return runCommand("cost", environment, globals, async (cmd) => {
     const lockTimeoutMs = parseLockTimeout(flags.lockTimeout);
-    const given = parseVars(flags.var);
+    const vars = parseVars(flags.var);
     const ctx = await cmd.loadContext();
-    const env = resolveEnvironment(ctx.config, environment);
-    const vars = await runningInputs(ctx, env, given);
-    await preflight(ctx, env, vars, "plan");
-    const planned = await withProviders(ctx, env, async (providers) => {
-      const result = await planStep(providers.context(ctx), env, {
-        lockTimeoutMs: lockTimeoutMs ?? ctx.config.lock.timeout,
-        vars,
-        cost: true,
-      });
-      await removePlanFile(result.planFile);
-      return result;
-    });
+    const planned = await planOnly(ctx, environment, { vars, ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }) });
     // planStep warned when show failed; without the plan there is nothing to price.
     if (!planned.cost) {
       throw new EvalapError(
