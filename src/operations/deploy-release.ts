@@ -101,8 +101,9 @@ export async function runningInputs(
   ctx: RunContext,
   env: ResolvedEnvironment,
   vars: Record<string, unknown>,
+  opened?: EnvironmentRemote | null,
 ): Promise<Record<string, unknown>> {
-  const remote = await openRemote(ctx, env);
+  const remote = opened === undefined ? await openRemote(ctx, env) : opened;
   const running = (await unchangedReleaseVars(ctx, env.name, remote, env.images, true)).vars;
   return { ...running, ...vars };
 }

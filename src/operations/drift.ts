@@ -8,7 +8,7 @@ import * as tofu from "../tofu/commands.js";
 import type { Drift, DriftNoise } from "../tofu/plan-summary.js";
 import { isComputedOnly, isNullZeroPair } from "../tofu/schema.js";
 import { audited } from "./audit-trail.js";
-import { unchangedReleaseVars } from "./deploy-release.js";
+import { runningInputs } from "./deploy-release.js";
 import { classifyTofuError, reportDiagnostics, retryPolicy, stateDir, step, type RunContext } from "./context.js";
 import { preflight } from "./preflight.js";
 import { withProviders } from "./providers.js";
@@ -40,7 +40,7 @@ export async function checkDrift(ctx: RunContext, opts: DriftOptions): Promise<D
   const remote = await openRemote(ctx, env);
   // The inputs the state was applied with: a pending release's when a run died after its apply, else
   // the last healthy release's (images carried forward), else the environment's first images.
-  const { vars } = await unchangedReleaseVars(ctx, env.name, remote, env.images, true);
+  const vars = await runningInputs(ctx, env, {}, remote);
   await preflight(ctx, env, vars, "plan");
   const holder = currentHolder(ctx.commandLine);
   const lockTimeoutMs = opts.lockTimeoutMs ?? ctx.config.lock.timeout;
