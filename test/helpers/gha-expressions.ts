@@ -81,33 +81,23 @@ export function evaluate(expression: string, contexts: Contexts, status: Status 
     const t = peek();
     return t?.kind === "op" && t.value === op;
   };
-  const or = (): Value => {
-    let left = and();
-    while (isOp("||")) {
-      take("||");
-      const right = and();
-      left = truthy(left) ? left : right;
+  /** One left-associative level of the grammar, `operand (op operand)*`, folded left to right. */
+  const level = (ops: string[], operand: () => Value, fold: (op: string, left: Value, right: Value) => Value) => (): Value => {
+    let left = operand();
+    for (let op = ops.find(isOp); op !== undefined; op = ops.find(isOp)) {
+      take(op);
+      left = fold(op, left, operand());
     }
     return left;
   };
-  const and = (): Value => {
-    let left = equality();
-    while (isOp("&&")) {
-      take("&&");
-      const right = equality();
-      left = truthy(left) ? right : left;
-    }
-    return left;
-  };
-  const equality = (): Value => {
-    let left = unary();
-    while (isOp("==") || isOp("!=")) {
-      const op = take().value;
-      const right = unary();
-      left = op === "==" ? loose(left, right) : !loose(left, right);
-    }
-    return left;
-  };
+  // Lowest precedence last; `unary` is declared below, hence the arrow.
+  const equality = level(
+    ["==", "!="],
+    () => unary(),
+    (op, l, r) => (op === "==" ? loose(l, r) : !loose(l, r)),
+  );
+  const and = level(["&&"], equality, (_, l, r) => (truthy(l) ? r : l));
+  const or = level(["||"], and, (_, l, r) => (truthy(l) ? l : r));
   const unary = (): Value => {
     if (isOp("!")) {
       take("!");
