@@ -54,9 +54,10 @@ export async function attachSandbox(config: ProjectConfig, name: string, env: No
 /**
  * The sandbox's environment for a run on `environment`, without the `TF_VAR_<name>` defaults
  * (project, alert contacts...) of the variables its config `vars` sets: those are the declared
- * environment's own (a second project on the sandbox). tofu refuses to apply a saved plan when the
- * environment gives a variable a value other than the plan's ("Mismatch between input and plan
- * variable value"), and the apply gets no -var, only the environment.
+ * environment's own (a second project on the sandbox), and the run's environment must not give them
+ * other values. Plans and applies also pass them as -var, which wins over TF_VAR_ (and tofu refuses
+ * to apply a saved plan whose inputs differ: "Mismatch between input and plan variable value"); the
+ * filter keeps every other tofu command of the run from seeing the sandbox's defaults for them.
  */
 export function sandboxRunEnv(environment: EnvironmentConfig, d: SandboxDescriptor): Record<string, string> {
   const declared = new Set(Object.keys(environment.vars));
