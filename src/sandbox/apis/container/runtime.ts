@@ -195,14 +195,14 @@ export class ContainerRuntime {
           return failed();
         }
         rev.settled = true; // not this deploy's outcome: the new start reports it
-        try {
-          await this.start(spec, attempt + 1);
-        } catch (err) {
-          rev.settled = false;
-          this.settle(rev, { generation: spec.generation, status: "error", message: err instanceof Error ? err.message : String(err) });
-        } finally {
-          rev.markDone();
-        }
+        await this.start(spec, attempt + 1).catch((err: unknown) =>
+          this.report(spec.containerId, {
+            generation: spec.generation,
+            status: "error",
+            message: err instanceof Error ? err.message : String(err),
+          }),
+        );
+        rev.markDone();
       });
     });
     void this.probe(owner, rev);
